@@ -1,0 +1,125 @@
+extension Configuration {
+    /// Resolves a reference to the effective settings of one secret version.
+    ///
+    /// - `ENV/PROJECT/SECRET` resolves in `ENV`; `PROJECT/SECRET` in `activeEnvironment`.
+    /// - When the active environment has `strict_isolation: true` (the default), a
+    ///   reference naming another environment is refused.
+    /// - `PROJECT` must be declared in the environment; `SECRET` must be declared under the
+    ///   project's `secrets`, unless the project has `allow_undeclared: true` (then the name
+    ///   is the secret id and must be a valid one).
+    /// - The version is the reference's `@VERSION`, else the nearest layer's `version`,
+    ///   else `latest`. Every other setting comes from the nearest layer that sets it.
+    ///
+    /// - Parameters:
+    ///   - reference: the parsed reference.
+    ///   - activeEnvironment: `--env`, `SECRETSMITH_ENV`, or the output's `environment:`;
+    ///     `nil` when none is selected.
+    /// - Throws: `ConfigurationError` naming the reference (and the configuration file).
+    public func resolve(_ reference: SecretReference, activeEnvironment: String?) throws(ConfigurationError) -> SecretConfig {
+        func failure(_ message: String, hint: String? = nil) -> ConfigurationError {
+            ConfigurationError(file: file, message: "reference \"\(reference)\" \(message)", hint: hint)
+        }
+        func unknownEnvironment(_ name: String, why: String) -> ConfigurationError {
+            failure(
+                "\(why) environment \"\(name)\", which is not declared under environments",
+                hint: Suggestions.hint(for: name, among: environmentNames)
+                    ?? "Declared environments: \(environmentNames.joined(separator: ", "))."
+            )
+        }
+
+        let environmentName: String
+        if let named = reference.environment {
+            if let active = activeEnvironment, active != named {
+                guard let activeEnvironment = environment(named: active) else {
+                    throw unknownEnvironment(active, why: "is resolved for the active")
+                }
+                if activeEnvironment.strictIsolation {
+                    throw ConfigurationError.crossEnvironmentReference(reference, activeEnvironment: active, file: file)
+                }
+            }
+            environmentName = named
+        } else if let active = activeEnvironment {
+            environmentName = active
+        } else {
+            throw failure(
+                "is relative to the active environment, but none is selected",
+                hint: "Pass --env, set SECRETSMITH_ENV, or write ENV/\(reference)."
+            )
+        }
+        guard let environment = environment(named: environmentName) else {
+            throw unknownEnvironment(environmentName, why: reference.environment == nil ? "is resolved in the active" : "names")
+        }
+        guard let project = environment.project(alias: reference.project) else {
+            let aliases = environment.projects.map(\.alias)
+            throw failure(
+                "names project \"\(reference.project)\", which environment \"\(environmentName)\" does not declare under projects",
+                hint: Suggestions.hint(for: reference.project, among: aliases)
+                    ?? (aliases.isEmpty ? nil : "Declared projects: \(aliases.joined(separator: ", ")).")
+            )
+        }
+        let declaration = project.secret(named: reference.secret)
+        if declaration == nil {
+            guard project.allowUndeclared else {
+                let names = project.secrets.map(\.name)
+                throw failure(
+                    "names secret \"\(reference.secret)\", which project \"\(project.alias)\" of environment \"\(environmentName)\" does not declare under secrets",
+                    hint: Suggestions.hint(for: reference.secret, among: names)
+                        ?? "Declare it under secrets:, or set allow_undeclared: true on the project."
+                )
+            }
+            guard SecretReference.isValidSecretID(reference.secret) else {
+                throw failure(
+                    "names undeclared secret \"\(reference.secret)\", which is not a valid Secret Manager secret id (1 to 255 letters, digits, '_' or '-')"
+                )
+            }
+        }
+        var resolver = LayerResolver(
+            layers: [
+                (.secret, declaration?.settings ?? LayerSettings()), (.project, project.settings),
+                (.environment, environment.settings), (.global, global),
+            ]
+        )
+        let settings = resolver.resolve()
+        var origins = settings.origins
+        var version = settings.version
+        if let explicit = reference.version {
+            version = explicit
+            origins["version"] = .reference
+        }
+        origins["project_id"] = .project
+        origins["secret_id"] = declaration?.secretIDIsExplicit == true ? .secret : .builtIn
+        return SecretConfig(
+            environment: environmentName,
+            projectAlias: project.alias,
+            secretName: reference.secret,
+            projectID: project.projectID,
+            location: settings.location,
+            secretID: declaration?.secretID ?? reference.secret,
+            version: version,
+            endpoint: settings.endpoint,
+            credentials: settings.credentials,
+            timeout: settings.timeout,
+            concurrency: settings.concurrency,
+            cache: settings.cache,
+            retry: settings.retry,
+            circuitBreaker: settings.circuitBreaker,
+            fileMode: settings.fileMode,
+            quotaProject: settings.quotaProject,
+            origins: origins
+        )
+    }
+
+    /// The settings of the global layer (`defaults:`) over the built-in defaults.
+    public var defaults: EffectiveSettings {
+        var resolver = LayerResolver(layers: [(.global, global)])
+        return resolver.resolve()
+    }
+
+    /// The settings of one environment over `defaults:` and the built-in defaults (for
+    /// run-wide settings such as `concurrency`); `nil` for an undeclared environment.
+    public func settings(forEnvironment name: String) -> EffectiveSettings? {
+        guard let environment = environment(named: name) else { return nil }
+        var resolver = LayerResolver(layers: [(.environment, environment.settings), (.global, global)])
+        return resolver.resolve()
+    }
+}

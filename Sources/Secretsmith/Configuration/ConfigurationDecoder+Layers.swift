@@ -1,0 +1,130 @@
+import YAML
+
+extension ConfigurationDecoder {
+    /// The whole file: `version` (must be 1), `defaults`, `environments`, `outputs`.
+    func configuration(from root: YAMLNode?) throws(ConfigurationError) -> Configuration {
+        guard let root, !root.isNull else {
+            throw ConfigurationError(
+                file: file, message: "the configuration file is empty",
+                hint: "Start it with version: 1 and an environments: section."
+            )
+        }
+        let fields = try fields(root, at: .root, allowed: ["version", "defaults", "environments", "outputs"])
+        guard let versionNode = fields["version"] else {
+            throw failure(
+                "the configuration file has no version", at: root, path: nil,
+                hint: "Add version: 1 at the top."
+            )
+        }
+        let version = try string(versionNode, at: .root.key("version"))
+        guard version == "1" else {
+            throw failure(
+                "unsupported configuration version \"\(version)\"", at: versionNode, path: .root.key("version"),
+                hint: "This secretsmith reads version: 1."
+            )
+        }
+        var defaults = LayerSettings()
+        if let node = fields["defaults"] {
+            let path = ConfigPath.root.key("defaults")
+            defaults = try settings(
+                from: try self.fields(
+                    node, at: path, allowed: Layer.global.settingKeys,
+                    misplaced: [
+                        "projects": "projects are declared per environment, under environments.<env>.projects",
+                        "strict_isolation": "it is a setting of each environment, under environments.<env>",
+                    ]
+                ),
+                layer: .global
+            )
+        }
+        var environments: [EnvironmentConfiguration] = []
+        if let node = fields["environments"] {
+            for entry in try namedEntries(node, at: .root.key("environments"), what: "environment") {
+                environments.append(try environment(entry))
+            }
+        }
+        var outputs: [OutputConfiguration] = []
+        if let node = fields["outputs"] {
+            outputs = try self.outputs(node, defaults: defaults, environments: environments)
+        }
+        return Configuration(
+            file: file, directory: directory, global: defaults, environments: environments, outputs: outputs
+        )
+    }
+
+    private func environment(_ entry: NamedEntry) throws(ConfigurationError) -> EnvironmentConfiguration {
+        let fields = try fields(
+            entry.value, at: entry.path, allowed: Layer.environment.settingKeys + ["projects", "strict_isolation"],
+            misplaced: Layer.environment.misplaced.merging(
+                ["project_id": "it belongs to a project under projects.<alias>",
+                 "secrets": "secrets are declared per project, under projects.<alias>.secrets"]
+            ) { first, _ in first }
+        )
+        let settings = try settings(from: fields, layer: .environment)
+        let strictIsolation = try fields["strict_isolation"].map { node throws(ConfigurationError) in
+            try bool(node, at: entry.path.key("strict_isolation"))
+        } ?? true
+        var projects: [ProjectConfiguration] = []
+        if let node = fields["projects"] {
+            for project in try namedEntries(node, at: entry.path.key("projects"), what: "project alias") {
+                projects.append(try self.project(project))
+            }
+        }
+        return EnvironmentConfiguration(
+            name: entry.name, projects: projects, strictIsolation: strictIsolation, settings: settings,
+            mark: entry.keyNode.mark
+        )
+    }
+
+    private func project(_ entry: NamedEntry) throws(ConfigurationError) -> ProjectConfiguration {
+        let fields = try fields(
+            entry.value, at: entry.path,
+            allowed: ["project_id", "secrets", "allow_undeclared"] + Layer.project.settingKeys,
+            misplaced: Layer.project.misplaced
+        )
+        guard let idNode = fields["project_id"] else {
+            throw failure(
+                "project \"\(entry.name)\" has no project_id", at: entry.keyNode, path: entry.path,
+                hint: "Add project_id: with the Google Cloud project id."
+            )
+        }
+        let projectID = try projectID(idNode, at: entry.path.key("project_id"))
+        let settings = try settings(from: fields, layer: .project)
+        let allowUndeclared = try fields["allow_undeclared"].map { node throws(ConfigurationError) in
+            try bool(node, at: entry.path.key("allow_undeclared"))
+        } ?? false
+        var secrets: [SecretDeclaration] = []
+        if let node = fields["secrets"] {
+            for secret in try namedEntries(node, at: entry.path.key("secrets"), what: "secret") {
+                secrets.append(try self.secret(secret))
+            }
+        }
+        return ProjectConfiguration(
+            alias: entry.name, projectID: projectID, secrets: secrets, allowUndeclared: allowUndeclared,
+            settings: settings, mark: entry.keyNode.mark
+        )
+    }
+
+    private func secret(_ entry: NamedEntry) throws(ConfigurationError) -> SecretDeclaration {
+        let fields = try fields(
+            entry.value, at: entry.path, allowed: ["secret_id"] + Layer.secret.settingKeys,
+            misplaced: Layer.secret.misplaced
+        )
+        var secretID = entry.name
+        if let node = fields["secret_id"] {
+            secretID = try token(
+                node, at: entry.path.key("secret_id"), what: "secret id",
+                expected: "1 to 255 letters, digits, '_' or '-'", valid: SecretReference.isValidSecretID
+            )
+        } else if !SecretReference.isValidSecretID(entry.name) {
+            throw failure(
+                "secret name \"\(entry.name)\" is not a valid Secret Manager secret id (1 to 255 letters, digits, '_' or '-')",
+                at: entry.keyNode, path: entry.path, hint: "Add secret_id: with the real id."
+            )
+        }
+        return SecretDeclaration(
+            name: entry.name, secretID: secretID, secretIDIsExplicit: fields["secret_id"] != nil,
+            settings: try settings(from: fields, layer: .secret), mark: entry.keyNode.mark
+        )
+    }
+}

@@ -1,0 +1,174 @@
+import YAML
+
+extension ConfigurationDecoder {
+    /// The four layers and the setting keys each accepts.
+    enum Layer {
+        case global, environment, project, secret
+
+        /// Setting keys accepted in this layer (structural keys such as `projects` are
+        /// added by the caller).
+        var settingKeys: [String] {
+            switch self {
+            case .global, .environment:
+                ["credentials", "endpoint", "location", "quota_project", "timeout", "concurrency", "cache", "retry",
+                 "circuit_breaker", "file_mode", "allow_world_readable", "version"]
+            case .project:
+                ["credentials", "endpoint", "location", "quota_project", "timeout", "cache", "retry", "circuit_breaker",
+                 "version"]
+            case .secret:
+                ["version", "timeout", "cache", "retry"]
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .global: "defaults"
+            case .environment: "an environment"
+            case .project: "a project"
+            case .secret: "a secret"
+            }
+        }
+
+        /// For a setting key this layer refuses: where it can be set instead.
+        var misplaced: [String: String] {
+            var result: [String: String] = [:]
+            for key in Layer.global.settingKeys where !settingKeys.contains(key) {
+                let layers = [Layer.global, .environment, .project, .secret].filter { $0.settingKeys.contains(key) }
+                result[key] = "it is not a setting of \(name); set it in \(layers.map(\.name).joined(separator: " or "))"
+            }
+            return result
+        }
+    }
+
+    /// Reads the setting keys of one layer from already-checked fields.
+    func settings(from fields: Fields, layer: Layer) throws(ConfigurationError) -> LayerSettings {
+        var settings = LayerSettings()
+        let path = fields.path
+        if let node = fields["credentials"] {
+            settings.credentials = try credentials(node, at: path.key("credentials"))
+        }
+        if let node = fields["endpoint"] {
+            settings.endpoint = try endpoint(node, at: path.key("endpoint"))
+        }
+        if let node = fields["location"] {
+            settings.location = try token(
+                node, at: path.key("location"), what: "location",
+                expected: "a Google Cloud region such as europe-west1 (lowercase letters, digits and '-')",
+                valid: Self.isValidLocation
+            )
+        }
+        if let node = fields["quota_project"] {
+            settings.quotaProject = try projectID(node, at: path.key("quota_project"))
+        }
+        if let node = fields["timeout"] {
+            settings.timeout = try duration(node, at: path.key("timeout"), minimum: .milliseconds(1))
+        }
+        if let node = fields["concurrency"] {
+            settings.concurrency = try int(node, at: path.key("concurrency"), in: 1...1024)
+        }
+        if let node = fields["version"] {
+            settings.version = try token(
+                node, at: path.key("version"), what: "secret version",
+                expected: "a positive version number, latest, or an alias such as prod",
+                valid: SecretReference.isValidVersion
+            )
+        }
+        if let node = fields["file_mode"] {
+            let allow = try fields["allow_world_readable"].map { node throws(ConfigurationError) in
+                try bool(node, at: path.key("allow_world_readable"))
+            } ?? false
+            settings.fileMode = try fileMode(node, at: path.key("file_mode"), allowWorldReadable: allow)
+        } else if let node = fields["allow_world_readable"] {
+            _ = try bool(node, at: path.key("allow_world_readable"))
+        }
+        if let node = fields["cache"] {
+            let cachePath = path.key("cache")
+            let cache = try self.fields(node, at: cachePath, allowed: ["ttl", "max_entries", "max_stale"])
+            settings.cacheTTL = try cache["ttl"].map { node throws(ConfigurationError) in
+                try duration(node, at: cachePath.key("ttl"))
+            }
+            settings.cacheMaxEntries = try cache["max_entries"].map { node throws(ConfigurationError) in
+                try int(node, at: cachePath.key("max_entries"), in: 0...10_000_000)
+            }
+            settings.cacheMaxStale = try cache["max_stale"].map { node throws(ConfigurationError) in
+                try duration(node, at: cachePath.key("max_stale"))
+            }
+        }
+        if let node = fields["retry"] {
+            let retryPath = path.key("retry")
+            let retry = try self.fields(
+                node, at: retryPath, allowed: ["max_attempts", "initial_backoff", "max_backoff", "multiplier"]
+            )
+            settings.retryMaxAttempts = try retry["max_attempts"].map { node throws(ConfigurationError) in
+                try int(node, at: retryPath.key("max_attempts"), in: 1...100)
+            }
+            settings.retryInitialBackoff = try retry["initial_backoff"].map { node throws(ConfigurationError) in
+                try duration(node, at: retryPath.key("initial_backoff"))
+            }
+            settings.retryMaxBackoff = try retry["max_backoff"].map { node throws(ConfigurationError) in
+                try duration(node, at: retryPath.key("max_backoff"))
+            }
+            settings.retryMultiplier = try retry["multiplier"].map { node throws(ConfigurationError) in
+                try double(node, at: retryPath.key("multiplier"), in: 1...10)
+            }
+        }
+        if let node = fields["circuit_breaker"] {
+            let breakerPath = path.key("circuit_breaker")
+            let breaker = try self.fields(node, at: breakerPath, allowed: ["failure_threshold", "recovery_timeout"])
+            settings.breakerFailureThreshold = try breaker["failure_threshold"].map { node throws(ConfigurationError) in
+                try int(node, at: breakerPath.key("failure_threshold"), in: 1...1_000_000)
+            }
+            settings.breakerRecoveryTimeout = try breaker["recovery_timeout"].map { node throws(ConfigurationError) in
+                try duration(node, at: breakerPath.key("recovery_timeout"), minimum: .milliseconds(1))
+            }
+        }
+        return settings
+    }
+
+    /// `endpoint`: an `https://` (or, for local emulators, `http://`) base URL with a host
+    /// and nothing after it but an optional `/`.
+    func endpoint(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        var text = try nonEmptyString(node, at: path)
+        while text.hasSuffix("/") { text.removeLast() }
+        let rest: Substring
+        if text.hasPrefix("https://") {
+            rest = text.dropFirst("https://".count)
+        } else if text.hasPrefix("http://") {
+            rest = text.dropFirst("http://".count)
+        } else {
+            throw failure(
+                "endpoint \"\(text)\" is not an http(s) URL", at: node, path: path,
+                hint: "Write a base URL such as https://secretmanager.googleapis.com."
+            )
+        }
+        guard !rest.isEmpty, !rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
+            throw failure(
+                "endpoint \"\(text)\" must be a scheme and host (with an optional port) and nothing else",
+                at: node, path: path
+            )
+        }
+        return text
+    }
+
+    /// `project_id`, `quota_project`: letters, digits, `-`, `_`, `.`, `:` (ids, numbers,
+    /// and domain-scoped ids such as `example.com:project`).
+    func projectID(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        try token(
+            node, at: path, what: "project id",
+            expected: "a Google Cloud project id or number (letters, digits, '-', '_', '.', ':')",
+            valid: { text in
+                text.utf8.count <= 100 && text.utf8.allSatisfy { byte in
+                    SecretReference.isIdentifierByte(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+                }
+            }
+        )
+    }
+
+    /// Lowercase letters, digits and `-`, at most 63 characters.
+    static func isValidLocation(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 63 && text.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import YAML
+
+/// Turns the YAML node tree of a configuration file into typed values, one key at a time,
+/// with every error located (file, line, column, key path). Scalars are typed by the key
+/// that holds them; every scalar value goes through `${...}` expansion first.
+struct ConfigurationDecoder {
+    /// The file name for messages.
+    let file: String
+    /// The absolute directory relative paths resolve against.
+    let directory: String
+    /// Variables for `${NAME}` expansion.
+    let environment: [String: String]
+
+    /// The keys of a mapping, checked against the keys the position accepts.
+    struct Fields {
+        let node: YAMLNode
+        let path: ConfigPath
+        let pairs: [YAMLPair]
+
+        subscript(key: String) -> YAMLNode? {
+            pairs.first { $0.key.scalarValue == key }?.value
+        }
+    }
+
+    /// One entry of a mapping whose keys are names (environments, projects, secrets, values).
+    struct NamedEntry {
+        let name: String
+        let keyNode: YAMLNode
+        let value: YAMLNode
+        let path: ConfigPath
+    }
+
+    func failure(_ message: String, at node: YAMLNode?, path: ConfigPath?, hint: String? = nil) -> ConfigurationError {
+        ConfigurationError(
+            file: file, mark: node?.mark,
+            keyPath: path.flatMap { $0.description.isEmpty ? nil : $0.description },
+            message: message, hint: hint
+        )
+    }
+
+    /// The mapping at `path`, refusing unknown keys with a did-you-mean hint. A null value
+    /// (`key:` with nothing after it) is an empty mapping.
+    ///
+    /// - Parameter misplaced: keys valid elsewhere but not here, with a message explaining
+    ///   where they belong.
+    func fields(
+        _ node: YAMLNode, at path: ConfigPath, allowed: [String], misplaced: [String: String] = [:]
+    ) throws(ConfigurationError) -> Fields {
+        if node.isNull { return Fields(node: node, path: path, pairs: []) }
+        guard let pairs = node.mappingPairs else {
+            throw failure("expected a mapping, found \(node.kindDescription)", at: node, path: path)
+        }
+        for pair in pairs {
+            guard let key = pair.key.scalarValue else {
+                throw failure("a key must be a string, not \(pair.key.kindDescription)", at: pair.key, path: path)
+            }
+            if allowed.contains(key) { continue }
+            if let explanation = misplaced[key] {
+                throw failure("\"\(key)\" cannot be set here: \(explanation)", at: pair.key, path: path.key(key))
+            }
+            throw failure(
+                "unknown key \"\(key)\"", at: pair.key, path: path.key(key),
+                hint: Suggestions.hint(for: key, among: allowed)
+                    ?? "Valid keys here: \(allowed.joined(separator: ", "))."
+            )
+        }
+        return Fields(node: node, path: path, pairs: pairs)
+    }
+
+    /// The entries of a mapping keyed by names; each name must be a valid reference
+    /// component (letters, digits, `_`, `-`, `.`). A null value is an empty mapping.
+    func namedEntries(_ node: YAMLNode, at path: ConfigPath, what: String) throws(ConfigurationError) -> [NamedEntry] {
+        if node.isNull { return [] }
+        guard let pairs = node.mappingPairs else {
+            throw failure("expected a mapping of \(what) names, found \(node.kindDescription)", at: node, path: path)
+        }
+        var entries: [NamedEntry] = []
+        for pair in pairs {
+            guard let name = pair.key.scalarValue else {
+                throw failure("a \(what) name must be a string, not \(pair.key.kindDescription)", at: pair.key, path: path)
+            }
+            guard SecretReference.isValidComponent(name) else {
+                throw failure(
+                    "\(what) name \"\(name)\" may contain only letters, digits, '_', '-' and '.'",
+                    at: pair.key, path: path.key(name)
+                )
+            }
+            entries.append(NamedEntry(name: name, keyNode: pair.key, value: pair.value, path: path.key(name)))
+        }
+        return entries
+    }
+
+    /// A scalar's text after `${...}` expansion.
+    func string(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        guard let scalar = node.scalar else {
+            throw failure("expected a string, found \(node.kindDescription)", at: node, path: path)
+        }
+        guard !node.isNull else {
+            throw failure("the key has no value", at: node, path: path)
+        }
+        do throws(VariableExpansion.Failure) {
+            return try VariableExpansion.expand(scalar.value, environment: environment)
+        } catch {
+            // A plain scalar's text is the value: point at the `$`. Otherwise at the scalar.
+            var mark = node.mark
+            if scalar.style == .plain { mark.column += error.offset }
+            throw ConfigurationError(file: file, mark: mark, keyPath: path.description, message: error.message, hint: error.hint)
+        }
+    }
+
+    /// A non-empty string.
+    func nonEmptyString(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        let text = try string(node, at: path)
+        guard !text.isEmpty else { throw failure("the value is empty", at: node, path: path) }
+        return text
+    }
+
+    /// `true` or `false` (also `True`, `TRUE`, `False`, `FALSE`).
+    func bool(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> Bool {
+        let text = try string(node, at: path)
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            throw failure("\"\(text)\" is not a boolean", at: node, path: path, hint: "Write true or false.")
+        }
+    }
+
+    /// A decimal integer within `range`.
+    func int(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string(node, at: path)
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let value = Int(text)
+        else {
+            throw failure("\"\(text)\" is not a whole number", at: node, path: path)
+        }
+        guard range.contains(value) else {
+            throw failure("\(value) is out of range; expected \(range.lowerBound) to \(range.upperBound)", at: node, path: path)
+        }
+        return value
+    }
+
+    /// A decimal number within `range`.
+    func double(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        let text = try string(node, at: path)
+        guard let value = Double(text), value.isFinite,
+              text.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
+        else {
+            throw failure("\"\(text)\" is not a number", at: node, path: path)
+        }
+        guard range.contains(value) else {
+            throw failure("\(text) is out of range; expected \(range.lowerBound) to \(range.upperBound)", at: node, path: path)
+        }
+        return value
+    }
+
+    /// A duration (`250ms`, `10s`, `5m`, `1h`, `1m30s`), at least `minimum`.
+    func duration(_ node: YAMLNode, at path: ConfigPath, minimum: Duration = .zero) throws(ConfigurationError) -> Duration {
+        let text = try string(node, at: path)
+        let value: Duration
+        do throws(ConfigurationError) {
+            value = try DurationSyntax.parse(text)
+        } catch {
+            throw error.located(file: file, mark: node.mark, keyPath: path.description)
+        }
+        guard value >= minimum else {
+            throw failure("the duration must be at least \(DurationSyntax.format(minimum))", at: node, path: path)
+        }
+        return value
+    }
+
+    /// A file mode (`"0600"`); one granting access to others needs `allowWorldReadable`.
+    func fileMode(_ node: YAMLNode, at path: ConfigPath, allowWorldReadable: Bool) throws(ConfigurationError) -> FileMode {
+        let text = try string(node, at: path)
+        let mode: FileMode
+        do throws(ConfigurationError) {
+            mode = try FileMode(parsing: text)
+        } catch {
+            throw error.located(file: file, mark: node.mark, keyPath: path.description)
+        }
+        if mode.grantsAccessToOthers, !allowWorldReadable {
+            throw failure(
+                "file mode \(mode) grants access to other users",
+                at: node, path: path,
+                hint: "Use a mode such as \"0600\" or \"0640\", or add allow_world_readable: true beside it if that is really intended."
+            )
+        }
+        return mode
+    }
+
+    /// A path, absolute, resolved against the configuration file's directory.
+    func path(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        let text = try nonEmptyString(node, at: path)
+        return FilePaths.absolute(text, relativeTo: directory)
+    }
+
+    /// A string matched against a character set, with a message saying what was expected.
+    func token(
+        _ node: YAMLNode, at path: ConfigPath, what: String, expected: String, valid: (String) -> Bool
+    ) throws(ConfigurationError) -> String {
+        let text = try nonEmptyString(node, at: path)
+        guard valid(text) else {
+            throw failure("\"\(text)\" is not a valid \(what): expected \(expected)", at: node, path: path)
+        }
+        return text
+    }
+}

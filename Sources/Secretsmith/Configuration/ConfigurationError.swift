@@ -1,0 +1,90 @@
+import YAML
+
+/// The configuration file, a value in it, or a reference resolved against it is wrong.
+///
+/// The description is one or two sentences: `file:line:column: message (at key.path).
+/// Hint.` It names the file, the position, the key path and references, never a value
+/// read from Secret Manager.
+public struct ConfigurationError: SecretsmithError, Hashable {
+    /// The configuration file's path as given, when the error is about one.
+    public var file: String?
+    /// The 1-based position in the file, when known.
+    public var mark: Mark?
+    /// The dotted key path, such as `environments.prod.projects.billing.secretz` or
+    /// `outputs[1].mode`.
+    public var keyPath: String?
+    /// What is wrong (no trailing period).
+    public var message: String
+    /// How to fix it, as a sentence (`Did you mean "secrets"?`).
+    public var hint: String?
+    /// The failure kind (exit status); `.configuration` (65) unless said otherwise.
+    public var kind: FailureKind
+
+    public init(
+        file: String? = nil,
+        mark: Mark? = nil,
+        keyPath: String? = nil,
+        message: String,
+        hint: String? = nil,
+        kind: FailureKind = .configuration
+    ) {
+        self.file = file
+        self.mark = mark
+        self.keyPath = keyPath
+        self.message = message
+        self.hint = hint
+        self.kind = kind
+    }
+
+    /// Wraps a YAML parse error of the configuration file.
+    init(_ error: YAMLError) {
+        self.init(file: error.file, mark: error.mark, message: error.message)
+    }
+
+    public var description: String {
+        var text = ""
+        if let file {
+            text += file
+            if let mark { text += ":\(mark)" }
+            text += ": "
+        }
+        text += message
+        if let keyPath { text += " (at \(keyPath))" }
+        if !text.hasSuffix(".") { text += "." }
+        if let hint { text += " " + hint }
+        return text
+    }
+
+    /// This error with the file, position and key path filled in where missing.
+    func located(file: String, mark: Mark?, keyPath: String?) -> ConfigurationError {
+        var copy = self
+        copy.file = copy.file ?? file
+        copy.mark = copy.mark ?? mark
+        copy.keyPath = copy.keyPath ?? keyPath
+        return copy
+    }
+}
+
+extension ConfigurationError {
+    /// `environment "x" is not declared under environments`, with a did-you-mean hint.
+    public static func unknownEnvironment(_ name: String, in configuration: Configuration) -> ConfigurationError {
+        ConfigurationError(
+            file: configuration.file,
+            message: "environment \"\(name)\" is not declared under environments",
+            hint: Suggestions.closest(to: name, in: configuration.environmentNames).map { "Did you mean \"\($0)\"?" }
+                ?? "Declared environments: \(configuration.environmentNames.joined(separator: ", "))."
+        )
+    }
+
+    /// A reference names an environment other than the active one, which has (or, for a
+    /// manager bound to one environment, behaves as if it had) `strict_isolation: true`.
+    public static func crossEnvironmentReference(
+        _ reference: SecretReference, activeEnvironment: String, file: String? = nil
+    ) -> ConfigurationError {
+        ConfigurationError(
+            file: file,
+            message: "reference \"\(reference)\" names environment \"\(reference.environment ?? activeEnvironment)\", but the active environment \"\(activeEnvironment)\" has strict_isolation: true and may only use its own projects",
+            hint: "Reference \"\(activeEnvironment)\" projects only, or set strict_isolation: false on \"\(activeEnvironment)\"."
+        )
+    }
+}

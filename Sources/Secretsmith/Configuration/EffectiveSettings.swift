@@ -1,0 +1,32 @@
+/// Every setting resolved through the layers down to some point (built-in defaults, then
+/// `defaults`, then an environment, a project, a secret), with the layer each came from.
+///
+/// `Configuration.defaults` is this for the global layer alone;
+/// `Configuration.settings(forEnvironment:)` for one environment (its `concurrency` is the
+/// run's limit); `SecretConfig` carries the same values for one secret.
+public struct EffectiveSettings: Sendable, Hashable {
+    /// How to get an access token (default `adc`).
+    public var credentials: CredentialsConfiguration
+    /// The Secret Manager base URL (no trailing slash; default the global endpoint).
+    public var endpoint: String
+    /// Per request (default 10 s).
+    public var timeout: Duration
+    /// Fetches in flight per run (default 16).
+    public var concurrency: Int
+    /// Cache TTL, size and staleness (defaults 5 m, 1000, 0 s).
+    public var cache: CachePolicy
+    /// Retry attempts and backoff (defaults 5, 250 ms, 10 s, ×2).
+    public var retry: RetryPolicy
+    /// Breaker threshold and recovery (defaults 5, 30 s).
+    public var circuitBreaker: CircuitBreakerPolicy
+    /// Default mode of output files (default 0600).
+    public var fileMode: FileMode
+    /// Default secret version (default `latest`).
+    public var version: String
+    /// Region of regional secrets, if any.
+    public var location: String?
+    /// The project billed for quota, if any.
+    public var quotaProject: String?
+    /// The layer each setting came from, keyed by dotted name (`cache.ttl`).
+    public var origins: [String: SettingLayer]
+}

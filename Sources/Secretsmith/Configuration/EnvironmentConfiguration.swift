@@ -1,0 +1,22 @@
+import YAML
+
+/// One entry under `environments`.
+public struct EnvironmentConfiguration: Sendable, Hashable {
+    /// The key under `environments:` (`--env`, `SECRETSMITH_ENV`, the first segment of an
+    /// absolute reference). Any text: `no` and `on` are names here.
+    public let name: String
+    /// `projects`, in file order.
+    public let projects: [ProjectConfiguration]
+    /// `strict_isolation` (default true): a render for this environment may reference only
+    /// its own projects.
+    public let strictIsolation: Bool
+    /// The environment layer's settings.
+    public let settings: LayerSettings
+    /// Where the environment's key is.
+    public let mark: Mark
+
+    /// The project with this alias.
+    public func project(alias: String) -> ProjectConfiguration? {
+        projects.first { $0.alias == alias }
+    }
+}

@@ -1,0 +1,70 @@
+/// Picks each setting from the nearest layer that sets it, recording where it came from.
+struct LayerResolver {
+    /// Nearest first: secret, project, environment, global.
+    let layers: [(layer: SettingLayer, settings: LayerSettings)]
+    private var origins: [String: SettingLayer] = [:]
+
+    init(layers: [(layer: SettingLayer, settings: LayerSettings)]) {
+        self.layers = layers
+    }
+
+    /// The nearest layer's value of one setting, or `builtIn` (origin `.builtIn`).
+    private mutating func pick<Value>(_ name: String, _ keyPath: KeyPath<LayerSettings, Value?>, default builtIn: Value) -> Value {
+        pickOptional(name, keyPath) ?? builtIn
+    }
+
+    /// The nearest layer's value of an optional setting, or `nil` (origin `.builtIn`).
+    private mutating func pickOptional<Value>(_ name: String, _ keyPath: KeyPath<LayerSettings, Value?>) -> Value? {
+        for (layer, settings) in layers {
+            if let value = settings[keyPath: keyPath] {
+                origins[name] = layer
+                return value
+            }
+        }
+        origins[name] = .builtIn
+        return nil
+    }
+
+    /// Resolves every setting. When a `location` is set and the endpoint is Google's global
+    /// one, the endpoint becomes the region's (a regional secret is reachable only there,
+    /// GCP-WIRE.md), with the location's origin.
+    mutating func resolve() -> EffectiveSettings {
+        let defaultCache = CachePolicy(), defaultRetry = RetryPolicy(), defaultBreaker = CircuitBreakerPolicy()
+        let cache = CachePolicy(
+            ttl: pick("cache.ttl", \.cacheTTL, default: defaultCache.ttl),
+            maxEntries: pick("cache.max_entries", \.cacheMaxEntries, default: defaultCache.maxEntries),
+            maxStale: pick("cache.max_stale", \.cacheMaxStale, default: defaultCache.maxStale)
+        )
+        let retry = RetryPolicy(
+            maxAttempts: pick("retry.max_attempts", \.retryMaxAttempts, default: defaultRetry.maxAttempts),
+            initialBackoff: pick("retry.initial_backoff", \.retryInitialBackoff, default: defaultRetry.initialBackoff),
+            maxBackoff: pick("retry.max_backoff", \.retryMaxBackoff, default: defaultRetry.maxBackoff),
+            multiplier: pick("retry.multiplier", \.retryMultiplier, default: defaultRetry.multiplier)
+        )
+        let breaker = CircuitBreakerPolicy(
+            failureThreshold: pick(
+                "circuit_breaker.failure_threshold", \.breakerFailureThreshold, default: defaultBreaker.failureThreshold
+            ),
+            recoveryTimeout: pick(
+                "circuit_breaker.recovery_timeout", \.breakerRecoveryTimeout, default: defaultBreaker.recoveryTimeout
+            )
+        )
+        let location = pickOptional("location", \.location)
+        var endpoint = pick("endpoint", \.endpoint, default: SecretConfig.globalEndpoint)
+        if let location, endpoint == SecretConfig.globalEndpoint {
+            endpoint = "https://secretmanager.\(location).rep.googleapis.com"
+            origins["endpoint"] = origins["location"]
+        }
+        let credentials = pick("credentials", \.credentials, default: CredentialsConfiguration.applicationDefault)
+        let timeout = pick("timeout", \.timeout, default: Duration.seconds(10))
+        let concurrency = pick("concurrency", \.concurrency, default: 16)
+        let fileMode = pick("file_mode", \.fileMode, default: FileMode.ownerReadWrite)
+        let version = pick("version", \.version, default: "latest")
+        let quotaProject = pickOptional("quota_project", \.quotaProject)
+        return EffectiveSettings(
+            credentials: credentials, endpoint: endpoint, timeout: timeout, concurrency: concurrency, cache: cache,
+            retry: retry, circuitBreaker: breaker, fileMode: fileMode, version: version, location: location,
+            quotaProject: quotaProject, origins: origins
+        )
+    }
+}

@@ -1,0 +1,47 @@
+/// The settings one layer of the configuration sets (`defaults`, an environment, a
+/// project or a secret); `nil` where the layer says nothing. Resolution takes each leaf
+/// from the nearest layer that sets it.
+///
+/// Keys per layer (anything else is an "unknown key" error):
+/// - all layers: `version`, `timeout`, `cache`, `retry`
+/// - `defaults`, environments and projects also: `credentials`, `endpoint`, `location`,
+///   `quota_project`, `circuit_breaker`
+/// - `defaults` and environments also: `concurrency`, `file_mode`, `allow_world_readable`
+public struct LayerSettings: Sendable, Hashable {
+    /// `credentials` (taken whole, not merged field by field).
+    public var credentials: CredentialsConfiguration?
+    /// `endpoint`: the Secret Manager base URL, without trailing slash.
+    public var endpoint: String?
+    /// `timeout`: per request.
+    public var timeout: Duration?
+    /// `concurrency`: fetches in flight per run.
+    public var concurrency: Int?
+    /// `cache.ttl`.
+    public var cacheTTL: Duration?
+    /// `cache.max_entries`.
+    public var cacheMaxEntries: Int?
+    /// `cache.max_stale`.
+    public var cacheMaxStale: Duration?
+    /// `retry.max_attempts`.
+    public var retryMaxAttempts: Int?
+    /// `retry.initial_backoff`.
+    public var retryInitialBackoff: Duration?
+    /// `retry.max_backoff`.
+    public var retryMaxBackoff: Duration?
+    /// `retry.multiplier`.
+    public var retryMultiplier: Double?
+    /// `circuit_breaker.failure_threshold`.
+    public var breakerFailureThreshold: Int?
+    /// `circuit_breaker.recovery_timeout`.
+    public var breakerRecoveryTimeout: Duration?
+    /// `file_mode`: the default mode of output files.
+    public var fileMode: FileMode?
+    /// `version`: the default secret version (a number, `latest` or an alias).
+    public var version: String?
+    /// `location`: the region of regional secrets (`europe-west1`).
+    public var location: String?
+    /// `quota_project`: the project billed for quota (`x-goog-user-project`).
+    public var quotaProject: String?
+
+    public init() {}
+}

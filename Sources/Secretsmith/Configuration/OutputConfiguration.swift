@@ -1,0 +1,38 @@
+import YAML
+
+/// One entry of `outputs:`: a file secretsmith writes.
+public struct OutputConfiguration: Sendable, Hashable {
+    /// `name` (required, unique; letters, digits, `_`, `-`, `.`): selects it with `--only`.
+    public let name: String
+    /// `format` (required).
+    public let format: OutputFormat
+    /// `path` (required): the destination, absolute (resolved against the configuration
+    /// file's directory).
+    public let path: String
+    /// `template`: the template file, absolute; set exactly when `format` is `template`.
+    public let template: String?
+    /// `values`, in file order; empty exactly when `format` is `template`.
+    public let values: [OutputValue]
+    /// The file mode: `mode` if written, else the `file_mode` of the output's
+    /// `environment`, else `defaults.file_mode`, else 0600. See
+    /// `Configuration.fileMode(for:activeEnvironment:)` for the active environment's.
+    public let mode: FileMode
+    /// `mode` as written on the output, if it was.
+    public let explicitMode: FileMode?
+    /// `environment`: the environment relative references resolve in, overriding the
+    /// active one.
+    public let environment: String?
+    /// `follow_symlinks` (default false): whether a destination that is a symbolic link is
+    /// written through instead of refused.
+    public let followSymlinks: Bool
+    /// `create_dirs` (default true): whether missing parent directories are created (0700).
+    public let createDirectories: Bool
+    /// `owner`: a user name or numeric uid to chown the file to.
+    public let owner: String?
+    /// `group`: a group name or numeric gid to chgrp the file to.
+    public let group: String?
+    /// `allow_world_readable` (default false): permits a `mode` granting access to others.
+    public let allowWorldReadable: Bool
+    /// Where the output's entry starts.
+    public let mark: Mark
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import Secretsmith
+
+@Suite("Configuration value syntax")
+struct ValueSyntaxTests {
+    @Test("durations parse and format", arguments: [
+        ("250ms", 250), ("10s", 10_000), ("5m", 300_000), ("1h", 3_600_000), ("1m30s", 90_000), ("0s", 0),
+        ("1h1ms", 3_600_001),
+    ])
+    func durations(text: String, milliseconds: Int64) throws {
+        let duration = try DurationSyntax.parse(text)
+        #expect(duration == .milliseconds(milliseconds))
+        #expect(try DurationSyntax.parse(DurationSyntax.format(duration)) == duration)
+    }
+
+    @Test("bad durations", arguments: ["", "10", "s", "1s1s", "1s1m", "1d", "1.5s", " 1s", "99999999999999s"])
+    func badDurations(text: String) {
+        #expect(throws: ConfigurationError.self) { try DurationSyntax.parse(text) }
+    }
+
+    @Test("file modes")
+    func fileModes() throws {
+        #expect(try FileMode(parsing: "0600").rawValue == 0o600)
+        #expect(try FileMode(parsing: "640").rawValue == 0o640)
+        #expect(try FileMode(parsing: "0007").grantsAccessToOthers)
+        #expect(try !FileMode(parsing: "0770").grantsAccessToOthers)
+        #expect(try FileMode(parsing: "400").description == "0400")
+        #expect(throws: ConfigurationError.self) { try FileMode(parsing: "1600") }
+        #expect(throws: ConfigurationError.self) { try FileMode(parsing: "0o600") }
+        #expect(FileMode(rawValue: 0o4755) == nil)
+    }
+
+    @Test("variable expansion rules")
+    func expansion() throws {
+        let environment = ["A": "1", "EMPTY": ""]
+        #expect(try VariableExpansion.expand("x${A}y", environment: environment) == "x1y")
+        #expect(try VariableExpansion.expand("${EMPTY}", environment: environment) == "")
+        #expect(try VariableExpansion.expand("${EMPTY:-d}", environment: environment) == "d")
+        #expect(try VariableExpansion.expand("${MISSING:-a:-b}", environment: environment) == "a:-b")
+        // leftmost first: "$" then "$${" (a literal "${")
+        #expect(try VariableExpansion.expand("$$${A}", environment: environment) == "$${A}")
+        #expect(try VariableExpansion.expand("$${A}", environment: environment) == "${A}")
+        #expect(try VariableExpansion.expand("cost $5 $A", environment: environment) == "cost $5 $A")
+        #expect(throws: VariableExpansion.Failure.self) { try VariableExpansion.expand("a ${MISSING}", environment: environment) }
+        do {
+            _ = try VariableExpansion.expand("ab ${MISSING}", environment: environment)
+        } catch {
+            #expect(error.offset == 3)
+        }
+    }
+
+    @Test("did-you-mean picks the closest candidate within reach")
+    func suggestions() {
+        #expect(Suggestions.closest(to: "secretz", in: ["projects", "secrets"]) == "secrets")
+        #expect(Suggestions.closest(to: "timout", in: ["timeout", "retry"]) == "timeout")
+        #expect(Suggestions.closest(to: "zzzz", in: ["timeout", "retry"]) == nil)
+        #expect(Suggestions.editDistance("kitten", "sitting") == 3)
+    }
+}
