@@ -1,0 +1,21 @@
+/// Supplies OAuth 2.0 access tokens (RFC 6749 §1.4) for `Authorization: Bearer` headers.
+///
+/// One provider serves every request that uses the same credentials, so a token is
+/// obtained once and shared.
+public protocol AccessTokenProvider: Sendable {
+    /// A short description of where the credentials come from (a file path, an environment
+    /// variable's name, an account's email), for error messages. Never a key or a token.
+    var source: String { get }
+
+    /// Returns a valid access token.
+    ///
+    /// - Throws: ``AuthenticationError`` when no token can be obtained.
+    func accessToken() async throws -> String
+
+    /// Forgets a token the server refused (HTTP 401), so the next call obtains a new one.
+    func invalidate(_ token: String) async
+}
+
+extension AccessTokenProvider {
+    public func invalidate(_ token: String) async {}
+}

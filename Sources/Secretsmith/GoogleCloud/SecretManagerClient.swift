@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A Secret Manager REST v1 client for the calls secretsmith makes: access a secret
+/// version and get a version's metadata.
+///
+/// Wire format: <https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/access>.
+/// Requests go through one shared `HTTPClient`, whose connection pool is the pool of the
+/// design. Each call makes exactly one HTTP request; retries and the circuit breaker
+/// live in the manager.
+package struct SecretManagerClient: Sendable {
+    /// The largest response body accepted, in bytes. A payload is at most 64 KiB, which is
+    /// about 88 KiB in base64 plus the JSON around it.
+    package static let maxResponseBytes = 1 << 20
+
+    package let httpClient: HTTPClient
+    package let endpoint: SecretManagerEndpoint
+    package let tokenProvider: (any AccessTokenProvider)?
+    /// Sent as `x-goog-user-project` when set: the project billed for quota.
+    package let quotaProject: String?
+    package let logger: Logger
+
+    package init(
+        httpClient: HTTPClient,
+        endpoint: SecretManagerEndpoint,
+        tokenProvider: (any AccessTokenProvider)?,
+        quotaProject: String? = nil,
+        logger: Logger
+    ) {
+        self.httpClient = httpClient
+        self.endpoint = endpoint
+        self.tokenProvider = tokenProvider
+        self.quotaProject = quotaProject
+        self.logger = logger
+    }
+
+    /// Accesses a secret version's payload and verifies its CRC32C.
+    ///
+    /// - Parameters:
+    ///   - name: the version's resource name,
+    ///     `projects/P[/locations/L]/secrets/S/versions/V` (V a number, `latest` or an alias).
+    ///   - timeout: the time allowed for the whole request, response body included.
+    /// - Returns: the payload and the version number parsed from the response `name`
+    ///   (which carries the project number, not the id that was sent).
+    /// - Throws: ``SecretManagerError`` for an error answer, a transport failure, a
+    ///   timeout, a malformed answer or a checksum mismatch; ``AuthenticationError`` when no
+    ///   access token can be obtained.
+    package func accessSecretVersion(name: String, timeout: Duration) async throws -> SecretValue {
+        let body = try await call(method: .GET, path: "\(name):access", resource: name, timeout: timeout)
+        let decoded: AccessSecretVersionResponse
+        do {
+            decoded = try JSONDecoder().decode(AccessSecretVersionResponse.self, from: Data(body))
+        } catch {
+            throw SecretManagerError(
+                code: .invalidResponse, resource: name, httpStatus: 200,
+                message: "the access response is not the JSON Secret Manager sends")
+        }
+        guard let encoded = decoded.payload?.data else {
+            // An empty payload travels as an absent `data` field (proto3 JSON omits defaults).
+            return SecretValue(bytes: [], version: decoded.versionNumber)
+        }
+        guard let data = Data(base64Encoded: encoded) else {
+            throw SecretManagerError(
+                code: .invalidResponse, resource: name, httpStatus: 200,
+                message: "payload.data is not valid base64")
+        }
+        let bytes = [UInt8](data)
+        if let expected = decoded.payload?.dataCrc32c {
+            guard let expectedValue = UInt32(expected) else {
+                throw SecretManagerError(
+                    code: .invalidResponse, resource: name, httpStatus: 200,
+                    message: "payload.dataCrc32c is not a 32-bit decimal number")
+            }
+            let actual = CRC32C.checksum(bytes)
+            guard actual == expectedValue else {
+                throw SecretManagerError(
+                    code: .checksumMismatch, resource: name, httpStatus: 200,
+                    message: "the payload's CRC32C is \(actual) but dataCrc32c says \(expectedValue); "
+                        + "the payload was corrupted in transit and was not used")
+            }
+        }
+        return SecretValue(bytes: bytes, version: decoded.versionNumber)
+    }
+
+    /// Gets a secret version's metadata (state, create time, etag) without its payload;
+    /// needs only `secretmanager.versions.get`.
+    ///
+    /// - Throws: as ``accessSecretVersion(name:timeout:)``.
+    package func getSecretVersion(name: String, timeout: Duration) async throws -> SecretVersionMetadata {
+        let body = try await call(method: .GET, path: name, resource: name, timeout: timeout)
+        do {
+            return try JSONDecoder().decode(SecretVersionMetadata.self, from: Data(body))
+        } catch {
+            throw SecretManagerError(
+                code: .invalidResponse, resource: name, httpStatus: 200,
+                message: "the version metadata is not the JSON Secret Manager sends")
+        }
+    }
+
+    private func call(method: HTTPMethod, path: String, resource: String, timeout: Duration) async throws
+        -> [UInt8]
+    {
+        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/v1/\(path)")
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "secretsmith/\(SecretsmithVersion.current)")
+        var token: String?
+        if endpoint.requiresCredentials, let tokenProvider {
+            let value = try await tokenProvider.accessToken()
+            token = value
+            request.headers.add(name: "Authorization", value: "Bearer \(value)")
+        }
+        if let quotaProject {
+            request.headers.add(name: "x-goog-user-project", value: quotaProject)
+        }
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: logger)
+            body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw SecretManagerError(
+                code: .invalidResponse, resource: resource,
+                message: "the response body is larger than \(Self.maxResponseBytes) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Self.transportError(error, resource: resource, endpoint: endpoint, timeout: timeout)
+        }
+        let bytes = Array(body.readableBytesView)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            if response.status == .unauthorized, let token, let tokenProvider {
+                await tokenProvider.invalidate(token)
+            }
+            throw GoogleErrorResponse.error(
+                status: Int(response.status.code), headers: response.headers, body: bytes, resource: resource)
+        }
+        return bytes
+    }
+
+    static func transportError(
+        _ error: any Error, resource: String, endpoint: SecretManagerEndpoint, timeout: Duration
+    ) -> SecretManagerError {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return SecretManagerError(
+                    code: .deadlineExceeded, resource: resource,
+                    message: "no answer from \(endpoint) within the timeout of \(timeout)")
+            default:
+                break
+            }
+        }
+        return SecretManagerError(
+            code: .transport, resource: resource,
+            message: "the request to \(endpoint) failed: \(String(describing: error))")
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

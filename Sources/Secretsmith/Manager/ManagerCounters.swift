@@ -1,0 +1,47 @@
+import Synchronization
+
+/// The manager's own counters, updated from many tasks at once.
+package final class ManagerCounters: Sendable {
+    private struct Values {
+        var requests = 0
+        var upstreamCalls = 0
+        var retries = 0
+        var breakerRejections = 0
+        var errors: [String: Int] = [:]
+    }
+
+    private let values = Mutex(Values())
+
+    package init() {}
+
+    func recordRequest() { values.withLock { $0.requests += 1 } }
+    func recordUpstreamCall() { values.withLock { $0.upstreamCalls += 1 } }
+    func recordRetry() { values.withLock { $0.retries += 1 } }
+    func recordBreakerRejection() { values.withLock { $0.breakerRejections += 1 } }
+    func recordFailure(_ error: any Error) {
+        let code = MultiEnvironmentSecretManager.errorCode(error)
+        values.withLock { $0.errors[code, default: 0] += 1 }
+    }
+
+    /// Upstream HTTP calls so far.
+    package var upstreamCalls: Int { values.withLock { $0.upstreamCalls } }
+
+    func snapshot(cache: SecretCache.Counters, breakers: [SecretManagerStats.Breaker]) -> SecretManagerStats {
+        values.withLock { values in
+            var stats = SecretManagerStats()
+            stats.requests = values.requests
+            stats.upstreamCalls = values.upstreamCalls
+            stats.retries = values.retries
+            stats.breakerRejections = values.breakerRejections
+            stats.errors = values.errors
+            stats.cacheHits = cache.hits
+            stats.cacheMisses = cache.misses
+            stats.singleFlightJoins = cache.joins
+            stats.staleServes = cache.staleServes
+            stats.cacheEvictions = cache.evictions
+            stats.cacheEntries = cache.entries
+            stats.breakers = breakers
+            return stats
+        }
+    }
+}

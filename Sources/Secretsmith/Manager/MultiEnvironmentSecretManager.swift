@@ -1,0 +1,337 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Synchronization
+
+/// Reads secrets for every environment of a ``Configuration``: the entry point of the
+/// Swift library.
+///
+/// Each access goes through an in-memory TTL cache with single-flight de-duplication
+/// (N concurrent requests for one version make one upstream call), a circuit breaker per
+/// (environment, project), a retry policy with exponential backoff and full jitter, a
+/// bound on calls in flight, and the shared `HTTPClient`'s connection pool.
+///
+/// ```swift
+/// let configuration = try Configuration.load(path: "secretsmith.yaml", environment: ProcessInfo.processInfo.environment)
+/// let manager = MultiEnvironmentSecretManager(configuration: configuration)
+/// let password = try await manager.accessSecretVersion("prod/billing/db-password")
+/// try await manager.withEnvironment("dev") {
+///     let key = try await manager.accessSecretVersion("billing/stripe-key")   // dev
+/// }
+/// ```
+///
+/// Values are ``SecretValue``s, whose descriptions are redacted; no value reaches a log
+/// line, an error or a stats field.
+public final class MultiEnvironmentSecretManager: Sendable {
+    /// The configuration the manager reads secrets for.
+    public let configuration: Configuration
+    package let httpClient: HTTPClient
+    package let processEnvironment: [String: String]
+    package let logger: Logger
+    package let clock: SecretManagerClock
+    package let cache: SecretCache
+    private let limiter: ConcurrencyLimiter
+    private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
+    private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
+    package let counters = ManagerCounters()
+
+    private struct BreakerKey: Hashable {
+        var environment: String
+        var projectID: String
+    }
+
+    /// The active environment of relative references inside ``withEnvironment(_:operation:)``.
+    @TaskLocal package static var activeEnvironment: String?
+
+    /// Creates a manager.
+    ///
+    /// - Parameters:
+    ///   - configuration: the loaded `secretsmith.yaml`.
+    ///   - httpClient: the client whose connection pool every request uses; the caller
+    ///     owns it and shuts it down. Defaults to `HTTPClient.shared`.
+    ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
+    ///     credential variables are read from.
+    ///   - logger: receives one debug-level access event per resolved reference (never
+    ///     the value).
+    ///   - clock: the time source of the cache, breaker and retry backoff.
+    public init(
+        configuration: Configuration,
+        httpClient: HTTPClient = .shared,
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "secretsmith"),
+        clock: SecretManagerClock = .continuous
+    ) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.processEnvironment = processEnvironment
+        self.logger = logger
+        self.clock = clock
+        self.cache = SecretCache(capacity: configuration.defaults.cache.maxEntries, clock: clock)
+        self.limiter = ConcurrencyLimiter(limit: configuration.defaults.concurrency)
+    }
+
+    // MARK: Public API
+
+    /// Accesses the secret version a reference names and returns its payload (or the JSON
+    /// value its `#pointer` selects).
+    ///
+    /// - Parameter reference: `ENV/PROJECT/SECRET[@VERSION][#POINTER]`, or
+    ///   `PROJECT/SECRET[...]` relative to the environment of the enclosing
+    ///   ``withEnvironment(_:operation:)``, else `SECRETSMITH_ENV`.
+    /// - Throws: ``ReferenceError`` or ``ConfigurationError`` for a reference the
+    ///   configuration does not allow; ``SecretManagerError`` when Secret Manager refuses,
+    ///   fails after retries, or the circuit is open; ``AuthenticationError``;
+    ///   ``JSONPointerError`` when the pointer does not select a value.
+    public func accessSecretVersion(_ reference: String) async throws -> SecretValue {
+        try await accessSecretVersion(try SecretReference.parse(reference))
+    }
+
+    /// Accesses the secret version a parsed reference names. See ``accessSecretVersion(_:)-(String)``.
+    public func accessSecretVersion(_ reference: SecretReference) async throws -> SecretValue {
+        let secret = try secretConfig(for: reference)
+        let value = try await access(secret, reference: reference.description).value
+        guard let pointer = reference.pointer else { return value }
+        return SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
+    }
+
+    /// The effective settings of a reference: resource name, endpoint, credentials,
+    /// cache, retry and breaker settings, and the layer each came from.
+    ///
+    /// - Throws: ``ConfigurationError`` when the configuration does not allow it.
+    public func secretConfig(for reference: SecretReference) throws -> SecretConfig {
+        try configuration.resolve(reference, activeEnvironment: Self.activeEnvironment ?? processEnvironment["SECRETSMITH_ENV"])
+    }
+
+    /// A manager bound to one environment, whose accesses can only reach that
+    /// environment's declared projects.
+    ///
+    /// - Throws: ``ConfigurationError`` when the configuration has no such environment.
+    public func environmentManager(for environment: String) throws -> EnvironmentSpecificSecretManager {
+        guard configuration.environment(named: environment) != nil else {
+            throw ConfigurationError.unknownEnvironment(environment, in: configuration)
+        }
+        return EnvironmentSpecificSecretManager(manager: self, environment: environment)
+    }
+
+    /// Runs `operation` with `environment` as the active environment of relative
+    /// references, for this task and its child tasks (a task-local value).
+    ///
+    /// - Throws: ``ConfigurationError`` when the environment is unknown, or what
+    ///   `operation` throws.
+    public func withEnvironment<Result: Sendable>(
+        _ environment: String, operation: () async throws -> Result
+    ) async throws -> Result {
+        guard configuration.environment(named: environment) != nil else {
+            throw ConfigurationError.unknownEnvironment(environment, in: configuration)
+        }
+        return try await Self.$activeEnvironment.withValue(environment) { try await operation() }
+    }
+
+    /// Counts since the manager was created: requests, cache outcomes, upstream calls,
+    /// retries, errors by code and the state of each circuit breaker.
+    public func stats() async -> SecretManagerStats {
+        let cacheCounters = await cache.snapshot()
+        let breakerList = breakers.withLock { Array($0) }
+        var breakerStats: [SecretManagerStats.Breaker] = []
+        for (key, breaker) in breakerList {
+            breakerStats.append(
+                .init(
+                    environment: key.environment, projectID: key.projectID,
+                    state: await breaker.state.name, openings: await breaker.openings))
+        }
+        breakerStats.sort { ($0.environment, $0.projectID) < ($1.environment, $1.projectID) }
+        return counters.snapshot(cache: cacheCounters, breakers: breakerStats)
+    }
+
+    // MARK: Package API (the CLI's render, check and get)
+
+    /// The outcome of one access.
+    package struct AccessResult: Sendable {
+        package var value: SecretValue
+        package var cache: CacheOutcome
+        package var attempts: Int
+    }
+
+    /// Accesses one resolved secret version through the cache, breaker and retries.
+    ///
+    /// - Parameter reference: the reference as written, for the access log only.
+    package func access(_ secret: SecretConfig, reference: String) async throws -> AccessResult {
+        let started = clock.now()
+        let client = try client(for: secret)
+        let key = SecretCacheKey(
+            environment: secret.environment, endpoint: client.endpoint.baseURL, versionName: secret.versionName)
+        let attempts = AttemptCounter()
+        counters.recordRequest()
+        do {
+            let (value, outcome) = try await cache.value(
+                for: key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale
+            ) { [self] in
+                try await limiter.run {
+                    try await self.callWithRetries(secret: secret, attempts: attempts) { timeout in
+                        try await client.accessSecretVersion(name: secret.versionName, timeout: timeout)
+                    }
+                }
+            }
+            let tries = attempts.value
+            logger.debug(
+                "secret accessed",
+                metadata: [
+                    "secret.ref": "\(reference)", "secret.version": "\(value.version.map(String.init) ?? "unknown")",
+                    "environment": "\(secret.environment)", "gcp.project": "\(secret.projectID)",
+                    "cache": "\(outcome.rawValue)", "attempts": "\(tries)",
+                    "duration_ms": "\(Self.milliseconds(since: started, clock: clock))",
+                ])
+            return AccessResult(value: value, cache: outcome, attempts: tries)
+        } catch {
+            counters.recordFailure(error)
+            logger.debug(
+                "secret access failed",
+                metadata: [
+                    "secret.ref": "\(reference)", "environment": "\(secret.environment)",
+                    "gcp.project": "\(secret.projectID)", "error.code": "\(Self.errorCode(error))",
+                ])
+            throw error
+        }
+    }
+
+    /// Gets one resolved version's metadata (no payload), with the breaker and retries
+    /// but without the cache.
+    package func metadata(_ secret: SecretConfig) async throws -> SecretVersionMetadata {
+        let client = try client(for: secret)
+        let attempts = AttemptCounter()
+        return try await limiter.run {
+            try await self.callWithRetries(secret: secret, attempts: attempts) { timeout in
+                try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
+            }
+        }
+    }
+
+    // MARK: Internals
+
+    private func callWithRetries<T: Sendable>(
+        secret: SecretConfig, attempts: AttemptCounter,
+        _ call: @Sendable (Duration) async throws -> T
+    ) async throws -> T {
+        let breaker = breaker(for: secret)
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        var refreshedToken = false
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            if case .rejected(let retryAt) = await breaker.permit() {
+                counters.recordBreakerRejection()
+                throw circuitOpenError(secret: secret, retryAt: retryAt)
+            }
+            attempts.value = attempt
+            counters.recordUpstreamCall()
+            do {
+                let result = try await call(secret.timeout)
+                await breaker.record(unhealthy: false)
+                return result
+            } catch let error as SecretManagerError {
+                await breaker.record(unhealthy: error.indicatesUnhealthyService)
+                let retryToken = error.code == .unauthenticated && !refreshedToken
+                    && secret.credentialsRequireToken(processEnvironment: processEnvironment)
+                if retryToken { refreshedToken = true }
+                guard (error.isRetryable || retryToken), attempt < secret.retry.maxAttempts else { throw error }
+                counters.recordRetry()
+                let delay = retryToken ? .zero : secret.retry.delay(
+                    forRetry: attempt, retryAfter: error.retryAfter, using: &generator)
+                logger.debug(
+                    "retrying secret manager call",
+                    metadata: [
+                        "gcp.resource": "\(secret.versionName)", "error.code": "\(error.code.rawValue)",
+                        "attempt": "\(attempt)", "delay_ms": "\(Int(delay.secondsDouble * 1000))",
+                    ])
+                try await clock.sleep(delay)
+            } catch is CancellationError {
+                await breaker.abandonTrial()
+                throw CancellationError()
+            } catch {
+                await breaker.record(unhealthy: false)
+                throw error
+            }
+        }
+    }
+
+    private func circuitOpenError(secret: SecretConfig, retryAt: ContinuousClock.Instant?) -> SecretManagerError {
+        var message = "the circuit breaker for project \(secret.projectID) in environment \(secret.environment) is open"
+        if let retryAt {
+            let wait = retryAt - clock.now()
+            message += " after repeated failures; it lets a trial call through in \(Self.format(wait))"
+        } else {
+            message += " (half-open, a trial call is under way)"
+        }
+        return SecretManagerError(code: .circuitOpen, resource: secret.versionName, message: message)
+    }
+
+    private func breaker(for secret: SecretConfig) -> CircuitBreaker {
+        let key = BreakerKey(environment: secret.environment, projectID: secret.projectID)
+        return breakers.withLock { breakers in
+            if let existing = breakers[key] { return existing }
+            let created = CircuitBreaker(policy: secret.circuitBreaker, clock: clock)
+            breakers[key] = created
+            return created
+        }
+    }
+
+    private func client(for secret: SecretConfig) throws -> SecretManagerClient {
+        let endpoint = SecretManagerEndpoint.resolve(
+            configured: secret.endpoint, location: secret.location,
+            emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
+        var provider: (any AccessTokenProvider)?
+        if endpoint.requiresCredentials {
+            provider = try tokenProvider(for: secret.credentials)
+        }
+        return SecretManagerClient(
+            httpClient: httpClient, endpoint: endpoint, tokenProvider: provider,
+            quotaProject: secret.quotaProject, logger: logger)
+    }
+
+    private func tokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {
+        if let existing = tokenProviders.withLock({ $0[credentials] }) { return existing }
+        let created = try AccessTokenProviders.make(for: credentials, environment: processEnvironment)
+        return tokenProviders.withLock { providers in
+            if let existing = providers[credentials] { return existing }
+            providers[credentials] = created
+            return created
+        }
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant, clock: SecretManagerClock) -> Int {
+        Int(((clock.now() - start).secondsDouble * 1000).rounded())
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = max(0, duration.secondsDouble)
+        return seconds < 1 ? "\(Int(seconds * 1000)) ms" : String(format: "%.1f s", seconds)
+    }
+
+    static func errorCode(_ error: any Error) -> String {
+        switch error {
+        case let error as SecretManagerError: error.code.rawValue
+        case is AuthenticationError: "AUTHENTICATION"
+        case is CancellationError: "CANCELLED"
+        default: "OTHER"
+        }
+    }
+}
+
+extension SecretConfig {
+    /// Whether calls for this secret carry a token that a 401 could be cured by refreshing.
+    func credentialsRequireToken(processEnvironment: [String: String]) -> Bool {
+        (processEnvironment["SECRET_MANAGER_EMULATOR_HOST"] ?? "").isEmpty
+    }
+}
+
+/// The number of attempts of one access, written by the retry loop and read by the access
+/// log.
+final class AttemptCounter: Sendable {
+    private let storage = Mutex(0)
+
+    var value: Int {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,128 @@
+@testable import Secretsmith
+import Synchronization
+import Testing
+
+@Suite struct SecretCacheTests {
+    let clock = TestClock()
+    let key = SecretCacheKey(environment: "dev", endpoint: "http://x", versionName: "projects/p/secrets/s/versions/1")
+
+    final class Upstream: Sendable {
+        let calls = Counter()
+        func fetch(_ bytes: [UInt8] = Array("v-SENTINEL".utf8)) -> @Sendable () async throws -> SecretValue {
+            { [calls] in
+                calls.increment()
+                return SecretValue(bytes: bytes, version: 1)
+            }
+        }
+        var count: Int { calls.value }
+    }
+
+    struct Boom: Error {}
+
+    @Test func freshEntryAnswersUntilItsTTL() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        let (_, first) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        clock.advance(by: .seconds(59))
+        let (_, second) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        clock.advance(by: .seconds(1))
+        let (_, third) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        #expect([first, second, third] == [.miss, .hit, .miss])
+        #expect(upstream.count == 2)
+    }
+
+    @Test func concurrentMissesMakeOneUpstreamCall() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let calls = Counter()
+        let gate = AsyncGate()
+        let outcomes = try await withThrowingTaskGroup(of: CacheOutcome.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero) {
+                        calls.increment()
+                        await gate.wait()  // hold the call open until all 100 asked
+                        return SecretValue(bytes: [1], version: 1)
+                    }.1
+                }
+            }
+            // Let every request reach the cache before the upstream call answers.
+            while await cache.snapshot().joins < 99 { await Task.yield() }
+            await gate.open()
+            return try await group.reduce(into: [CacheOutcome]()) { $0.append($1) }
+        }
+        #expect(calls.value == 1)
+        #expect(outcomes.filter { $0 == .miss }.count == 1)
+        #expect(outcomes.filter { $0 == .joined }.count == 99)
+    }
+
+    @Test func evictsTheLeastRecentlyUsedEntryWhenFull() async throws {
+        let cache = SecretCache(capacity: 2, clock: clock.clock)
+        let upstream = Upstream()
+        func key(_ n: Int) -> SecretCacheKey {
+            SecretCacheKey(environment: "dev", endpoint: "e", versionName: "projects/p/secrets/s\(n)/versions/1")
+        }
+        _ = try await cache.value(for: key(1), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        _ = try await cache.value(for: key(2), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        _ = try await cache.value(for: key(1), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())  // 1 is now newer
+        _ = try await cache.value(for: key(3), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())  // evicts 2
+        let (_, one) = try await cache.value(for: key(1), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        let (_, two) = try await cache.value(for: key(2), ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        #expect(one == .hit)
+        #expect(two == .miss)
+        #expect(await cache.snapshot().evictions >= 1)
+        #expect(await cache.snapshot().entries == 2)
+    }
+
+    @Test func environmentsNeverShareEntries() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        let dev = SecretCacheKey(environment: "dev", endpoint: "e", versionName: "projects/p/secrets/s/versions/1")
+        let prod = SecretCacheKey(environment: "prod", endpoint: "e", versionName: "projects/p/secrets/s/versions/1")
+        _ = try await cache.value(for: dev, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        let (_, outcome) = try await cache.value(for: prod, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        #expect(outcome == .miss)
+        #expect(upstream.count == 2)
+    }
+
+    @Test func staleIfErrorServesWithinMaxStaleAndRefusesBeyond() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .seconds(30), fetch: upstream.fetch())
+        clock.advance(by: .seconds(80))  // 20 s past the TTL
+        let (value, outcome) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .seconds(30)) {
+            throw Boom()
+        }
+        #expect(outcome == .stale)
+        #expect(value.bytes == Array("v-SENTINEL".utf8))
+        clock.advance(by: .seconds(11))  // 31 s past the TTL
+        await #expect(throws: Boom.self) {
+            _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .seconds(30)) { throw Boom() }
+        }
+        #expect(await cache.snapshot().staleServes == 1)
+    }
+
+    @Test func zeroTTLStoresNothing() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        _ = try await cache.value(for: key, ttl: .zero, maxStale: .zero, fetch: upstream.fetch())
+        _ = try await cache.value(for: key, ttl: .zero, maxStale: .zero, fetch: upstream.fetch())
+        #expect(upstream.count == 2)
+    }
+}
+
+/// Suspends waiters until opened.
+actor AsyncGate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters.removeAll()
+    }
+}
