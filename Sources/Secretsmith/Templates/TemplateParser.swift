@@ -1,0 +1,284 @@
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import YAML
+
+/// Splits template bytes into text, literal and action segments (PRODUCT.md §3).
+///
+/// It finds each `<<` with `memchr` and decides what it is:
+/// - a run of three or more `<` (`<<<` here-strings, `<<<<`) is text;
+/// - `<<`, blanks, a quoted string, blanks, `>>` is a literal action (no filters);
+/// - `<<`, blanks, `secret` or `env`, then a blank or `"`, is a keyword action (parsed by
+///   the `TemplateParser+Action.swift` extension) — except that when no `"` follows the
+///   keyword and its line has no `>>` (`std::cout << secret << '\n';`) it is text;
+/// - `<<`, blanks, another word starting with a letter, blanks, a complete quoted string,
+///   and a `>>` later on the same line is a near miss and an error;
+/// - anything else (heredocs, C++ stream operators, YAML merge keys) is text.
+///
+/// Blanks are spaces and tabs. Nothing of an action spans lines: a `\n` before its `>>`
+/// makes it unterminated.
+struct TemplateParser {
+    let buffer: UnsafeBufferPointer<UInt8>
+    let path: String
+    var marks: TemplateMarkCounter
+    /// The parsed segments, in order; only meaningful when `errors` is empty.
+    private(set) var segments: [TemplateSegment] = []
+    /// Every problem found, in order.
+    private(set) var errors: [TemplateError] = []
+    /// The last `closeOnLine(from:)` search: its start, its line's end, and its answer.
+    private var closeSearch: (from: Int, lineEnd: Int, found: Int?) = (-1, -1, nil)
+
+    /// What a `<<` turned out to be.
+    enum Outcome {
+        case passThrough
+        case literal([UInt8], end: Int)
+        case action(TemplateAction, end: Int)
+        case failure(TemplateError)
+    }
+
+    /// A quoted string as scanned: its decoded bytes and where it ends.
+    struct QuotedString {
+        /// The bytes between the quotes with `\"` and `\\` decoded.
+        var content: [UInt8]
+        /// The offset just past the closing quote.
+        var end: Int
+        /// The offset of the first backslash that starts an unknown escape, if any.
+        var badEscape: Int?
+    }
+
+    static let lessThan = UInt8(ascii: "<")
+    static let greaterThan = UInt8(ascii: ">")
+    static let quote = UInt8(ascii: "\"")
+    static let backslash = UInt8(ascii: "\\")
+    static let pipe = UInt8(ascii: "|")
+    static let lineFeed: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+
+    /// Parses a whole template.
+    ///
+    /// - Parameters:
+    ///   - bytes: The template.
+    ///   - path: The template's path, for errors.
+    ///   - stopAtFirstError: Whether to stop at the first problem instead of collecting all.
+    /// - Returns: The segments (complete only without errors) and the problems found.
+    static func parse(_ bytes: [UInt8], path: String, stopAtFirstError: Bool)
+        -> (segments: [TemplateSegment], errors: [TemplateError])
+    {
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = TemplateParser(buffer: buffer, path: path, marks: TemplateMarkCounter(buffer: buffer))
+            parser.run(stopAtFirstError: stopAtFirstError)
+            return (parser.segments, parser.errors)
+        }
+    }
+
+    private mutating func run(stopAtFirstError: Bool) {
+        var index = 0
+        var textStart = 0
+        while let start = nextDoubleLessThan(from: index) {
+            var runEnd = start + 2
+            while runEnd < buffer.count && buffer[runEnd] == Self.lessThan { runEnd += 1 }
+            if runEnd - start > 2 {
+                index = runEnd
+                continue
+            }
+            switch classify(at: start) {
+            case .passThrough:
+                index = start + 2
+            case .literal(let content, let end):
+                appendText(textStart..<start)
+                segments.append(.literal(content))
+                index = end
+                textStart = end
+            case .action(let action, let end):
+                appendText(textStart..<start)
+                segments.append(.action(action))
+                index = end
+                textStart = end
+            case .failure(let error):
+                errors.append(error)
+                if stopAtFirstError { return }
+                index = closeOnLine(from: start + 2).map { $0 + 2 } ?? start + 2
+            }
+        }
+        appendText(textStart..<buffer.count)
+    }
+
+    private mutating func appendText(_ range: Range<Int>) {
+        if !range.isEmpty { segments.append(.text(range)) }
+    }
+
+    /// Decides what the `<<` at `start` is.
+    private mutating func classify(at start: Int) -> Outcome {
+        let first = skipBlanks(from: start + 2)
+        guard first < buffer.count else { return .passThrough }
+        let byte = buffer[first]
+        if byte == Self.quote {
+            guard let string = scanString(at: first) else { return .passThrough }
+            let close = skipBlanks(from: string.end)
+            guard isClose(at: close) else { return .passThrough }
+            if let escape = string.badEscape {
+                return .failure(badEscapeError(at: escape, actionStart: start))
+            }
+            return .literal(string.content, end: close + 2)
+        }
+        guard Self.isLetter(byte) else { return .passThrough }
+        let wordEnd = self.wordEnd(from: first)
+        let word = text(first..<wordEnd)
+        if word == "secret" || word == "env" {
+            guard wordEnd < buffer.count,
+                  Self.isBlank(buffer[wordEnd]) || buffer[wordEnd] == Self.quote
+            else { return .passThrough }
+            return parseKeywordAction(keyword: word, start: start, argumentSearch: wordEnd)
+        }
+        // A near miss: `<< secrte "a/b" >>`.
+        let argument = skipBlanks(from: wordEnd)
+        guard argument < buffer.count, buffer[argument] == Self.quote,
+              let string = scanString(at: argument), closeOnLine(from: string.end) != nil
+        else { return .passThrough }
+        let suggestion = TemplateSuggestion.closest(to: word, among: ["secret", "env"])
+        return .failure(error(
+            at: start,
+            "`\(word)` is not a template action.",
+            hint: suggestion.map { "Did you mean `\($0)`?" }
+                ?? #"Actions are `secret` and `env`; write << "<<" >> for a literal `<<`."#))
+    }
+
+    // MARK: Scanning helpers
+
+    /// The offset of the next `<<` at or after `index`, found with `memchr`.
+    private func nextDoubleLessThan(from index: Int) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        var index = index
+        while index + 1 < buffer.count {
+            // Search up to the second-to-last byte, so a match always has a successor.
+            guard let found = memchr(base + index, Int32(Self.lessThan), buffer.count - 1 - index) else { return nil }
+            let offset = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if buffer[offset + 1] == Self.lessThan { return offset }
+            index = offset + 2
+        }
+        return nil
+    }
+
+    /// The offset of the `\n` ending the line that contains `index`, or the end.
+    func lineEnd(from index: Int) -> Int {
+        guard index < buffer.count, let base = buffer.baseAddress,
+              let found = memchr(base + index, Int32(Self.lineFeed), buffer.count - index)
+        else { return buffer.count }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The offset of the first `>>` at or after `index` on the same line, if any.
+    ///
+    /// The last answer is remembered, so many questions about one long line (a minified
+    /// file full of `<<`) cost one pass over it rather than one pass per question.
+    mutating func closeOnLine(from index: Int) -> Int? {
+        if index >= closeSearch.from && index <= closeSearch.lineEnd {
+            guard let found = closeSearch.found else { return nil }
+            if found >= index { return found }
+        }
+        let end = lineEnd(from: index)
+        var result: Int?
+        var scan = index
+        while scan + 1 < end {
+            if buffer[scan] == Self.greaterThan && buffer[scan + 1] == Self.greaterThan {
+                result = scan
+                break
+            }
+            scan += 1
+        }
+        closeSearch = (index, end, result)
+        return result
+    }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+
+    func skipBlanks(from index: Int) -> Int {
+        var index = index
+        while index < buffer.count && Self.isBlank(buffer[index]) { index += 1 }
+        return index
+    }
+
+    /// The end of the run of letters, digits, `_` and `-` starting at `index`.
+    func wordEnd(from index: Int) -> Int {
+        var index = index
+        while index < buffer.count && Self.isWordByte(buffer[index]) { index += 1 }
+        return index
+    }
+
+    func isClose(at index: Int) -> Bool {
+        index + 1 < buffer.count && buffer[index] == Self.greaterThan && buffer[index + 1] == Self.greaterThan
+    }
+
+    /// Whether `index` is at the end of a line (`\n`, `\r\n`) or of the template.
+    func isLineEnd(at index: Int) -> Bool {
+        guard index < buffer.count else { return true }
+        let byte = buffer[index]
+        return byte == Self.lineFeed
+            || (byte == Self.carriageReturn && (index + 1 == buffer.count || buffer[index + 1] == Self.lineFeed))
+    }
+
+    /// The template bytes in `range` as text for messages (invalid UTF-8 repaired).
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+    }
+
+    /// Scans the quoted string whose `"` is at `index`; nil when no closing `"` comes
+    /// before the end of the line. A backslash always takes the next byte with it.
+    func scanString(at index: Int) -> QuotedString? {
+        var content: [UInt8] = []
+        var badEscape: Int?
+        var scan = index + 1
+        while scan < buffer.count {
+            let byte = buffer[scan]
+            switch byte {
+            case Self.quote:
+                return QuotedString(content: content, end: scan + 1, badEscape: badEscape)
+            case Self.lineFeed:
+                return nil
+            case Self.backslash:
+                guard scan + 1 < buffer.count, buffer[scan + 1] != Self.lineFeed else { return nil }
+                let escaped = buffer[scan + 1]
+                if escaped == Self.quote || escaped == Self.backslash {
+                    content.append(escaped)
+                } else if badEscape == nil {
+                    badEscape = scan
+                }
+                scan += 2
+            default:
+                content.append(byte)
+                scan += 1
+            }
+        }
+        return nil
+    }
+
+    // MARK: Errors
+
+    /// An error at the action whose `<<` is at `start`.
+    mutating func error(at start: Int, _ message: String, hint: String? = nil) -> TemplateError {
+        TemplateError(path: path, mark: marks.mark(at: start, in: buffer), message: message, hint: hint)
+    }
+
+    mutating func badEscapeError(at index: Int, actionStart: Int) -> TemplateError {
+        // The escaped character may be a multi-byte scalar; show all of it.
+        var end = index + 2
+        while end < buffer.count && buffer[end] & 0xC0 == 0x80 { end += 1 }
+        return error(
+            at: actionStart,
+            "Unknown escape `\(text(index..<end))` in a quoted string.",
+            hint: #"Only `\"` and `\\` are escapes in template strings."#)
+    }
+}
