@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The small POSIX helpers the writer needs: whole reads and writes that retry on `EINTR`
+/// and short counts, `fsync` of a directory, path splitting and user/group lookup.
+enum FileSystemCalls {
+    /// Splits a path into its directory and last component: `"/a/b"` → `("/a", "b")`,
+    /// `"b"` → `(".", "b")`, `"/b"` → `("/", "b")`. The name is empty for `"/a/"`.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    /// Joins a directory and a relative path.
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+
+    /// `lstat` or `stat` of a path.
+    ///
+    /// - Returns: The status, or the `errno` of the failure.
+    static func status(_ path: String, followingLinks: Bool) -> Result<stat, Errno> {
+        var info = stat()
+        let rc = followingLinks ? stat(path, &info) : lstat(path, &info)
+        return rc == 0 ? .success(info) : .failure(Errno(errno))
+    }
+
+    /// Whether a `st_mode` is of the given type (`S_IFREG`, `S_IFDIR`, `S_IFLNK`).
+    static func isType(_ mode: mode_t, _ type: mode_t) -> Bool {
+        mode & S_IFMT == type
+    }
+
+    /// Reads a symbolic link's target.
+    ///
+    /// - Returns: The target text, or the `errno` of the failure.
+    static func readLink(_ path: String) -> Result<String, Errno> {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return .failure(Errno(errno)) }
+        let bytes = buffer[..<count].map { UInt8(bitPattern: $0) }
+        return .success(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Writes all bytes to a descriptor, retrying short writes and `EINTR`.
+    ///
+    /// - Returns: 0, or the `errno` of the failed `write`.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32 {
+        var offset = 0
+        return bytes.withUnsafeBytes { buffer -> Int32 in
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return 0
+        }
+    }
+
+    /// Reads a whole file from a descriptor, up to `limit` bytes plus one (so a caller can
+    /// tell that the file is longer), retrying `EINTR`.
+    ///
+    /// - Returns: The bytes, or nil if a read failed.
+    static func readAll(_ descriptor: Int32, limit: Int) -> [UInt8]? {
+        var content: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while content.count <= limit {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            content.append(contentsOf: chunk[..<count])
+        }
+        return content
+    }
+
+    /// Flushes a directory's entries to disk (after a rename or mkdir in it).
+    ///
+    /// - Returns: 0, or the `errno` of the failed `open` or `fsync`.
+    static func syncDirectory(_ path: String) -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return errno }
+        defer { close(descriptor) }
+        return fsync(descriptor) == 0 ? 0 : errno
+    }
+
+    /// A user id from a numeric string or a user name (`getpwnam_r`).
+    static func userID(_ owner: String) -> uid_t? {
+        if let numeric = UInt32(owner) { return uid_t(numeric) }
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16 * 1024)
+        guard getpwnam_r(owner, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return entry.pw_uid
+    }
+
+    /// A group id from a numeric string or a group name (`getgrnam_r`).
+    static func groupID(_ group: String) -> gid_t? {
+        if let numeric = UInt32(group) { return gid_t(numeric) }
+        var entry = GroupEntry()
+        var result: UnsafeMutablePointer<GroupEntry>?
+        var buffer = [CChar](repeating: 0, count: 64 * 1024)
+        guard getgrnam_r(group, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return entry.gr_gid
+    }
+
+    /// An `errno` value carried through `Result`.
+    struct Errno: Error, Hashable {
+        let code: Int32
+        init(_ code: Int32) { self.code = code }
+    }
+}
+
+/// The C `struct group`, named so it does not clash with `group` parameters.
+private typealias GroupEntry = group

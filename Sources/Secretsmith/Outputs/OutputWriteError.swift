@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An output file that could not be written.
+///
+/// Kind `.cannotCreate` (exit 73) for every failure of the file system, naming the path and
+/// the operating system's reason; kind `.configuration` (exit 65) when the configuration
+/// asks for something the writer refuses: a destination that is a symbolic link without
+/// `follow_symlinks`, or a mode that grants access to others without `allow_world_readable`
+/// (or has bits beyond `0777`).
+package struct OutputWriteError: SecretsmithError, Equatable {
+    /// Why the file could not be written.
+    package enum Reason: Sendable, Hashable {
+        /// The destination is a symbolic link and `follow_symlinks` is false.
+        case symbolicLinkRefused
+        /// The mode grants access to others and `allow_world_readable` is false.
+        case worldAccessibleMode(UInt32)
+        /// The mode has bits outside `0777`.
+        case invalidMode(UInt32)
+        /// The destination exists and is not a regular file (a directory, a socket, …).
+        case notRegularFile
+        /// The parent directory is missing and `create_dirs` is false.
+        case missingDirectory(String)
+        /// The owner is neither a user name on this system nor a numeric id.
+        case unknownUser(String)
+        /// The group is neither a group name on this system nor a numeric id.
+        case unknownGroup(String)
+        /// A termination signal removed the staged files; nothing more is written.
+        case shuttingDown
+        /// A system call failed: what was being done, and `errno`.
+        case system(operation: String, errno: Int32)
+    }
+
+    /// The output path concerned (as requested, or the link target being written).
+    package let path: String
+    /// Why it could not be written.
+    package let reason: Reason
+
+    package init(path: String, reason: Reason) {
+        self.path = path
+        self.reason = reason
+    }
+
+    /// Builds a `.system` error from the current `errno`.
+    static func system(_ path: String, _ operation: String, errno code: Int32 = errno) -> OutputWriteError {
+        OutputWriteError(path: path, reason: .system(operation: operation, errno: code))
+    }
+
+    package var kind: FailureKind {
+        switch reason {
+        case .symbolicLinkRefused, .worldAccessibleMode, .invalidMode: .configuration
+        default: .cannotCreate
+        }
+    }
+
+    package var description: String {
+        switch reason {
+        case .symbolicLinkRefused:
+            return "Refusing to write '\(path)': it is a symbolic link; set follow_symlinks: true to write to its target."
+        case .worldAccessibleMode(let mode):
+            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): it grants access to others; set allow_world_readable: true if that is intended."
+        case .invalidMode(let mode):
+            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): only permission bits (0777) are allowed."
+        case .notRegularFile:
+            return "Cannot write '\(path)': it exists and is not a regular file."
+        case .missingDirectory(let directory):
+            return "Cannot write '\(path)': the directory '\(directory)' does not exist and create_dirs is false."
+        case .unknownUser(let name):
+            return "Cannot write '\(path)': the owner '\(name)' is not a user on this system."
+        case .unknownGroup(let name):
+            return "Cannot write '\(path)': the group '\(name)' is not a group on this system."
+        case .shuttingDown:
+            return "Cannot write '\(path)': secretsmith is stopping on a signal."
+        case .system(let operation, let code):
+            return "Cannot write '\(path)': \(operation) failed: \(String(cString: strerror(code)))."
+        }
+    }
+
+    /// `0o640` as `"0640"`.
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The temporary files that are staged and not yet renamed or removed, so that a
+/// termination signal can remove them (``AtomicFileWriter/removeStagedTemporaryFiles()``).
+///
+/// Creating, renaming and removing a staged file happen while the registry's lock is held,
+/// so a cleanup running on another thread sees each temporary file either before it exists
+/// or registered, never created and unregistered. After ``removeAll(closing:)`` with
+/// `closing: true`, no new temporary file is created.
+///
+/// Signal safety: the lock and Swift's runtime (allocation, reference counting) are not
+/// async-signal-safe, so the cleanup must not run inside a raw `signal`/`sigaction`
+/// handler. Run it on an ordinary thread that learns about the signal, e.g. a
+/// `DispatchSourceSignal` handler (with the signal set to `SIG_IGN` first) or a thread
+/// blocked in `sigwait`, then exit with `_exit(128 + signal)`. Before `execve` the CLI must
+/// reset those signals to `SIG_DFL`, because an ignored disposition is inherited by the
+/// new program. A `SIGKILL` leaves the files behind; their names
+/// (`.<name>.secretsmith-<random>.tmp`) tell what they are.
+package final class StagedFileRegistry: Sendable {
+    private struct State: ~Copyable {
+        var paths: Set<String> = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// The registry used by ``AtomicFileWriter``'s default initializer and by
+    /// ``AtomicFileWriter/removeStagedTemporaryFiles()``.
+    package static let shared = StagedFileRegistry()
+
+    /// Creates an empty, open registry (tests use their own).
+    package init() {}
+
+    /// The temporary files currently staged, in no particular order.
+    package var paths: [String] {
+        state.withLock { Array($0.paths) }
+    }
+
+    /// Removes every staged temporary file (`unlink`, errors ignored).
+    ///
+    /// - Parameter closing: When true (the default, for a termination signal), no temporary
+    ///   file is created afterwards: staging fails with `.shuttingDown`.
+    /// - Returns: How many files were removed.
+    @discardableResult
+    package func removeAll(closing: Bool = true) -> Int {
+        state.withLock { state in
+            var removed = 0
+            for path in state.paths where unlink(path) == 0 {
+                removed += 1
+            }
+            state.paths.removeAll()
+            if closing { state.closed = true }
+            return removed
+        }
+    }
+
+    /// Runs `create` (which creates the file at `path` and returns a descriptor or -1 with
+    /// `errno` set) under the lock and registers `path` when it succeeds.
+    ///
+    /// - Returns: The descriptor, or nil when the registry is closed.
+    func create(_ path: String, _ create: () -> Int32) -> (descriptor: Int32, errno: Int32)? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            let descriptor = create()
+            let code = errno
+            if descriptor >= 0 { state.paths.insert(path) }
+            return (descriptor, code)
+        }
+    }
+
+    /// Renames a staged file over its destination under the lock, and forgets it.
+    ///
+    /// - Returns: 0, or the `errno` of a failed `rename` (the file stays registered).
+    func rename(_ path: String, to destination: String) -> Int32 {
+        state.withLock { state in
+            guard state.paths.contains(path) else { return ENOENT }
+            if systemRename(path, destination) != 0 { return errno }
+            state.paths.remove(path)
+            return 0
+        }
+    }
+
+    /// Removes a staged file (`unlink`, errors ignored) under the lock, and forgets it.
+    func remove(_ path: String) {
+        state.withLock { state in
+            if state.paths.remove(path) != nil {
+                _ = unlink(path)
+            }
+        }
+    }
+}
+
+/// The C library's `rename(2)`, reachable from inside a type that has its own `rename`.
+private func systemRename(_ source: String, _ destination: String) -> Int32 {
+    rename(source, destination)
+}
