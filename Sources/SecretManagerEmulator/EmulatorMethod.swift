@@ -1,0 +1,68 @@
+/// A Secret Manager API method the emulator serves: the names used in request counters
+/// (``EmulatorStats``) and in fault rules' `method` scope (``FaultRule``).
+public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// `GET …/versions/V:access`.
+    case access
+    /// `GET …/versions/V`.
+    case getVersion
+    /// `GET …/secrets/S/versions`.
+    case listVersions
+    /// `POST …/secrets/S:addVersion`.
+    case addVersion
+    /// `POST …/versions/V:enable`.
+    case enable
+    /// `POST …/versions/V:disable`.
+    case disable
+    /// `POST …/versions/V:destroy`.
+    case destroy
+    /// `POST …/secrets?secretId=S`.
+    case createSecret
+    /// `GET …/secrets/S`.
+    case getSecret
+    /// `DELETE …/secrets/S`.
+    case deleteSecret
+    /// `GET …/secrets`.
+    case listSecrets
+
+    public var description: String { rawValue }
+
+    /// The method an HTTP method and an API path call, or `nil` when the API has no such
+    /// route (Google's front end then answers with an HTML 404).
+    ///
+    /// - Parameters:
+    ///   - httpMethod: The request method, upper case (`GET`, `POST`, `DELETE`).
+    ///   - path: The parsed API path.
+    init?(httpMethod: String, path: ResourcePath) {
+        switch (httpMethod, path.target, path.verb) {
+        case ("GET", .version, "access"?): self = .access
+        case ("GET", .version, nil): self = .getVersion
+        case ("POST", .version, "enable"?): self = .enable
+        case ("POST", .version, "disable"?): self = .disable
+        case ("POST", .version, "destroy"?): self = .destroy
+        case ("GET", .versions, nil): self = .listVersions
+        case ("POST", .secret, "addVersion"?): self = .addVersion
+        case ("GET", .secret, nil): self = .getSecret
+        case ("DELETE", .secret, nil): self = .deleteSecret
+        case ("GET", .secrets, nil): self = .listSecrets
+        case ("POST", .secrets, nil): self = .createSecret
+        default: return nil
+        }
+    }
+
+    /// The IAM permission Google checks for this method, used in 403 messages.
+    var permission: String {
+        switch self {
+        case .access: "secretmanager.versions.access"
+        case .getVersion: "secretmanager.versions.get"
+        case .listVersions: "secretmanager.versions.list"
+        case .addVersion: "secretmanager.versions.add"
+        case .enable: "secretmanager.versions.enable"
+        case .disable: "secretmanager.versions.disable"
+        case .destroy: "secretmanager.versions.destroy"
+        case .createSecret: "secretmanager.secrets.create"
+        case .getSecret: "secretmanager.secrets.get"
+        case .deleteSecret: "secretmanager.secrets.delete"
+        case .listSecrets: "secretmanager.secrets.list"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// Request counters of a running emulator, for tests that assert how many upstream
+/// calls a client made.
+///
+/// In-process: `await emulator.stats()`. Over HTTP: `GET /_emulator/stats` answers this
+/// struct as JSON (keys sorted), `POST /_emulator/reset` zeroes it. Admin requests are
+/// not counted.
+///
+/// A request is counted under its method and its resource name *as requested* (without
+/// `/v1/` and the `:verb`), e.g. `projects/acme-billing-dev/secrets/db-password/versions/latest`,
+/// before any fault applies: a request answered by an injected 503 still counts.
+public struct EmulatorStats: Sendable, Equatable, Codable {
+    /// API requests (known method and path shape), faulted or not.
+    public var requests: Int = 0
+    /// Requests per method name (``EmulatorMethod`` raw values: `access`, `getVersion`, …).
+    public var methods: [String: Int] = [:]
+    /// Requests per requested resource name, then per method name.
+    public var resources: [String: [String: Int]] = [:]
+    /// Answers per HTTP status code (as a string, e.g. `"200"`, `"503"`), including
+    /// injected errors; dropped connections have no answer and are not counted here.
+    public var statusCodes: [String: Int] = [:]
+    /// How many times each fault kind was applied (`latency`, `error`,
+    /// `resourceExhausted`, `drop`, `stall`, `wrongChecksum`).
+    public var faults: [String: Int] = [:]
+    /// Requests that at least one fault rule applied to.
+    public var faultedRequests: Int = 0
+    /// Requests answered with the HTML 404 page (no API route).
+    public var unknownPaths: Int = 0
+
+    public init() {}
+
+    /// How many requests of `method` there were, for one requested resource name or all.
+    ///
+    /// - Parameters:
+    ///   - method: The method.
+    ///   - resource: A resource name as requested (e.g. `projects/p/secrets/s/versions/1`),
+    ///     or `nil` for every resource.
+    public func count(_ method: EmulatorMethod, resource: String? = nil) -> Int {
+        guard let resource else { return methods[method.rawValue] ?? 0 }
+        return resources[resource]?[method.rawValue] ?? 0
+    }
+
+    /// How many answers had HTTP status `code`.
+    public func count(statusCode code: Int) -> Int {
+        statusCodes[String(code)] ?? 0
+    }
+
+    /// Counts one API request.
+    mutating func recordRequest(_ method: EmulatorMethod, resource: String) {
+        requests += 1
+        methods[method.rawValue, default: 0] += 1
+        resources[resource, default: [:]][method.rawValue, default: 0] += 1
+    }
+
+    /// Counts the faults applied to one request.
+    mutating func recordFaults(_ kinds: [String]) {
+        guard !kinds.isEmpty else { return }
+        faultedRequests += 1
+        for kind in kinds {
+            faults[kind, default: 0] += 1
+        }
+    }
+
+    /// Counts one answer.
+    mutating func recordStatus(_ code: Int) {
+        statusCodes[String(code), default: 0] += 1
+    }
+}
