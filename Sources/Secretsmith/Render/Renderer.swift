@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+
+/// Carries out a ``RenderPlan``: fetches every distinct secret version concurrently
+/// through the manager, renders every output in memory, then writes them all or none.
+public struct Renderer: Sendable {
+    public let manager: MultiEnvironmentSecretManager
+    /// Looks up `<< env "NAME" >>` actions.
+    public let processEnvironment: [String: String]
+
+    public init(manager: MultiEnvironmentSecretManager, processEnvironment: [String: String]) {
+        self.manager = manager
+        self.processEnvironment = processEnvironment
+    }
+
+    /// Fetches each distinct version of the plan once, concurrently (the manager bounds
+    /// the calls in flight by `concurrency:`).
+    ///
+    /// - Returns: the payload of every distinct version.
+    /// - Throws: ``RenderFailure`` naming every reference whose fetch failed, at each of
+    ///   its sites.
+    public func fetch(_ plan: RenderPlan) async throws -> [RenderPlan.FetchKey: SecretValue] {
+        let secrets = plan.distinctSecrets
+        var values: [RenderPlan.FetchKey: SecretValue] = [:]
+        var failures: [RenderPlan.FetchKey: any SecretsmithError] = [:]
+        let firstText = Self.firstReferenceText(plan)
+        await withTaskGroup(of: (RenderPlan.FetchKey, Result<SecretValue, any Error>).self) { group in
+            for (key, secret) in secrets {
+                group.addTask {
+                    do {
+                        let result = try await manager.access(secret, reference: firstText[key] ?? secret.versionName)
+                        return (key, .success(result.value))
+                    } catch {
+                        return (key, .failure(error))
+                    }
+                }
+            }
+            for await (key, result) in group {
+                switch result {
+                case .success(let value): values[key] = value
+                case .failure(let error): failures[key] = UnexpectedError.wrap(error)
+                }
+            }
+        }
+        if failures.isEmpty { return values }
+        var problems: [RenderProblem] = []
+        for output in plan.outputs {
+            for reference in output.references {
+                if let error = failures[reference.fetchKey] {
+                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
+                }
+            }
+        }
+        throw RenderFailure(problems: problems)
+    }
+
+    /// Renders every output of the plan in memory from fetched values.
+    ///
+    /// - Throws: ``RenderFailure`` listing every problem: a JSON pointer that selects
+    ///   nothing, a filter that cannot apply, an unset `env` variable, a value the output
+    ///   format cannot hold.
+    public func render(_ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue]) throws -> [RenderedOutput] {
+        var rendered: [RenderedOutput] = []
+        var problems: [RenderProblem] = []
+        for output in plan.outputs {
+            var resolved: [String: [UInt8]] = [:]
+            var versions: [String: Int] = [:]
+            var failed = false
+            for reference in output.references where resolved[reference.text] == nil {
+                guard let value = values[reference.fetchKey] else {
+                    problems.append(
+                        RenderProblem(
+                            site: reference.site, reference: reference.text,
+                            error: UnexpectedError(underlying: "no value was fetched")))
+                    failed = true
+                    continue
+                }
+                do {
+                    resolved[reference.text] = try reference.reference.pointer.map { try $0.evaluate(in: value.bytes) }
+                        ?? value.bytes
+                    if let version = value.version { versions[reference.text] = version }
+                } catch {
+                    problems.append(
+                        RenderProblem(site: reference.site, reference: reference.text, error: UnexpectedError.wrap(error)))
+                    failed = true
+                }
+            }
+            if failed { continue }
+            do {
+                let bytes: [UInt8]
+                if let template = output.template {
+                    bytes = try template.render(
+                        secret: { text, _ in
+                            // Planning resolved every reference of the template.
+                            resolved[text] ?? []
+                        },
+                        environment: { processEnvironment[$0] })
+                } else {
+                    let entries = output.output.values.map { (key: $0.key, value: resolved[$0.reference] ?? []) }
+                    bytes = try OutputEncoder.encode(output.output.format, entries: entries)
+                }
+                let mode = manager.configuration.fileMode(for: output.output, activeEnvironment: output.environment)
+                rendered.append(
+                    RenderedOutput(output: output.output, mode: mode, bytes: bytes, resolvedVersions: versions))
+            } catch {
+                problems.append(
+                    RenderProblem(
+                        site: nil, reference: nil,
+                        error: OutputProblem(output: output.output.name, underlying: UnexpectedError.wrap(error))))
+            }
+        }
+        if !problems.isEmpty { throw RenderFailure(problems: problems) }
+        return rendered
+    }
+
+    private static func firstReferenceText(_ plan: RenderPlan) -> [RenderPlan.FetchKey: String] {
+        var result: [RenderPlan.FetchKey: String] = [:]
+        for output in plan.outputs {
+            for reference in output.references where result[reference.fetchKey] == nil {
+                result[reference.fetchKey] = reference.text
+            }
+        }
+        return result
+    }
+}
+
+/// A problem rendering one output, prefixed with the output's name.
+struct OutputProblem: SecretsmithError {
+    var output: String
+    var underlying: any SecretsmithError
+    var kind: FailureKind { underlying.kind }
+    var description: String { "output \(output): \(underlying.description)" }
+}
