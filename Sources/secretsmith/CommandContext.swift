@@ -1,0 +1,85 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Secretsmith
+
+/// What a command that reads secrets needs: the configuration, a logger, the shared HTTP
+/// client (its connection pool) and the manager. Built once per process.
+struct CommandContext {
+    let processEnvironment: [String: String]
+    let configuration: Configuration
+    let activeEnvironment: String?
+    let logger: Logger
+    let httpClient: HTTPClient
+    let manager: MultiEnvironmentSecretManager
+
+    /// Loads the configuration and sets up logging, the HTTP client and the manager.
+    ///
+    /// - Throws: ``ConfigurationError`` when the configuration cannot be loaded.
+    static func make(_ options: GlobalOptions) throws -> CommandContext {
+        var environment = ProcessInfo.processInfo.environment
+        // `--env` is the active environment for `${SECRETSMITH_ENV}` in the configuration
+        // too, so one output path can serve every environment (out/${SECRETSMITH_ENV}/...).
+        if let env = options.env { environment["SECRETSMITH_ENV"] = env }
+        let logger = LogSetup.bootstrap(options)
+        let path = options.config ?? environment["SECRETSMITH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "secretsmith.yaml"
+        let configuration = try Configuration.load(path: path, environment: environment)
+        let concurrency = configuration.defaults.concurrency
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .seconds(5), read: nil)
+        // Let as many connections per host as fetches run at once, so the pool does not
+        // queue requests the manager already allows.
+        clientConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
+        clientConfiguration.redirectConfiguration = .disallow
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let manager = MultiEnvironmentSecretManager(
+            configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
+        let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        return CommandContext(
+            processEnvironment: environment, configuration: configuration, activeEnvironment: active,
+            logger: logger, httpClient: httpClient, manager: manager)
+    }
+
+    /// Builds a context, runs `body` with it and shuts the HTTP client down, also when
+    /// `body` throws.
+    static func with<Result>(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Result)
+        async throws -> Result
+    {
+        let context = try make(options)
+        do {
+            let result = try await body(context)
+            await context.shutdown()
+            return result
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+    }
+
+    /// Shuts the HTTP client down; call before the process exits.
+    func shutdown() async {
+        try? await httpClient.shutdown()
+    }
+}
+
+/// Runs a command body, turning secretsmith's errors into a message on standard error and
+/// the documented exit code.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as any SecretsmithError {
+        FileHandle.standardError.write(Data("secretsmith: error: \(error.description)\n".utf8))
+        throw ExitCode(error.kind.exitCode)
+    } catch {
+        // Unknown errors may come from anywhere; print their type only, never a
+        // description that might carry data.
+        FileHandle.standardError.write(
+            Data("secretsmith: internal error: \(String(reflecting: type(of: error)))\n".utf8))
+        throw ExitCode(FailureKind.internalError.exitCode)
+    }
+}

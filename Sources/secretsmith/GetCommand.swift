@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Secretsmith
+
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Print one secret's payload to standard output, byte for byte.",
+        discussion: "The payload is written exactly as stored, without an added newline.")
+
+    @Argument(help: "A reference: ENV/PROJECT/SECRET[@VERSION][#POINTER], or PROJECT/SECRET[...] with --env.")
+    var reference: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            try await CommandContext.with(global) { context in
+                let value: SecretValue
+                if let active = context.activeEnvironment {
+                    value = try await context.manager.withEnvironment(active) {
+                        try await context.manager.accessSecretVersion(reference)
+                    }
+                } else {
+                    value = try await context.manager.accessSecretVersion(reference)
+                }
+                FileHandle.standardOutput.write(Data(value.bytes))
+            }
+        }
+    }
+}

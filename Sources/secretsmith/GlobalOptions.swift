@@ -1,0 +1,24 @@
+import ArgumentParser
+import Logging
+
+/// Options every command that reads the configuration shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: $SECRETSMITH_CONFIG, else ./secretsmith.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "The active environment for relative references (default: $SECRETSMITH_ENV).")
+    var env: String?
+
+    @Option(name: .long, help: "Log format on standard error: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .warning
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Secretsmith
+
+/// `secretsmith`: materializes secrets from Google Cloud Secret Manager into files and
+/// processes.
+@main
+struct SecretsmithCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secretsmith",
+        abstract: "Materialize secrets from Google Cloud Secret Manager into files and processes.",
+        discussion: """
+            Exit codes: 0 success, 64 usage, 65 configuration or template error, 66 secret, \
+            version or project not found or not ENABLED, 69 Secret Manager unavailable or circuit open, \
+            70 internal error, 73 an output could not be written, 77 permission or authentication failure.
+            """,
+        version: SecretsmithVersion.current,
+        subcommands: [
+            RenderCommand.self,
+            GetCommand.self,
+            EmulatorCommand.self,
+            VersionCommand.self,
+        ]
+    )
+}
