@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// Runs the built `secretsmith` binary the way a user does.
+enum CommandRunner {
+    /// The marker every fixture secret contains; it must never appear in stderr.
+    static let sentinel = "SENTINEL-7c1f"
+
+    /// The package root (this file is Tests/EndToEndTests/Support/CommandRunner.swift).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The built binary: `$SECRETSMITH_BIN`, else `secretsmith` next to the test bundle.
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["SECRETSMITH_BIN"], !path.isEmpty { return path }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        // On Linux the test bundle is `.build/<triple>/debug/<name>.xctest` (an executable).
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("secretsmith").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/secretsmith").path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: [UInt8]
+        var stderr: String
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs `secretsmith ARGS` and checks that stderr holds no secret value.
+    ///
+    /// - Parameters:
+    ///   - stdoutMayHoldValues: true for `get` and `--stdout`, whose purpose is to print one.
+    ///   - umask: run under this umask (through `sh -c 'umask N; exec ...'`).
+    @discardableResult
+    static func run(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:],
+        umask: String? = nil, stdoutMayHoldValues: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        var processArguments = [binary] + arguments
+        if let umask {
+            processArguments = ["/bin/sh", "-c", "umask \(umask); exec \"$@\"", "sh"] + processArguments
+        }
+        let result = try execute(processArguments, in: directory, environment: environment)
+        #expect(
+            !result.stderr.contains(sentinel), "a secret value leaked to stderr: \(arguments)",
+            sourceLocation: sourceLocation)
+        if !stdoutMayHoldValues {
+            #expect(
+                !result.stdoutText.contains(sentinel), "a secret value leaked to stdout: \(arguments)",
+                sourceLocation: sourceLocation)
+        }
+        return result
+    }
+
+    /// Runs any program and collects its output.
+    static func execute(_ arguments: [String], in directory: URL, environment: [String: String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["SECRET_MANAGER_EMULATOR_HOST"] = nil
+        env["SECRETSMITH_ENV"] = nil
+        env["SECRETSMITH_CONFIG"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes concurrently so a full pipe cannot block the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var stdoutData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: [UInt8](stdoutData),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
