@@ -1,0 +1,38 @@
+# secretsmith — the two commands a new clone needs:
+#   make demo   build, start the bundled emulator, render the examples into out/, stop it
+#   make test   install test tools if missing, build, run every test
+SWIFT ?= swift
+PYTHON ?= python3
+VENV := .venv
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all build demo test deps system-deps python-deps bench clean
+
+all: build
+
+## System packages: libyaml (the YAML parser) and dash (a test consumer of `shell` files).
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+## Python tools the tests use as real consumers of the files (python-dotenv).
+python-deps: $(VENV)/.installed
+
+$(VENV)/.installed: scripts/test-requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+	touch $@
+
+deps: system-deps python-deps
+
+build: system-deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+demo: build
+	@bash scripts/demo.sh
+
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+clean:
+	rm -rf .build out .demo $(VENV)
