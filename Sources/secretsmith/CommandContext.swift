@@ -13,6 +13,9 @@ struct CommandContext {
     let logger: Logger
     let httpClient: HTTPClient
     let manager: MultiEnvironmentSecretManager
+    /// The run's deadline: `--timeout`, else the active environment's or the defaults'
+    /// `deadline:`, else none.
+    let deadline: Duration?
 
     /// Loads the configuration and sets up logging, the HTTP client and the manager.
     ///
@@ -38,9 +41,18 @@ struct CommandContext {
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
         let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        var deadline = active.flatMap { configuration.settings(forEnvironment: $0)?.deadline }
+            ?? configuration.defaults.deadline
+        if let text = options.timeout {
+            do {
+                deadline = try DurationSyntax.parse(text)
+            } catch {
+                throw UsageError("--timeout \(text): \(error.message)")
+            }
+        }
         return CommandContext(
             processEnvironment: environment, configuration: configuration, activeEnvironment: active,
-            logger: logger, httpClient: httpClient, manager: manager)
+            logger: logger, httpClient: httpClient, manager: manager, deadline: deadline)
     }
 
     /// Builds a context, runs `body` with it and shuts the HTTP client down, also when

@@ -16,13 +16,16 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             try await CommandContext.with(global) { context in
-                let value: SecretValue
-                if let active = context.activeEnvironment {
-                    value = try await context.manager.withEnvironment(active) {
-                        try await context.manager.accessSecretVersion(reference)
+                let manager = context.manager
+                let reference = self.reference
+                let active = context.activeEnvironment
+                let value = try await withDeadline(context.deadline) {
+                    if let active {
+                        return try await manager.withEnvironment(active) {
+                            try await manager.accessSecretVersion(reference)
+                        }
                     }
-                } else {
-                    value = try await context.manager.accessSecretVersion(reference)
+                    return try await manager.accessSecretVersion(reference)
                 }
                 FileHandle.standardOutput.write(Data(value.bytes))
             }

@@ -9,6 +9,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The active environment for relative references (default: $SECRETSMITH_ENV).")
     var env: String?
 
+    @Option(
+        name: .long,
+        help: "The longest the run may wait for Secret Manager, e.g. 30s (default: the `deadline:` setting, else none).")
+    var timeout: String?
+
     @Option(name: .long, help: "Log format on standard error: text or json.")
     var logFormat: LogFormat = .text
 

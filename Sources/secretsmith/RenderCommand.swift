@@ -40,7 +40,7 @@ struct RenderCommand: AsyncParsableCommand {
                     "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
             }
             let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
-            let values = try await renderer.fetch(plan)
+            let values = try await withDeadline(context.deadline) { try await renderer.fetch(plan) }
             let rendered = try renderer.render(plan, values: values)
             if stdout {
                 FileHandle.standardOutput.write(Data(rendered[0].bytes))

@@ -10,8 +10,8 @@ extension ConfigurationDecoder {
         var settingKeys: [String] {
             switch self {
             case .global, .environment:
-                ["credentials", "endpoint", "location", "quota_project", "timeout", "concurrency", "cache", "retry",
-                 "circuit_breaker", "file_mode", "allow_world_readable", "version"]
+                ["credentials", "endpoint", "location", "quota_project", "timeout", "deadline", "concurrency", "cache",
+                 "retry", "circuit_breaker", "file_mode", "allow_world_readable", "version"]
             case .project:
                 ["credentials", "endpoint", "location", "quota_project", "timeout", "cache", "retry", "circuit_breaker",
                  "version"]
@@ -62,6 +62,9 @@ extension ConfigurationDecoder {
         }
         if let node = fields["timeout"] {
             settings.timeout = try duration(node, at: path.key("timeout"), minimum: .milliseconds(1))
+        }
+        if let node = fields["deadline"] {
+            settings.deadline = try duration(node, at: path.key("deadline"), minimum: .milliseconds(1))
         }
         if let node = fields["concurrency"] {
             settings.concurrency = try int(node, at: path.key("concurrency"), in: 1...1024)

@@ -29,4 +29,6 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var quotaProject: String?
     /// The layer each setting came from, keyed by dotted name (`cache.ttl`).
     public var origins: [String: SettingLayer]
+    /// The longest a whole run may take, if limited (`deadline`).
+    public var deadline: Duration? = nil
 }

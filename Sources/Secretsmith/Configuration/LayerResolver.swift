@@ -61,10 +61,11 @@ struct LayerResolver {
         let fileMode = pick("file_mode", \.fileMode, default: FileMode.ownerReadWrite)
         let version = pick("version", \.version, default: "latest")
         let quotaProject = pickOptional("quota_project", \.quotaProject)
+        let deadline = pickOptional("deadline", \.deadline)
         return EffectiveSettings(
             credentials: credentials, endpoint: endpoint, timeout: timeout, concurrency: concurrency, cache: cache,
             retry: retry, circuitBreaker: breaker, fileMode: fileMode, version: version, location: location,
-            quotaProject: quotaProject, origins: origins
+            quotaProject: quotaProject, origins: origins, deadline: deadline
         )
     }
 }

@@ -6,7 +6,8 @@
 /// - all layers: `version`, `timeout`, `cache`, `retry`
 /// - `defaults`, environments and projects also: `credentials`, `endpoint`, `location`,
 ///   `quota_project`, `circuit_breaker`
-/// - `defaults` and environments also: `concurrency`, `file_mode`, `allow_world_readable`
+/// - `defaults` and environments also: `concurrency`, `deadline`, `file_mode`,
+///   `allow_world_readable`
 public struct LayerSettings: Sendable, Hashable {
     /// `credentials` (taken whole, not merged field by field).
     public var credentials: CredentialsConfiguration?
@@ -14,6 +15,8 @@ public struct LayerSettings: Sendable, Hashable {
     public var endpoint: String?
     /// `timeout`: per request.
     public var timeout: Duration?
+    /// `deadline`: the longest a whole run (render, get) may take; none by default.
+    public var deadline: Duration?
     /// `concurrency`: fetches in flight per run.
     public var concurrency: Int?
     /// `cache.ttl`.

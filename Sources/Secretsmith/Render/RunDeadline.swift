@@ -1,0 +1,41 @@
+/// A run took longer than its deadline (`--timeout` or `deadline:`). Outstanding Secret
+/// Manager calls were cancelled and nothing was written.
+public struct DeadlineExceededError: SecretsmithError, Equatable {
+    /// The deadline that passed.
+    public var deadline: Duration
+
+    public init(deadline: Duration) { self.deadline = deadline }
+
+    public var kind: FailureKind { .unavailable }
+
+    public var description: String {
+        "the run did not finish within its deadline of \(DurationSyntax.format(deadline)); "
+            + "outstanding Secret Manager calls were cancelled and nothing was written"
+    }
+}
+
+/// Runs `operation`, cancelling it when `deadline` passes first.
+///
+/// - Parameters:
+///   - deadline: the time allowed; `nil` means no limit.
+///   - clock: the time source (tests move it by hand).
+/// - Throws: ``DeadlineExceededError`` when the deadline passes first (the operation's
+///   task is cancelled, which cancels its HTTP requests and backoff sleeps), else what
+///   `operation` throws.
+package func withDeadline<Result: Sendable>(
+    _ deadline: Duration?, clock: SecretManagerClock = .continuous,
+    _ operation: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    guard let deadline else { return try await operation() }
+    return try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await clock.sleep(deadline)
+            throw DeadlineExceededError(deadline: deadline)
+        }
+        defer { group.cancelAll() }
+        // The first child to finish decides: a result, the operation's error, or the deadline.
+        guard let first = try await group.next() else { throw DeadlineExceededError(deadline: deadline) }
+        return first
+    }
+}
