@@ -1,21 +1,102 @@
-/// Makes the ``AccessTokenProvider`` for a credentials configuration.
-enum AccessTokenProviders {
-    /// - Throws: ``AuthenticationError`` (`.configuration`) for a credentials type this
-    ///   build cannot use yet.
-    static func make(
-        for credentials: CredentialsConfiguration, environment: [String: String]
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// Makes the ``AccessTokenProvider`` for a credentials configuration (PRODUCT.md §1).
+///
+/// Every provider but `access_token_env` is a ``CachingAccessTokenProvider`` around the
+/// credential type's ``AccessTokenSource``, so tokens are cached, refreshed early and
+/// obtained once however many requests wait. The manager keeps one provider per
+/// ``CredentialsConfiguration``.
+///
+/// | `type:` | source |
+/// |---|---|
+/// | `service_account_file`, `service_account_json` | ``ServiceAccountTokenSource`` (JWT-bearer grant) |
+/// | `adc` | ``ApplicationDefaultCredentials``: a key, user or impersonated file, else the metadata server |
+/// | `metadata` | ``MetadataServerClient`` |
+/// | `impersonate` | ``ImpersonatedTokenSource`` over the `source` credentials' provider |
+/// | `access_token_env` | ``EnvironmentAccessTokenProvider`` (no exchange) |
+package enum AccessTokenProviders {
+    /// Makes a provider. Reads credential files and variables now; makes no network call.
+    ///
+    /// - Parameters:
+    ///   - credentials: the configured credentials.
+    ///   - environment: the process environment (`GOOGLE_APPLICATION_CREDENTIALS`,
+    ///     `CLOUDSDK_CONFIG`, `HOME`, `GCE_METADATA_HOST`, `GCE_METADATA_TIMEOUT`,
+    ///     `SECRETSMITH_IAM_CREDENTIALS_ENDPOINT`,
+    ///     and the variables the configuration names).
+    ///   - httpClient: the shared client every token request goes through.
+    ///   - logger: for debug lines about tokens obtained and retries (never a token).
+    ///   - clock: the time source of token expiry and retry backoff.
+    /// - Throws: ``AuthenticationError``: `.permission` when a key file or variable is
+    ///   missing, `.configuration` when it is not usable credentials or names an
+    ///   unsupported type.
+    package static func make(
+        for credentials: CredentialsConfiguration, environment: [String: String],
+        httpClient: HTTPClient, logger: Logger, clock: SecretManagerClock
     ) throws -> any AccessTokenProvider {
+        let transport = AuthHTTPTransport(httpClient: httpClient, logger: logger, clock: clock)
+        func cached(_ source: any AccessTokenSource) -> any AccessTokenProvider {
+            CachingAccessTokenProvider(
+                tokenSource: source, credentialType: credentials.typeName, clock: clock, logger: logger)
+        }
         switch credentials {
         case .accessTokenEnvironment(let variable):
             return EnvironmentAccessTokenProvider(variable: variable, environment: environment)
-        default:
-            // Service account keys, ADC, the metadata server and impersonation are the
-            // subject of the authentication work (issue #3); until then say so plainly.
-            throw AuthenticationError(
-                source: "credentials type \(credentials.typeName)",
-                message: "this build of secretsmith cannot obtain tokens with this credentials type yet; "
-                    + "use `type: access_token_env`, or SECRET_MANAGER_EMULATOR_HOST for the emulator",
-                kind: .configuration)
+        case .serviceAccountFile(let path):
+            let origin = "service account key file \(path)"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                throw AuthenticationError(
+                    source: origin, message: exists ? "the file cannot be read" : "the file does not exist",
+                    kind: .permission)
+            }
+            let key = try ServiceAccountKey(json: Array(data), source: origin)
+            return cached(ServiceAccountTokenSource(key: key, origin: origin, transport: transport))
+        case .serviceAccountJSON(let variable):
+            let origin = "environment variable \(variable)"
+            guard let json = environment[variable], !json.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw AuthenticationError(source: origin, message: "the variable is unset or empty", kind: .permission)
+            }
+            let key = try ServiceAccountKey(json: Array(json.utf8), source: origin)
+            return cached(ServiceAccountTokenSource(key: key, origin: origin, transport: transport))
+        case .metadata:
+            return cached(MetadataServerClient(environment: environment, transport: transport))
+        case .applicationDefault:
+            switch try ApplicationDefaultCredentials.locate(environment: environment) {
+            case .file(let file, let origin):
+                return cached(try tokenSource(for: file, origin: origin, transport: transport, cached: cached))
+            case .metadataServer(let tried):
+                return cached(MetadataServerClient(environment: environment, transport: transport, triedBefore: tried))
+            }
+        case .impersonate(let target, let delegates, let lifetime, let source):
+            let sourceProvider = try make(
+                for: source, environment: environment, httpClient: httpClient, logger: logger, clock: clock)
+            let base = environment[ImpersonatedTokenSource.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 }
+                ?? ImpersonatedTokenSource.defaultBaseURL
+            return cached(
+                ImpersonatedTokenSource(
+                    targetServiceAccount: target, delegates: delegates, lifetime: lifetime, baseURL: base,
+                    sourceProvider: sourceProvider, transport: transport))
+        }
+    }
+
+    /// The token source of a credentials file found by Application Default Credentials.
+    static func tokenSource(
+        for file: GoogleCredentialsFile, origin: String, transport: AuthHTTPTransport,
+        cached: (any AccessTokenSource) -> any AccessTokenProvider
+    ) throws -> any AccessTokenSource {
+        switch file {
+        case .serviceAccount(let key):
+            return ServiceAccountTokenSource(key: key, origin: origin, transport: transport)
+        case .authorizedUser(let user):
+            return AuthorizedUserTokenSource(credentials: user, origin: origin, transport: transport)
+        case .impersonatedServiceAccount(let url, let target, let delegates, let source):
+            let sourceProvider = cached(
+                try tokenSource(for: source, origin: "\(origin) source_credentials", transport: transport, cached: cached))
+            return ImpersonatedTokenSource(
+                targetServiceAccount: target, delegates: delegates, lifetime: .seconds(3600), url: url,
+                sourceProvider: sourceProvider, transport: transport)
         }
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The authentication endpoints' work inside the state actor: grants, tokens, checks and
+/// their counters.
+extension EmulatorState {
+    /// Checks a Secret Manager request when authentication is on; does nothing otherwise.
+    ///
+    /// - Throws: ``GoogleAPIError`` 401 UNAUTHENTICATED or 403 PERMISSION_DENIED.
+    func authorize(authorization: String?, method: EmulatorMethod, path: ResourcePath) throws(GoogleAPIError) {
+        guard authority.configuration.requireAuthentication else { return }
+        try authority.authorize(authorization: authorization, method: method, path: path)
+    }
+
+    /// `POST /token`: the JWT-bearer grant (RFC 7523) or the refresh-token grant (RFC 6749 §6).
+    ///
+    /// - Parameters:
+    ///   - form: the decoded form fields.
+    ///   - ownTokenURL: `http://HOST:PORT/token` as the client addressed the emulator.
+    /// - Returns: `{"access_token", "expires_in", "token_type": "Bearer"}`, or the OAuth error.
+    func tokenGrant(form: [String: String], ownTokenURL: String) -> Result<JSONValue, OAuthError> {
+        let grant: EmulatorAuthority.Grant
+        let verified: Result<String, OAuthError>
+        switch form["grant_type"] {
+        case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            grant = .jwtBearer
+            if let assertion = form["assertion"], !assertion.isEmpty {
+                verified = authority.verifyAssertion(assertion, ownTokenURL: ownTokenURL)
+            } else {
+                verified = .failure(.invalidRequest("Missing required parameter: assertion"))
+            }
+        case "refresh_token":
+            grant = .refreshToken
+            verified = authority.verifyRefresh(
+                clientID: form["client_id"], clientSecret: form["client_secret"], refreshToken: form["refresh_token"])
+        default:
+            counters.recordToken("unsupported", issued: false)
+            return .failure(
+                OAuthError(httpStatus: 400, error: "unsupported_grant_type", description: "Invalid grant_type."))
+        }
+        switch verified {
+        case .success(let principal):
+            counters.recordToken(grant.rawValue, issued: true)
+            let (token, expiresIn) = authority.issue(to: principal)
+            return .success(Self.tokenAnswer(token, expiresIn: expiresIn))
+        case .failure(let error):
+            counters.recordToken(grant.rawValue, issued: false)
+            return .failure(error)
+        }
+    }
+
+    /// The metadata server's token for its default service account.
+    func metadataToken() -> JSONValue {
+        counters.recordToken(EmulatorAuthority.Grant.metadata.rawValue, issued: true)
+        let (token, expiresIn) = authority.issue(to: authority.metadataAccount)
+        return Self.tokenAnswer(token, expiresIn: expiresIn)
+    }
+
+    /// The metadata server's project id.
+    func metadataProjectID() -> String {
+        authority.metadataProjectID
+    }
+
+    /// IAM Credentials `generateAccessToken`; the request is recorded either way.
+    ///
+    /// - Throws: ``GoogleAPIError`` (401, 400, 403, 404).
+    func generateAccessToken(authorization: String?, target: String, body: [UInt8]) throws(GoogleAPIError) -> JSONValue {
+        let grant = EmulatorAuthority.Grant.impersonation.rawValue
+        do {
+            let answer = try authority.generateAccessToken(authorization: authorization, target: target, body: body)
+            counters.recordToken(grant, issued: true)
+            return answer
+        } catch {
+            counters.recordToken(grant, issued: false)
+            throw error
+        }
+    }
+
+    /// Forgets every issued token.
+    func revokeTokens() {
+        authority.revokeTokens()
+    }
+
+    /// Every `generateAccessToken` request since the start or the last reset.
+    func impersonations() -> [ImpersonationRecord] {
+        authority.impersonations
+    }
+
+    private static func tokenAnswer(_ token: String, expiresIn: Int) -> JSONValue {
+        .object([
+            ("access_token", .string(token)), ("expires_in", .integer(Int64(expiresIn))),
+            ("token_type", .string("Bearer")),
+        ])
+    }
+}
