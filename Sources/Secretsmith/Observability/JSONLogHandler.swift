@@ -7,18 +7,25 @@ import Synchronization
 ///
 /// Metadata keys are kept as given (dotted, e.g. `secret.ref`). Messages are constant
 /// strings by convention; data goes in metadata. Nothing here ever sees a secret value
-/// because the library never logs one.
+/// because the library never logs one. Metadata is merged in swift-log's order: the
+/// handler's, then the metadata provider's (e.g. `trace_id`/`span_id`), then the event's.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
     public var logLevel: Logger.Level = .info
     public let label: String
     private let output: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - label: the logger's label.
+    ///   - metadataProvider: adds contextual metadata to every event (swift-log 1.5+).
     ///   - output: receives each line, newline included; standard error by default.
-    public init(label: String, output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil,
+        output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.output = output
     }
 
@@ -29,6 +36,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         var object: [String: Any] = [
             "timestamp": Self.timestamp(),
@@ -37,11 +45,7 @@ public struct JSONLogHandler: LogHandler {
             "message": event.message.description,
         ]
         if !merged.isEmpty { object["metadata"] = merged.mapValues(Self.jsonValue) }
-        guard
-            let data = try? JSONSerialization.data(
-                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        output(String(decoding: data, as: UTF8.self) + "\n")
+        output(JSONText.encode(object) + "\n")
     }
 
     /// Writes a line to standard error with one `write(2)`, so lines from many tasks do
@@ -73,9 +77,14 @@ public struct JSONLogHandler: LogHandler {
         var broken = tm()
         var seconds = time.tv_sec
         gmtime_r(&seconds, &broken)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(broken.tm_year) + 1900, Int(broken.tm_mon) + 1,
-            Int(broken.tm_mday), Int(broken.tm_hour), Int(broken.tm_min), Int(broken.tm_sec),
-            Int(time.tv_nsec / 1_000_000))
+        // Built by hand: String(format:) is slow on Linux and this runs for every line.
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return padded(Int(broken.tm_year) + 1900, 4) + "-" + padded(Int(broken.tm_mon) + 1, 2) + "-"
+            + padded(Int(broken.tm_mday), 2) + "T" + padded(Int(broken.tm_hour), 2) + ":"
+            + padded(Int(broken.tm_min), 2) + ":" + padded(Int(broken.tm_sec), 2) + "."
+            + padded(Int(time.tv_nsec / 1_000_000), 3) + "Z"
     }
 }
