@@ -1,0 +1,208 @@
+import Foundation
+
+/// `secretsmith explain REF`: the effective settings of one reference and the layer each
+/// came from, without any network call.
+///
+/// Layers, nearest last: `default` (built in), `global` (`defaults:`), `environment`,
+/// `project`, `secret`, `reference` (`@VERSION`, `ENV/`), `command line` (`--env`,
+/// `--timeout`), `environment variable` (`SECRETSMITH_ENV`,
+/// `SECRET_MANAGER_EMULATOR_HOST`), and `output` for an output's own `mode`.
+public struct Explanation: Sendable, Hashable, Encodable {
+    /// One effective setting.
+    public struct Row: Sendable, Hashable, Encodable {
+        /// The setting's dotted name as written in the configuration (`retry.max_attempts`).
+        public var setting: String
+        /// Its effective value, as the configuration would write it (`10s`, `0600`).
+        public var value: String
+        /// The layer that set it.
+        public var layer: String
+    }
+
+    /// An output that reads the explained version.
+    public struct OutputUse: Sendable, Hashable, Encodable {
+        public var name: String
+        public var format: String
+        public var path: String
+        /// The `values:` key, for non-template outputs; `nil` for templates.
+        public var key: String?
+        /// The file mode the output is written with, four octal digits.
+        public var mode: String
+        /// The layer that set the mode (`output` for the output's own `mode:`).
+        public var modeLayer: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, format, path, key, mode, modeLayer = "mode_layer"
+        }
+    }
+
+    /// Where the run's inputs came from, beside the configuration.
+    public struct Context: Sendable {
+        /// The active environment, if any.
+        public var activeEnvironment: String?
+        /// Where it was set: ``SettingLayer/commandLine`` (`--env`) or
+        /// ``SettingLayer/environmentVariable`` (`SECRETSMITH_ENV`).
+        public var activeEnvironmentLayer: SettingLayer
+        /// The process environment (`SECRET_MANAGER_EMULATOR_HOST`).
+        public var processEnvironment: [String: String]
+        /// `--timeout`, when given.
+        public var commandLineDeadline: Duration?
+
+        public init(
+            activeEnvironment: String?, activeEnvironmentLayer: SettingLayer, processEnvironment: [String: String],
+            commandLineDeadline: Duration? = nil
+        ) {
+            self.activeEnvironment = activeEnvironment
+            self.activeEnvironmentLayer = activeEnvironmentLayer
+            self.processEnvironment = processEnvironment
+            self.commandLineDeadline = commandLineDeadline
+        }
+    }
+
+    /// The reference as written.
+    public var reference: String
+    /// The version resource it resolves to.
+    public var resource: String
+    /// The effective settings, in a fixed order.
+    public var settings: [Row]
+    /// The outputs (of the active environment's render) that read this version.
+    public var outputs: [OutputUse]
+
+    /// The value of one setting, for tests and scripts.
+    public func row(_ setting: String) -> Row? { settings.first { $0.setting == setting } }
+
+    /// Explains one reference.
+    ///
+    /// - Throws: ``ReferenceError`` for a reference that does not parse;
+    ///   ``ConfigurationError`` for one the configuration does not allow (both exit 65).
+    public static func make(reference text: String, configuration: Configuration, context: Context) throws -> Explanation {
+        let reference = try SecretReference.parse(text)
+        let secret = try configuration.resolve(reference, activeEnvironment: context.activeEnvironment)
+        let origins = secret.origins
+        func layer(_ name: String) -> String { (origins[name] ?? .builtIn).description }
+        func duration(_ value: Duration) -> String { DurationSyntax.format(value) }
+
+        var rows: [Row] = []
+        func add(_ setting: String, _ value: String, _ layer: String) {
+            rows.append(Row(setting: setting, value: value, layer: layer))
+        }
+        add(
+            "environment", secret.environment,
+            reference.environment != nil ? SettingLayer.reference.description : context.activeEnvironmentLayer.description)
+        add("project_id", secret.projectID, layer("project_id"))
+        add("secret_id", secret.secretID, layer("secret_id"))
+        add("location", secret.location ?? "(global)", layer("location"))
+        add("version", secret.version, layer("version"))
+
+        let emulatorHost = context.processEnvironment["SECRET_MANAGER_EMULATOR_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+        let endpoint = try SecretManagerEndpoint.resolve(
+            configured: secret.endpoint, location: secret.location, emulatorHost: emulatorHost)
+        if emulatorHost != nil {
+            let variable = SettingLayer.environmentVariable.description
+            add("endpoint", "\(endpoint.baseURL) (SECRET_MANAGER_EMULATOR_HOST: plain HTTP)", variable)
+            add("credentials", "none (the emulator takes no credentials; configured: \(secret.credentials))", variable)
+        } else {
+            add("endpoint", endpoint.baseURL, layer("endpoint"))
+            add("credentials", secret.credentials.description, layer("credentials"))
+        }
+        add("quota_project", secret.quotaProject ?? "(none)", layer("quota_project"))
+        add("timeout", duration(secret.timeout), layer("timeout"))
+
+        let environmentSettings = configuration.settings(forEnvironment: secret.environment) ?? configuration.defaults
+        if let deadline = context.commandLineDeadline {
+            add("deadline", duration(deadline), SettingLayer.commandLine.description)
+        } else {
+            add(
+                "deadline", environmentSettings.deadline.map(duration) ?? "(none)",
+                (environmentSettings.origins["deadline"] ?? .builtIn).description)
+        }
+        // The run-wide limits the manager applies come from `defaults:`.
+        let defaults = configuration.defaults
+        add("concurrency", String(defaults.concurrency), (defaults.origins["concurrency"] ?? .builtIn).description)
+        add("cache.ttl", duration(secret.cache.ttl), layer("cache.ttl"))
+        add(
+            "cache.max_entries", String(defaults.cache.maxEntries),
+            (defaults.origins["cache.max_entries"] ?? .builtIn).description)
+        add("cache.max_stale", duration(secret.cache.maxStale), layer("cache.max_stale"))
+        add("retry.max_attempts", String(secret.retry.maxAttempts), layer("retry.max_attempts"))
+        add("retry.initial_backoff", duration(secret.retry.initialBackoff), layer("retry.initial_backoff"))
+        add("retry.max_backoff", duration(secret.retry.maxBackoff), layer("retry.max_backoff"))
+        add("retry.multiplier", format(secret.retry.multiplier), layer("retry.multiplier"))
+        add(
+            "circuit_breaker.failure_threshold", String(secret.circuitBreaker.failureThreshold),
+            layer("circuit_breaker.failure_threshold"))
+        add(
+            "circuit_breaker.recovery_timeout", duration(secret.circuitBreaker.recoveryTimeout),
+            layer("circuit_breaker.recovery_timeout"))
+        add("file_mode", secret.fileMode.description, layer("file_mode"))
+
+        return Explanation(
+            reference: text, resource: secret.versionName, settings: rows,
+            outputs: outputUses(of: secret, configuration: configuration, activeEnvironment: context.activeEnvironment))
+    }
+
+    /// The outputs whose references read the same version in the same environment.
+    static func outputUses(of secret: SecretConfig, configuration: Configuration, activeEnvironment: String?)
+        -> [OutputUse]
+    {
+        let plan = RenderPlan.collect(configuration: configuration, environment: activeEnvironment, only: []).plan
+        var uses: [OutputUse] = []
+        for output in plan.outputs {
+            for reference in output.references
+            where reference.secret.environment == secret.environment && reference.secret.versionName == secret.versionName
+            {
+                let mode = configuration.fileMode(for: output.output, activeEnvironment: output.environment)
+                let use = OutputUse(
+                    name: output.output.name, format: output.output.format.rawValue, path: output.output.path,
+                    key: reference.site.key, mode: mode.description,
+                    modeLayer: modeLayer(output.output, configuration: configuration, activeEnvironment: output.environment))
+                if !uses.contains(use) { uses.append(use) }
+            }
+        }
+        return uses
+    }
+
+    /// Mirrors ``Configuration/fileMode(for:activeEnvironment:)``, naming the layer.
+    static func modeLayer(_ output: OutputConfiguration, configuration: Configuration, activeEnvironment: String?) -> String {
+        if output.explicitMode != nil { return "output" }
+        if let name = output.environment ?? activeEnvironment, configuration.environment(named: name)?.settings.fileMode != nil {
+            return SettingLayer.environment.description
+        }
+        return configuration.global.fileMode != nil ? SettingLayer.global.description : SettingLayer.builtIn.description
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// The text form: the reference and resource, a table of settings, then the outputs.
+    public var text: String {
+        var lines = ["reference  \(reference)", "resource   \(resource)", ""]
+        let width = max(7, settings.map(\.setting.count).max() ?? 0)
+        let valueWidth = min(60, max(5, settings.map(\.value.count).max() ?? 0))
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        }
+        lines.append("\(pad("setting", width))  \(pad("value", valueWidth))  set by")
+        for row in settings {
+            lines.append("\(pad(row.setting, width))  \(pad(row.value, valueWidth))  \(row.layer)")
+        }
+        lines.append("")
+        if outputs.isEmpty {
+            lines.append("no output of this render reads this version")
+        } else {
+            lines.append("read by")
+            for use in outputs {
+                let key = use.key.map { " key \($0)" } ?? ""
+                lines.append("  output \(use.name) (\(use.format)\(key)) -> \(use.path), mode \(use.mode) (\(use.modeLayer))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The JSON form, pretty-printed with sorted keys.
+    public var json: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return [UInt8]((try? encoder.encode(self)) ?? Data()) + [0x0A]
+    }
+}

@@ -1,0 +1,54 @@
+extension LockFile {
+    /// The outcome of freezing a plan: the plan with locked versions, the references the
+    /// lock does not pin, and the pin behind each frozen version.
+    package struct FrozenPlan: Sendable {
+        /// The plan, every pinned reference's version replaced by its locked number;
+        /// references without a pin are left out.
+        package var plan: RenderPlan
+        /// One problem (``NotPinnedError``) per site whose reference the lock does not pin.
+        package var problems: [RenderProblem]
+        /// The pin each frozen version comes from.
+        package var pins: [RenderPlan.FetchKey: LockPin]
+    }
+
+    /// Replaces the version of every reference of `plan` with the number the lock pins
+    /// for it, without any network call.
+    ///
+    /// - Parameters:
+    ///   - plan: a plan from ``RenderPlan/make(configuration:environment:only:)``.
+    ///   - lockPath: the lock file's path, for error messages.
+    /// - Returns: the frozen plan, whose fetches read exactly the locked versions.
+    /// - Throws: ``RenderFailure`` naming every reference (with its site) that the lock
+    ///   does not pin (``NotPinnedError``, exit 65).
+    public func freeze(_ plan: RenderPlan, lockPath: String) throws -> RenderPlan {
+        let frozen = freezeCollecting(plan, lockPath: lockPath)
+        if !frozen.problems.isEmpty { throw RenderFailure(problems: frozen.problems) }
+        return frozen.plan
+    }
+
+    /// Freezes as ``freeze(_:lockPath:)`` does, returning the problems instead of
+    /// throwing (for `check --frozen`).
+    package func freezeCollecting(_ plan: RenderPlan, lockPath: String) -> FrozenPlan {
+        var problems: [RenderProblem] = []
+        var pinsByKey: [RenderPlan.FetchKey: LockPin] = [:]
+        var outputs: [RenderPlan.PlannedOutput] = []
+        for var output in plan.outputs {
+            var references: [RenderPlan.PlannedReference] = []
+            for var reference in output.references {
+                let secret = reference.secret
+                guard let pin = pin(environment: secret.environment, resource: secret.versionName) else {
+                    let error = NotPinnedError(
+                        lockPath: lockPath, environment: secret.environment, resource: secret.versionName)
+                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
+                    continue
+                }
+                reference.secret.version = String(pin.version)
+                pinsByKey[reference.fetchKey] = pin
+                references.append(reference)
+            }
+            output.references = references
+            outputs.append(output)
+        }
+        return FrozenPlan(plan: RenderPlan(outputs: outputs), problems: problems, pins: pinsByKey)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// What one `render` did, for make and deploy scripts (`render --manifest PATH`): every
+/// output with its path, mode, size, whether it was written or left unchanged, and the
+/// version each of its references resolved to. Never a value.
+///
+/// The content depends only on what was rendered (no timestamps), so a manifest whose
+/// render changed nothing is itself left unchanged, mtime included.
+public struct RenderManifest: Sendable, Hashable, Encodable {
+    /// One reference of one output.
+    public struct Reference: Sendable, Hashable, Encodable {
+        /// The reference as written.
+        public var reference: String
+        /// The environment it resolved in.
+        public var environment: String
+        /// The version resource requested (with `--frozen`, the locked version).
+        public var resource: String
+        /// The version number Secret Manager read.
+        public var version: Int?
+    }
+
+    /// One output.
+    public struct Output: Sendable, Hashable, Encodable {
+        public var name: String
+        public var format: String
+        /// The path written (a symbolic link's target when links are followed).
+        public var path: String
+        /// Four octal digits.
+        public var mode: String
+        /// The content's size in bytes.
+        public var bytes: Int
+        /// `written` or `unchanged`.
+        public var status: String
+        /// Distinct references in order of first appearance.
+        public var references: [Reference]
+    }
+
+    /// The manifest format's version.
+    public var manifestVersion = 1
+    /// The active environment of the render, if any.
+    public var environment: String?
+    /// Whether versions came from the lock file.
+    public var frozen: Bool
+    /// The outputs, in the configuration's order.
+    public var outputs: [Output]
+
+    enum CodingKeys: String, CodingKey {
+        case manifestVersion = "manifest_version", environment, frozen, outputs
+    }
+
+    /// Builds the manifest of a finished render.
+    ///
+    /// - Parameters:
+    ///   - plan: the (possibly frozen) plan that was rendered.
+    ///   - rendered: ``Renderer/render(_:values:)``'s outputs.
+    ///   - reports: ``Renderer/write(_:dryRun:)``'s reports, in the same order.
+    public static func make(
+        plan: RenderPlan, rendered: [RenderedOutput], reports: [OutputReport], environment: String?, frozen: Bool
+    ) -> RenderManifest {
+        var outputs: [Output] = []
+        for (output, report) in zip(rendered, reports) {
+            let planned = plan.outputs.first { $0.output.name == output.output.name }
+            var references: [Reference] = []
+            var seen = Set<String>()
+            for reference in planned?.references ?? [] where seen.insert(reference.text).inserted {
+                references.append(
+                    Reference(
+                        reference: reference.text, environment: reference.secret.environment,
+                        resource: reference.secret.versionName, version: output.resolvedVersions[reference.text]))
+            }
+            outputs.append(
+                Output(
+                    name: report.name, format: output.output.format.rawValue, path: report.path,
+                    mode: FileMode(rawValue: report.mode)?.description ?? String(report.mode, radix: 8),
+                    bytes: report.byteCount, status: report.changed ? "written" : "unchanged", references: references))
+        }
+        return RenderManifest(environment: environment, frozen: frozen, outputs: outputs)
+    }
+
+    /// Pretty-printed JSON with sorted keys and a final newline.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return [UInt8]((try? encoder.encode(self)) ?? Data()) + [0x0A]
+    }
+
+    /// Writes the manifest atomically with mode 0644 (it holds no value); an unchanged
+    /// manifest is not rewritten.
+    ///
+    /// - Returns: true when the file was written.
+    /// - Throws: ``OutputWriteError`` (exit 73) naming the path.
+    @discardableResult
+    package func write(to path: String) throws(OutputWriteError) -> Bool {
+        let options = WriteOptions(mode: 0o644, allowWorldReadable: true)
+        return try AtomicFileWriter().write([(path: path, bytes: encoded(), options: options)])[0].status == .written
+    }
+}

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Secretsmith
+
+/// Replaces the secretsmith process with another program (`execve`), so the program keeps
+/// the process id (PID 1 in a container), receives signals directly, and its exit status
+/// is the process's.
+enum ProcessReplacement {
+    /// The process's environment as `NAME=value` byte strings, exactly as `environ` holds
+    /// them (not decoded, so non-UTF-8 bytes survive).
+    static func inheritedEnvironment() -> [[UInt8]] {
+        var entries: [[UInt8]] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            entries.append(Array(UnsafeBufferPointer(start: entry, count: strlen(entry)).map { UInt8(bitPattern: $0) }))
+            cursor += 1
+        }
+        return entries
+    }
+
+    /// Execs `path` with `arguments` (`arguments[0]` is the name the program sees) and
+    /// the `environment` entries. Call after every other thread's work is finished and
+    /// the HTTP client is shut down: open sockets are close-on-exec, but work in flight
+    /// would be lost.
+    ///
+    /// Before `execve`: standard output and error are flushed; the signal handling the
+    /// render installed is removed; every signal's disposition is reset to the default
+    /// and the signal mask emptied, because ignored signals and the mask survive
+    /// `execve` (POSIX `execve`, "Signal Handling"), and libdispatch blocks the signals it
+    /// watches.
+    ///
+    /// - Returns: only when `execve` failed: the error to report (exit 126, or 127 when
+    ///   the file vanished). As `execvp` does, a file the kernel cannot execute
+    ///   (`ENOEXEC`, a script without `#!`) is run with `/bin/sh`.
+    static func replace(path: String, arguments: [String], environment: [[UInt8]]) -> CommandLookupError {
+        fflush(nil)  // every output stream
+        TerminationCleanup.uninstall()
+        for number in 1..<Int32(NSIG) where number != SIGKILL && number != SIGSTOP {
+            signal(number, SIG_DFL)
+        }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, nil)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map(cString) + [nil]
+        execve(path, argv, envp)
+        var code = errno
+        if code == ENOEXEC {
+            let shell = ["sh", path] + arguments.dropFirst()
+            execve("/bin/sh", shell.map { strdup($0) } + [nil], envp)
+            code = errno
+        }
+        let command = arguments.first ?? path
+        return CommandLookupError(command: command, reason: code == ENOENT ? .notFound : .execFailed(errno: code))
+    }
+
+    /// A NUL-terminated copy of `bytes` (which hold no NUL: values were checked).
+    private static func cString(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
+        buffer[bytes.count] = 0
+        return buffer
+    }
+}

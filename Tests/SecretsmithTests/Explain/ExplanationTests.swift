@@ -1,0 +1,122 @@
+@testable import Secretsmith
+import Testing
+
+/// `explain` names the layer of every setting.
+@Suite struct ExplanationTests {
+    static let configuration = """
+        version: 1
+        defaults:
+          timeout: 11s
+          retry: { max_attempts: 4 }
+          deadline: 40s
+        environments:
+          dev:
+            timeout: 12s
+            file_mode: "0640"
+            projects:
+              p1:
+                project_id: proj-one
+                timeout: 13s
+                location: europe-west1
+                secrets:
+                  s: { timeout: 14s, version: "3", secret_id: s_id }
+                  t: {}
+              p2:
+                project_id: proj-two
+                credentials: { type: access_token_env, env: TOKEN }
+                secrets:
+                  u: {}
+          prod:
+            projects:
+              p:
+                project_id: proj-prod
+                secrets:
+                  x: {}
+        outputs:
+          - { name: env, format: dotenv, path: out/app.env, values: { S: p1/s, T: p1/t } }
+          - { name: j, format: json, path: out/j.json, mode: "0600", values: { s: p1/s } }
+        """
+
+    func explain(
+        _ reference: String, active: String? = "dev", layer: SettingLayer = .commandLine,
+        environment: [String: String] = [:], deadline: Duration? = nil
+    ) throws -> Explanation {
+        let configuration = try Configuration.parse(
+            Array(Self.configuration.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+        return try Explanation.make(
+            reference: reference, configuration: configuration,
+            context: .init(
+                activeEnvironment: active, activeEnvironmentLayer: layer, processEnvironment: environment,
+                commandLineDeadline: deadline))
+    }
+
+    @Test func aSettingOverriddenAtEachOfTheFourLevelsShowsThatLevel() throws {
+        let cases: [(String, String, String)] = [
+            ("p1/s", "14s", "secret"), ("p1/t", "13s", "project"), ("p2/u", "12s", "environment"),
+            ("prod/p/x", "11s", "global"),
+        ]
+        for (reference, value, layer) in cases {
+            let active: String? = reference.hasPrefix("prod/") ? nil : "dev"
+            let row = try explain(reference, active: active).row("timeout")
+            #expect(row?.value == value, "\(reference)")
+            #expect(row?.layer == layer, "\(reference)")
+        }
+        let prod = try explain("prod/p/x", active: nil)
+        #expect(prod.row("retry.max_attempts")?.layer == "global")
+        #expect(prod.row("retry.max_backoff")?.value == "10s")
+        #expect(prod.row("retry.max_backoff")?.layer == "default")
+        #expect(prod.row("environment")?.layer == "reference")
+    }
+
+    @Test func resourceVersionLocationAndEndpointComeFromTheirLayers() throws {
+        let s = try explain("p1/s")
+        #expect(s.resource == "projects/proj-one/locations/europe-west1/secrets/s_id/versions/3")
+        #expect(s.row("version")?.value == "3")
+        #expect(s.row("version")?.layer == "secret")
+        #expect(s.row("secret_id")?.layer == "secret")
+        #expect(s.row("project_id")?.layer == "project")
+        #expect(s.row("location")?.layer == "project")
+        #expect(s.row("endpoint")?.value == "https://secretmanager.europe-west1.rep.googleapis.com")
+        #expect(s.row("endpoint")?.layer == "project")
+        #expect(s.row("credentials")?.value == "adc")
+        #expect(s.row("credentials")?.layer == "default")
+        #expect(s.row("deadline")?.value == "40s")
+        #expect(s.row("deadline")?.layer == "global")
+        #expect(s.row("environment")?.layer == "command line")
+
+        let pinned = try explain("p1/s@5", layer: .environmentVariable)
+        #expect(pinned.row("version")?.value == "5")
+        #expect(pinned.row("version")?.layer == "reference")
+        #expect(pinned.row("environment")?.layer == "environment variable")
+
+        let u = try explain("p2/u", deadline: .seconds(5))
+        #expect(u.row("credentials")?.value == "access_token_env (env TOKEN)")
+        #expect(u.row("credentials")?.layer == "project")
+        #expect(u.row("deadline")?.value == "5s")
+        #expect(u.row("deadline")?.layer == "command line")
+    }
+
+    @Test func theEmulatorVariableOverridesEndpointAndCredentials() throws {
+        let s = try explain("p1/s", environment: ["SECRET_MANAGER_EMULATOR_HOST": "127.0.0.1:8085"])
+        #expect(s.row("endpoint")?.value.hasPrefix("http://127.0.0.1:8085") == true)
+        #expect(s.row("endpoint")?.layer == "environment variable")
+        #expect(s.row("credentials")?.value.hasPrefix("none") == true)
+        #expect(s.row("credentials")?.layer == "environment variable")
+    }
+
+    @Test func listsTheOutputsThatReadTheVersionWithTheirModes() throws {
+        let s = try explain("p1/s")
+        #expect(s.outputs.map(\.name) == ["env", "j"])
+        #expect(s.outputs.map(\.key) == ["S", "s"])
+        #expect(s.outputs.map(\.mode) == ["0640", "0600"])
+        #expect(s.outputs.map(\.modeLayer) == ["environment", "output"])
+        #expect(s.row("file_mode")?.value == "0640")
+        #expect(try explain("p2/u").outputs.isEmpty)
+        #expect(s.text.contains("timeout                            14s"))
+    }
+
+    @Test func anInvalidReferenceIsAConfigurationError() {
+        #expect(throws: ConfigurationError.self) { _ = try explain("p1/nope") }
+        #expect(throws: ReferenceError.self) { _ = try explain("nope") }
+    }
+}
