@@ -164,3 +164,26 @@ import Testing
         #expect(result.stdoutText.hasPrefix("secretsmith "))
     }
 }
+
+/// Addresses that cannot work are configuration errors, found before any request.
+@Suite struct EndpointValidationEndToEndTests {
+    @Test func anOutOfRangePortIsExit65NotACrash() throws {
+        let workspace = try Workspace()
+        try workspace.write(
+            "secretsmith.yaml",
+            """
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { password: {} } }
+
+            """)
+        let result = try CommandRunner.run(
+            ["get", "dev/app/password"], in: workspace.url,
+            environment: ["SECRET_MANAGER_EMULATOR_HOST": "127.0.0.1:99999"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("SECRET_MANAGER_EMULATOR_HOST"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+}

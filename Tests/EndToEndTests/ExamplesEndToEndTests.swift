@@ -70,7 +70,7 @@ import Testing
         // nginx: env action and a JSON-quoted secret.
         let nginx = String(decoding: try workspace.read("out/prod/nginx/nginx.conf"), as: UTF8.self)
         #expect(nginx.contains("server_name app.prod.example;"))
-        #expect(nginx.contains("proxy_set_header X-Session-Secret \"prod-session-$ecret'\\\"#\(sentinel)\";"))
+        #expect(nginx.contains("proxy_set_header X-Session-Secret \"prod-session-$ecret\\\"#\(sentinel)\";"))
     }
 
     @Test func aSecondRenderLeavesUnchangedFilesAlone() throws {

@@ -29,6 +29,7 @@ extension Configuration {
 
         let environmentName: String
         if let named = reference.environment {
+            guard environment(named: named) != nil else { throw unknownEnvironment(named, why: "names") }
             if let active = activeEnvironment, active != named {
                 guard let activeEnvironment = environment(named: active) else {
                     throw unknownEnvironment(active, why: "is resolved for the active")

@@ -26,15 +26,10 @@ package enum CRC32C {
 
     /// The CRC-32C of `bytes`.
     package static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        let done = bytes.withContiguousStorageIfAvailable { buffer in
-            crc = update(crc, buffer)
+        if let crc = bytes.withContiguousStorageIfAvailable({ update(0xFFFF_FFFF, $0) }) {
+            return crc ^ 0xFFFF_FFFF
         }
-        if done == nil {
-            let copy = Array(bytes)
-            copy.withUnsafeBufferPointer { crc = update(crc, $0) }
-        }
-        return crc ^ 0xFFFF_FFFF
+        return Array(bytes).withUnsafeBufferPointer { update(0xFFFF_FFFF, $0) } ^ 0xFFFF_FFFF
     }
 
     private static func update(_ start: UInt32, _ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {

@@ -3,10 +3,13 @@
 /// Each entry is one `KEY=<value>` line (a single-quoted value may span lines). The quoting
 /// is chosen per value, first that fits:
 ///
-/// 1. **single quotes** `'…'`, with `'` written as `\'`: when the value has no carriage
-///    return, no backslash followed by `\` or `'`, no trailing backslash, and nothing
-///    python-dotenv would interpolate (`${NAME}` or `${NAME:-default}`). Both readers then
-///    take every other byte literally; newlines are kept inside the quotes.
+/// 1. **single quotes** `'…'`: when the value has no `'`, no carriage return, no backslash
+///    followed by `\`, no trailing backslash, and nothing python-dotenv would interpolate
+///    (`${NAME}` or `${NAME:-default}`). Both readers then take every byte literally;
+///    newlines are kept inside the quotes. A value with `'` never goes in single quotes:
+///    python-dotenv and newer compose-go decode `\'` there, but older compose-go
+///    releases keep the backslash, so no spelling of `'` inside single quotes reads the same
+///    everywhere.
 /// 2. **double quotes** `"…"`, with `\` → `\\`, `"` → `\"`, LF → `\n`, CR → `\r`: when the
 ///    value has no `$` and no trailing backslash.
 /// 3. **unquoted**: a value made only of printable ASCII without `$ # ' "`, and without
@@ -15,8 +18,8 @@
 ///    interpolation of the empty name that yields `$`) and `${:-}` appended after a
 ///    trailing backslash. python-dotenv reads the value exactly; docker compose refuses
 ///    the file with "Invalid template" instead of reading a different value. This form is
-///    used only for values with `${…}`, or a `$` together with a carriage return, a doubled
-///    backslash, a backslash before `'`, or a trailing backslash (or a trailing backslash
+///    used only for values with `${…}`, or a `$` together with a carriage return, a `'`, a
+///    doubled backslash, or a trailing backslash (or a trailing backslash
 ///    together with characters the unquoted form cannot hold).
 ///
 /// Refused, naming the key: a NUL byte (python-dotenv would keep it, but no environment
@@ -33,8 +36,8 @@
 ///   lose leading whitespace, a ` #` comment and trailing whitespace. With the default
 ///   `interpolate=True`, `${NAME}` and `${NAME:-default}` are expanded in every value,
 ///   quoted or not; an empty NAME is never set (environment names are never empty).
-/// - compose-go v2 (`dotenv/parser.go`, `template/template.go`): in single quotes only
-///   `\'` is decoded and nothing is interpolated; in double quotes `\"` is decoded while
+/// - compose-go v2 (`dotenv/parser.go`, `template/template.go`): in single quotes nothing
+///   is interpolated, and `\'` is decoded by newer releases only; in double quotes `\"` is decoded while
 ///   scanning, then `\\ \n \r \t \$ …` and octal escapes, then `$NAME`, `${NAME…}` and
 ///   `$$` are interpolated and any other `$` is an error; unquoted values lose a ` #`
 ///   comment and trailing whitespace and are interpolated.
@@ -74,13 +77,7 @@ package enum DotenvEncoder {
     package static func encodeValue(_ value: [UInt8]) -> [UInt8] {
         switch quoting(for: value) {
         case .single:
-            var out: [UInt8] = [quote]
-            for byte in value {
-                if byte == quote { out.append(backslash) }
-                out.append(byte)
-            }
-            out.append(quote)
-            return out
+            return [quote] + value + [quote]
         case .double:
             return doubleQuoted(value, escapeDollar: false)
         case .unquoted:
@@ -118,11 +115,13 @@ package enum DotenvEncoder {
     }
 
     private static func fitsSingleQuotes(_ value: [UInt8]) -> Bool {
-        if value.contains(carriageReturn) || containsPythonDotenvVariable(value) { return false }
+        if value.contains(carriageReturn) || value.contains(quote) || containsPythonDotenvVariable(value) {
+            return false
+        }
         for index in value.indices where value[index] == backslash {
             let next = index + 1
             guard next < value.count else { return false }
-            if value[next] == backslash || value[next] == quote { return false }
+            if value[next] == backslash { return false }
         }
         return true
     }

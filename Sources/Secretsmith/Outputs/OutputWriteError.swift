@@ -7,10 +7,10 @@ import Darwin
 /// An output file that could not be written.
 ///
 /// Kind `.cannotCreate` (exit 73) for every failure of the file system, naming the path and
-/// the operating system's reason; kind `.configuration` (exit 65) when the configuration
-/// asks for something the writer refuses: a destination that is a symbolic link without
-/// `follow_symlinks`, or a mode that grants access to others without `allow_world_readable`
-/// (or has bits beyond `0777`).
+/// the operating system's reason, and for a destination that is a symbolic link without
+/// `follow_symlinks` (the path cannot be written as configured); kind `.configuration`
+/// (exit 65) for a mode that grants access to others without `allow_world_readable` (or has
+/// bits beyond `0777`), which the configuration should not have allowed.
 package struct OutputWriteError: SecretsmithError, Equatable {
     /// Why the file could not be written.
     package enum Reason: Sendable, Hashable {
@@ -51,7 +51,7 @@ package struct OutputWriteError: SecretsmithError, Equatable {
 
     package var kind: FailureKind {
         switch reason {
-        case .symbolicLinkRefused, .worldAccessibleMode, .invalidMode: .configuration
+        case .worldAccessibleMode, .invalidMode: .configuration
         default: .cannotCreate
         }
     }

@@ -131,7 +131,7 @@ struct ConfigurationResolutionTests {
         #expect(config.credentials == .applicationDefault)
         #expect(config.version == "latest")
         #expect(config.origins.values.allSatisfy { $0 == .builtIn || $0 == .project })
-        #expect(config.origins.count == 19)
+        #expect(config.origins.count == 20)  // every setting, `deadline` included
     }
 
     @Test("a regional project gets the regional resource name and endpoint")

