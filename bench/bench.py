@@ -50,7 +50,8 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def bin_path() -> Path:
-    return Path(run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).stdout.strip())
+    flags = os.environ.get("SWIFT_BUILD_FLAGS", "").split()
+    return Path(run(["swift", "build", "-c", "release", *flags, "--show-bin-path"], cwd=ROOT).stdout.strip())
 
 
 class Emulator:

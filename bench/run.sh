@@ -18,6 +18,8 @@ if [[ ! -x bench/.venv/bin/python ]] || ! cmp -s bench/requirements.txt bench/.v
     cp bench/requirements.txt bench/.venv/.requirements
 fi
 
-swift build -c release --product secretsmith
-swift build -c release --product secretsmith-bench
+# SWIFT_BUILD_FLAGS (e.g. "--scratch-path .build-release") is passed to every swift build.
+read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
+swift build -c release "${flags[@]}" --product secretsmith
+swift build -c release "${flags[@]}" --product secretsmith-bench
 python3 bench/bench.py

@@ -1,4 +1,5 @@
-/// How an emulator listens and which faults it starts with.
+/// How an emulator listens, which faults it starts with, and how strict its
+/// authentication is.
 public struct EmulatorConfiguration: Sendable, Equatable {
     /// The address to bind. Default `127.0.0.1` (loopback only).
     public var host: String
@@ -7,10 +8,34 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     public var port: Int
     /// The fault rules in force from the start. Default none.
     public var faults: FaultConfiguration
+    /// Whether Secret Manager routes require a valid bearer token issued by this emulator
+    /// (401 UNAUTHENTICATED otherwise) and enforce the seed's `access` lists (403
+    /// PERMISSION_DENIED). Default off, so clients without credentials work. The token
+    /// endpoints, the metadata server and IAM Credentials work either way.
+    public var requireAuthentication: Bool
+    /// How long issued access tokens live (`expires_in`). Default one hour, like Google's;
+    /// shorter values let tests see tokens refreshed. Impersonated tokens live the
+    /// requested lifetime or this, whichever is shorter.
+    public var tokenLifetime: Duration
+    /// Added to the wall clock for every authentication check and expiry, to test
+    /// assertions that are expired (a positive offset) or issued in the future (negative).
+    /// Default zero.
+    public var clockOffset: Duration
+    /// The JWT `aud` values the token endpoint accepts, or `nil` (the default) for
+    /// Google's token URLs and the emulator's own `http://HOST:PORT/token`.
+    public var tokenAudiences: [String]?
 
-    public init(host: String = "127.0.0.1", port: Int = 0, faults: FaultConfiguration = .none) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, faults: FaultConfiguration = .none,
+        requireAuthentication: Bool = false, tokenLifetime: Duration = .seconds(3600), clockOffset: Duration = .zero,
+        tokenAudiences: [String]? = nil
+    ) {
         self.host = host
         self.port = port
         self.faults = faults
+        self.requireAuthentication = requireAuthentication
+        self.tokenLifetime = tokenLifetime
+        self.clockOffset = clockOffset
+        self.tokenAudiences = tokenAudiences
     }
 }

@@ -1,5 +1,6 @@
-/// A Secret Manager API method the emulator serves: the names used in request counters
-/// (``EmulatorStats``) and in fault rules' `method` scope (``FaultRule``).
+/// A Secret Manager API method the emulator serves, or one of its authentication
+/// endpoints: the names used in request counters (``EmulatorStats``) and in fault rules'
+/// `method` scope (``FaultRule``).
 public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     /// `GET …/versions/V:access`.
     case access
@@ -23,6 +24,16 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
     case deleteSecret
     /// `GET …/secrets`.
     case listSecrets
+    /// `POST /token`: the OAuth 2.0 token endpoint (JWT-bearer and refresh-token grants).
+    case oauthToken
+    /// `GET /` with `Metadata-Flavor: Google`: a client checking that a metadata server is there.
+    case metadataPing
+    /// `GET /computeMetadata/v1/instance/service-accounts/default/token`.
+    case metadataToken
+    /// `GET /computeMetadata/v1/project/project-id`.
+    case metadataProjectID
+    /// `POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken` (IAM Credentials).
+    case generateAccessToken
 
     public var description: String { rawValue }
 
@@ -63,6 +74,8 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
         case .getSecret: "secretmanager.secrets.get"
         case .deleteSecret: "secretmanager.secrets.delete"
         case .listSecrets: "secretmanager.secrets.list"
+        case .generateAccessToken: "iam.serviceAccounts.getAccessToken"
+        case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID: "none"
         }
     }
 }

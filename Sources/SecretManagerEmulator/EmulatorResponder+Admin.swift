@@ -9,7 +9,9 @@ import NIOCore
 /// |---|---|
 /// | `GET /_emulator/health` | `{"status":"ok"}` |
 /// | `GET /_emulator/stats` | ``EmulatorStats`` as JSON |
-/// | `POST /_emulator/reset` | zeroes the counters |
+/// | `POST /_emulator/reset` | zeroes the counters and forgets recorded impersonations |
+/// | `GET /_emulator/impersonations` | the `generateAccessToken` requests received (``ImpersonationRecord``) |
+/// | `POST /_emulator/revoke-tokens` | forgets every issued access token (their next use gets 401) |
 /// | `GET /_emulator/faults` | the ``FaultConfiguration`` in force |
 /// | `POST /_emulator/faults` | replaces it (body: a ``FaultConfiguration`` or an array of ``FaultRule``) |
 /// | `DELETE /_emulator/faults` | removes all fault rules |
@@ -26,6 +28,11 @@ extension EmulatorResponder {
         case (.post, "/_emulator/reset"):
             await state.resetStats()
             return WireResponse.admin(await state.stats())
+        case (.get, "/_emulator/impersonations"):
+            return WireResponse.admin(await state.impersonations())
+        case (.post, "/_emulator/revoke-tokens"):
+            await state.revokeTokens()
+            return WireResponse.admin(["status": "revoked"])
         case (.get, "/_emulator/faults"):
             return WireResponse.admin(await state.faults())
         case (.delete, "/_emulator/faults"):

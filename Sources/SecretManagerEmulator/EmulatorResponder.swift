@@ -2,15 +2,17 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Answers every HTTP request of the emulator: admin endpoints under `/_emulator/`,
-/// the Secret Manager API under `/v1/`, and the HTML 404 page for anything else.
+/// Answers every HTTP request of the emulator: admin endpoints under `/_emulator/`, the
+/// authentication endpoints (`EmulatorResponder+Auth.swift`), the Secret Manager API under
+/// `/v1/`, and the HTML 404 page for anything else.
 ///
 /// The API path is parsed by ``ResourcePath`` rather than Hummingbird's router, because
 /// Google's custom verbs (`versions/4:access`) live inside the last path segment.
 ///
 /// Order of work for an API request, like a front end in front of the service: count it,
 /// decide its faults, wait injected delays, answer an injected error or drop the
-/// connection, then validate the name and call the store.
+/// connection, check the bearer token and grants when authentication is on, then validate
+/// the name and call the store.
 struct EmulatorResponder: HTTPResponder {
     typealias Context = EmulatorRequestContext
 
@@ -19,6 +21,9 @@ struct EmulatorResponder: HTTPResponder {
 
     let state: EmulatorState
     let logger: Logger
+    /// Whether API routes check bearer tokens (known here so requests skip the state actor
+    /// when authentication is off).
+    var requireAuthentication = false
 
     /// Thrown after closing the connection for a drop fault, so no answer is written.
     struct ConnectionDropped: Error {}
@@ -28,6 +33,9 @@ struct EmulatorResponder: HTTPResponder {
         if path == "/_emulator" || path.hasPrefix("/_emulator/") {
             return try await admin(request, path: path)
         }
+        if let route = Self.authRoute(request) {
+            return try await auth(request, route: route, context: context)
+        }
         guard let resourcePath = ResourcePath.parse(path),
             let method = EmulatorMethod(httpMethod: request.method.rawValue, path: resourcePath)
         else {
@@ -36,7 +44,8 @@ struct EmulatorResponder: HTTPResponder {
             return WireResponse.notFoundPage(path: path)
         }
         let resource = resourcePath.requestedName
-        let plan = await state.begin(method, resource: resource)
+        let plan = await state.begin(
+            method, resource: resource, traceparent: request.headers.first { $0.name.canonicalName == "traceparent" }?.value)
         var metadata: Logger.Metadata = ["emulator.method": "\(method)", "emulator.resource": "\(resource)"]
         if !plan.firedKinds.isEmpty {
             metadata["emulator.faults"] = "\(plan.firedKinds.joined(separator: ","))"
@@ -55,7 +64,15 @@ struct EmulatorResponder: HTTPResponder {
         case .error(let error):
             response = WireResponse.error(error)
         case nil:
-            response = await handle(request, method: method, path: resourcePath, wrongChecksum: plan.wrongChecksum)
+            do {
+                if requireAuthentication {
+                    try await state.authorize(
+                        authorization: request.headers[.authorization], method: method, path: resourcePath)
+                }
+                response = await handle(request, method: method, path: resourcePath, wrongChecksum: plan.wrongChecksum)
+            } catch {
+                response = Self.errorResponse(error)
+            }
         }
         metadata["http.status"] = "\(response.status.code)"
         logger.debug("Answered an API request", metadata: metadata)

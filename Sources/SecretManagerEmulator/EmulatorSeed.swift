@@ -22,6 +22,39 @@ import Foundation
 ///           api-key:
 ///             versions: [ "regional-SENTINEL" ]
 /// ```
+/// Authentication (used when the emulator runs with `--auth`, and by its token endpoints
+/// at any time; see ``SecretManagerEmulator``):
+/// ```yaml
+/// service_accounts:                   # accounts whose JWT-bearer assertions /token accepts
+///   ci@acme.iam.gserviceaccount.com:
+///     private_key_id: 5f3c2a…         # the key's id, matched against the JWT's `kid`
+///     public_key: |                   # PEM, SPKI (BEGIN PUBLIC KEY) or PKCS#1 (BEGIN RSA PUBLIC KEY)
+///       -----BEGIN PUBLIC KEY-----
+///       …
+///     # public_key_file: ci.pub.pem   # or a PEM file, relative to the seed file
+///     token_creators: [ deployer@acme.iam.gserviceaccount.com ]  # who may impersonate it
+///   deployer@acme.iam.gserviceaccount.com: {}   # no key: can only be impersonated
+/// authorized_users:                   # refresh-token grants (gcloud user credentials)
+///   dev@example.com:
+///     client_id: 1234.apps.googleusercontent.com
+///     client_secret: emulator-secret
+///     refresh_token: "1//refresh-SENTINEL"
+/// metadata:                           # what the metadata server endpoints answer
+///   service_account: runner@acme.iam.gserviceaccount.com   # default: default@PROJECT.iam.gserviceaccount.com
+///   project_id: acme-billing-dev      # default: the first seeded project
+/// projects:
+///   acme-billing-dev:
+///     access: [ ci@acme.iam.gserviceaccount.com ]   # who may use the project's secrets
+///     secrets:
+///       db-password:
+///         access: [ dev@example.com ]              # a secret's own list wins over the project's
+///         versions: [ "…" ]
+/// ```
+/// Without `access:` on the secret or its project, every authenticated caller may use it.
+/// `token_creators` absent means any authenticated caller may impersonate the account;
+/// with delegates, each link of the chain must be a token creator of the next. Principals
+/// are emails: service accounts, authorized users, the metadata server's account.
+///
 /// Every key is checked: a misspelt key is an error, reported with its
 /// `file:line:column`. A `DESTROYED` version needs no payload. Payloads are at most
 /// 65536 bytes (Secret Manager's limit). Aliases start with a letter, are not `latest`,
@@ -61,11 +94,15 @@ public struct EmulatorSeed: Sendable, Equatable {
         public var versions: [Version]
         /// Alias name → version number.
         public var aliases: [String: Int]
+        /// The principals (emails) that may use the secret when authentication is on, or
+        /// `nil` to follow the project's list.
+        public var access: [String]?
 
-        public init(id: String, versions: [Version] = [], aliases: [String: Int] = [:]) {
+        public init(id: String, versions: [Version] = [], aliases: [String: Int] = [:], access: [String]? = nil) {
             self.id = id
             self.versions = versions
             self.aliases = aliases
+            self.access = access
         }
     }
 
@@ -92,22 +129,40 @@ public struct EmulatorSeed: Sendable, Equatable {
         public var secrets: [Secret]
         /// Regional secrets by location, in seed order.
         public var locations: [Location]
+        /// The principals (emails) that may use the project's secrets when authentication
+        /// is on, or `nil` for every authenticated caller.
+        public var access: [String]?
 
         /// - Parameter number: The project number; `nil` derives a stable 12-digit number
         ///   from the id (see ``EmulatorSeed/derivedProjectNumber(for:)``).
-        public init(id: String, number: Int64? = nil, secrets: [Secret] = [], locations: [Location] = []) {
+        public init(
+            id: String, number: Int64? = nil, secrets: [Secret] = [], locations: [Location] = [], access: [String]? = nil
+        ) {
             self.id = id
             self.number = number ?? EmulatorSeed.derivedProjectNumber(for: id)
             self.secrets = secrets
             self.locations = locations
+            self.access = access
         }
     }
 
     /// The seeded projects, in seed order.
     public var projects: [Project]
+    /// Service accounts the token endpoints know, in seed order.
+    public var serviceAccounts: [ServiceAccount]
+    /// Users whose refresh tokens the token endpoint accepts, in seed order.
+    public var authorizedUsers: [AuthorizedUser]
+    /// What the metadata server answers; `nil` takes the defaults.
+    public var metadata: MetadataServer?
 
-    public init(projects: [Project] = []) {
+    public init(
+        projects: [Project] = [], serviceAccounts: [ServiceAccount] = [], authorizedUsers: [AuthorizedUser] = [],
+        metadata: MetadataServer? = nil
+    ) {
         self.projects = projects
+        self.serviceAccounts = serviceAccounts
+        self.authorizedUsers = authorizedUsers
+        self.metadata = metadata
     }
 
     /// Reads and parses a seed file.

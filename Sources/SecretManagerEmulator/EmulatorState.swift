@@ -4,21 +4,25 @@ import Foundation
 /// counters and the fault rules (with their counts and random generator).
 actor EmulatorState {
     private var store: SecretStore
-    private var counters = EmulatorStats()
+    var counters = EmulatorStats()
     private var injector: FaultInjector
+    /// Accounts, issued tokens and grants (see `EmulatorState+Auth.swift`).
+    var authority: EmulatorAuthority
 
     /// - Parameters:
-    ///   - seed: The initial secrets.
-    ///   - faults: The initial fault rules.
-    ///   - now: The wall clock for `createTime` and `destroyTime` (tests may fix it).
-    init(seed: EmulatorSeed, faults: FaultConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
+    ///   - seed: The initial secrets, accounts and grants.
+    ///   - configuration: The initial fault rules and the authentication settings.
+    ///   - now: The wall clock for `createTime`, `destroyTime` and token expiry (tests may fix it).
+    init(seed: EmulatorSeed, configuration: EmulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
         store = SecretStore(seed: seed, now: now)
-        injector = FaultInjector(faults)
+        injector = FaultInjector(configuration.faults)
+        authority = EmulatorAuthority(seed: seed, configuration: configuration, wallClock: now)
     }
 
     /// Counts an API request and decides its faults (counted too).
-    func begin(_ method: EmulatorMethod, resource: String) -> FaultPlan {
+    func begin(_ method: EmulatorMethod, resource: String, traceparent: String? = nil) -> FaultPlan {
         counters.recordRequest(method, resource: resource)
+        counters.recordTraceparent(traceparent)
         let plan = injector.plan(method: method, resource: resource)
         counters.recordFaults(plan.firedKinds)
         return plan
@@ -46,9 +50,11 @@ actor EmulatorState {
         counters
     }
 
-    /// Zeroes the counters (fault rules keep their counts).
+    /// Zeroes the counters and forgets recorded impersonation requests (fault rules keep
+    /// their counts).
     func resetStats() {
         counters = EmulatorStats()
+        authority.forgetImpersonations()
     }
 
     /// The fault rules in force.

@@ -25,6 +25,19 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
     public var faultedRequests: Int = 0
     /// Requests answered with the HTML 404 page (no API route).
     public var unknownPaths: Int = 0
+    /// Access tokens issued, per grant: `jwt-bearer` and `refresh_token` (`POST /token`),
+    /// `metadata` (the metadata server), `generateAccessToken` (IAM Credentials). Every
+    /// request of these endpoints also counts under ``methods``.
+    public var tokens: [String: Int] = [:]
+    /// Token requests refused (an invalid assertion, an unknown refresh token, a denied
+    /// impersonation…), per grant as in ``tokens``.
+    public var tokenRefusals: [String: Int] = [:]
+    /// The `traceparent` header of each API request that had one (W3C Trace Context), in
+    /// arrival order, the last ``maxTraceparents`` kept: tests check that a client
+    /// propagates its trace.
+    public var traceparents: [String] = []
+    /// How many `traceparent` values are kept.
+    public static let maxTraceparents = 1000
 
     public init() {}
 
@@ -39,6 +52,13 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
         return resources[resource]?[method.rawValue] ?? 0
     }
 
+    /// How many tokens were issued for `grant` (`jwt-bearer`, `refresh_token`, `metadata`,
+    /// `generateAccessToken`), or for every grant when `nil`.
+    public func tokensIssued(_ grant: String? = nil) -> Int {
+        guard let grant else { return tokens.values.reduce(0, +) }
+        return tokens[grant] ?? 0
+    }
+
     /// How many answers had HTTP status `code`.
     public func count(statusCode code: Int) -> Int {
         statusCodes[String(code)] ?? 0
@@ -51,12 +71,28 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
         resources[resource, default: [:]][method.rawValue, default: 0] += 1
     }
 
+    /// Keeps one request's `traceparent` header.
+    mutating func recordTraceparent(_ value: String?) {
+        guard let value else { return }
+        if traceparents.count >= Self.maxTraceparents { traceparents.removeFirst() }
+        traceparents.append(value)
+    }
+
     /// Counts the faults applied to one request.
     mutating func recordFaults(_ kinds: [String]) {
         guard !kinds.isEmpty else { return }
         faultedRequests += 1
         for kind in kinds {
             faults[kind, default: 0] += 1
+        }
+    }
+
+    /// Counts one token request's outcome.
+    mutating func recordToken(_ grant: String, issued: Bool) {
+        if issued {
+            tokens[grant, default: 0] += 1
+        } else {
+            tokenRefusals[grant, default: 0] += 1
         }
     }
 

@@ -19,10 +19,30 @@ import NIOCore
 /// an HTML 404 page for unknown paths, request counters (``stats()``) and fault injection
 /// (``FaultRule``). Payloads never appear in its logs.
 ///
+/// Authentication (GCP-WIRE.md), counted and faultable like the API methods:
+/// - `POST /token`: the OAuth token endpoint. The JWT-bearer grant checks the RS256
+///   signature against the seeded service account's public key (by `iss`, and `kid`), the
+///   audience (Google's token URL or this emulator's `http://HOST:PORT/token`), the
+///   `cloud-platform` scope, and `iat`/`exp` (at most an hour, covering now); the
+///   refresh-token grant checks a seeded authorized user. Answers
+///   `{access_token, expires_in, token_type}` or OAuth's `{error, error_description}`.
+/// - `GET /computeMetadata/v1/instance/service-accounts/default/token` and
+///   `GET /computeMetadata/v1/project/project-id`: the metadata server, which requires
+///   `Metadata-Flavor: Google` (403 without) and answers with it; `GET /` with that
+///   header answers a presence probe.
+/// - `POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken`: IAM Credentials,
+///   with the caller's bearer token; every request is recorded (``impersonations()``).
+/// - With ``EmulatorConfiguration/requireAuthentication``, the API routes need a bearer
+///   token this emulator issued (401 UNAUTHENTICATED) and a principal on the seed's
+///   `access` lists (403 PERMISSION_DENIED).
+///
 /// Admin endpoints, for tests that run the emulator in another process (not counted,
 /// never faulted):
 /// - `GET /_emulator/health` → `{"status":"ok"}`
-/// - `GET /_emulator/stats` → ``EmulatorStats`` as JSON; `POST /_emulator/reset` zeroes it
+/// - `GET /_emulator/stats` → ``EmulatorStats`` as JSON (with `tokens` issued per grant);
+///   `POST /_emulator/reset` zeroes it
+/// - `GET /_emulator/impersonations` → the recorded `generateAccessToken` requests
+/// - `POST /_emulator/revoke-tokens` → forgets every issued token (``revokeTokens()``)
 /// - `GET /_emulator/faults` → the ``FaultConfiguration`` in force; `POST /_emulator/faults`
 ///   replaces it (a configuration, an array of rules or one rule, as JSON);
 ///   `DELETE /_emulator/faults` clears it
@@ -67,7 +87,7 @@ public actor SecretManagerEmulator {
         logger: Logger = Logger(label: "secretsmith.emulator", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.configuration = configuration
-        self.state = EmulatorState(seed: seed, faults: configuration.faults)
+        self.state = EmulatorState(seed: seed, configuration: configuration)
         self.logger = logger
     }
 
@@ -148,7 +168,18 @@ public actor SecretManagerEmulator {
         await state.stats()
     }
 
-    /// Zeroes the request counters.
+    /// Forgets every access token issued so far: requests that present one are answered
+    /// 401 UNAUTHENTICATED, as after a revocation, and clients must obtain new ones.
+    public func revokeTokens() async {
+        await state.revokeTokens()
+    }
+
+    /// The `generateAccessToken` requests received since the start or the last reset.
+    public func impersonations() async -> [ImpersonationRecord] {
+        await state.impersonations()
+    }
+
+    /// Zeroes the request counters and forgets recorded impersonation requests.
     public func resetStats() async {
         await state.resetStats()
     }
@@ -176,7 +207,8 @@ public actor SecretManagerEmulator {
         }
         let configuredPort = configuration.port
         return Application(
-            responder: EmulatorResponder(state: state, logger: logger),
+            responder: EmulatorResponder(
+                state: state, logger: logger, requireAuthentication: configuration.requireAuthentication),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in

@@ -76,6 +76,9 @@ struct SecretStore: Sendable {
         case .getSecret: try getSecret(request)
         case .deleteSecret: try deleteSecret(request)
         case .listSecrets: try listSecrets(request)
+        case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID, .generateAccessToken:
+            // Served by EmulatorResponder+Auth, never routed here.
+            throw GoogleAPIError(httpStatus: 500, status: "INTERNAL", message: "Not a Secret Manager method.")
         }
     }
 

@@ -21,9 +21,20 @@ struct SeedParser {
         }
         guard let root, !isNull(root) else { return EmulatorSeed() }
         var seed = EmulatorSeed()
-        for entry in try mapping(root, keys: ["projects"], what: "the seed") {
-            for project in try mapping(entry.value, what: "`projects`") {
-                seed.projects.append(try self.project(id: project.keyNode, node: project.value))
+        let sections = try mapping(
+            root, keys: ["projects", "service_accounts", "authorized_users", "metadata"], what: "the seed")
+        for entry in sections {
+            switch entry.name {
+            case "projects":
+                for project in try mapping(entry.value, what: "`projects`") {
+                    seed.projects.append(try self.project(id: project.keyNode, node: project.value))
+                }
+            case "service_accounts":
+                seed.serviceAccounts = try serviceAccounts(entry.value)
+            case "authorized_users":
+                seed.authorizedUsers = try authorizedUsers(entry.value)
+            default:
+                seed.metadata = try metadataServer(entry.value)
             }
         }
         try checkUniqueNumbers(seed)
@@ -38,8 +49,11 @@ struct SeedParser {
         var number: Int64?
         var secrets: [EmulatorSeed.Secret] = []
         var locations: [EmulatorSeed.Location] = []
-        for (key, _, value) in try mapping(node, keys: ["number", "secrets", "locations"], what: "project `\(id)`") {
+        var access: [String]?
+        for (key, _, value) in try mapping(node, keys: ["number", "secrets", "locations", "access"], what: "project `\(id)`") {
             switch key {
+            case "access":
+                access = try principals(value, what: "`access`")
             case "number":
                 let text = try scalar(value, what: "`number`")
                 guard let parsed = Int64(text), parsed > 0, ResourcePath.versionNumber(text) != nil else {
@@ -61,7 +75,7 @@ struct SeedParser {
                 }
             }
         }
-        return EmulatorSeed.Project(id: id, number: number, secrets: secrets, locations: locations)
+        return EmulatorSeed.Project(id: id, number: number, secrets: secrets, locations: locations, access: access)
     }
 
     private func secretList(_ node: YAMLNode) throws(EmulatorSeedError) -> [EmulatorSeed.Secret] {
@@ -78,8 +92,10 @@ struct SeedParser {
     private func secret(id: String, node: YAMLNode) throws(EmulatorSeedError) -> EmulatorSeed.Secret {
         var secret = EmulatorSeed.Secret(id: id)
         var aliasNodes: [(name: String, node: YAMLNode)] = []
-        for (key, _, value) in try mapping(node, keys: ["versions", "aliases"], what: "secret `\(id)`") {
-            if key == "versions" {
+        for (key, _, value) in try mapping(node, keys: ["versions", "aliases", "access"], what: "secret `\(id)`") {
+            if key == "access" {
+                secret.access = try principals(value, what: "`access`")
+            } else if key == "versions" {
                 for versionNode in try sequence(value, what: "`versions`") {
                     secret.versions.append(try version(versionNode))
                 }
@@ -163,14 +179,14 @@ struct SeedParser {
     }
 
     /// A plain `null`, `~` or empty scalar: YAML's null.
-    private func isNull(_ node: YAMLNode) -> Bool {
+    func isNull(_ node: YAMLNode) -> Bool {
         guard case .scalar(let scalar) = node.content, scalar.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(scalar.value)
     }
 
     /// The pairs of a mapping (a null counts as empty), keys as strings, checking that each
     /// key is allowed (when `keys` is given) and appears once.
-    private func mapping(
+    func mapping(
         _ node: YAMLNode, keys allowed: Set<String>? = nil, what: String
     ) throws(EmulatorSeedError) -> [(name: String, keyNode: YAMLNode, value: YAMLNode)] {
         if isNull(node) { return [] }
@@ -193,7 +209,7 @@ struct SeedParser {
         return result
     }
 
-    private func sequence(_ node: YAMLNode, what: String) throws(EmulatorSeedError) -> [YAMLNode] {
+    func sequence(_ node: YAMLNode, what: String) throws(EmulatorSeedError) -> [YAMLNode] {
         if isNull(node) { return [] }
         guard case .sequence(let items) = node.content else {
             throw error(node, "\(what) must be a list")
@@ -201,14 +217,14 @@ struct SeedParser {
         return items
     }
 
-    private func scalar(_ node: YAMLNode, what: String) throws(EmulatorSeedError) -> String {
+    func scalar(_ node: YAMLNode, what: String) throws(EmulatorSeedError) -> String {
         guard case .scalar(let scalar) = node.content else {
             throw error(node, "\(what) must be a single value, not a list or mapping")
         }
         return scalar.value
     }
 
-    private func error(_ node: YAMLNode, _ message: String) -> EmulatorSeedError {
+    func error(_ node: YAMLNode, _ message: String) -> EmulatorSeedError {
         EmulatorSeedError(file: file, mark: node.mark, message: message)
     }
 }

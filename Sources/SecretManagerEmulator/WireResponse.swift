@@ -8,8 +8,16 @@ enum WireResponse {
     static let jsonContentType = "application/json; charset=UTF-8"
 
     /// A JSON answer.
-    static func json(_ value: JSONValue, status: Int = 200) -> Response {
-        bytes(value.serialized, status: status, contentType: jsonContentType)
+    ///
+    /// - Parameter contentType: Google's APIs add `; charset=UTF-8`; the token endpoint and
+    ///   the metadata server send plain `application/json`.
+    static func json(_ value: JSONValue, status: Int = 200, contentType: String = jsonContentType) -> Response {
+        bytes(value.serialized, status: status, contentType: contentType)
+    }
+
+    /// A plain-text answer (the metadata server's values and refusals).
+    static func text(_ text: String, status: Int = 200) -> Response {
+        bytes(Array(text.utf8), status: status, contentType: "text/plain; charset=utf-8")
     }
 
     /// An error in Google's envelope, with `Retry-After` when the error carries one.

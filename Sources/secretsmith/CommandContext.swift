@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Secretsmith
+import Tracing
 
 /// What a command that reads secrets needs: the configuration, a logger, the shared HTTP
 /// client (its connection pool) and the manager. Built once per process.
@@ -28,7 +29,10 @@ struct CommandContext {
         let logger = LogSetup.bootstrap(options)
         let path = options.config ?? environment["SECRETSMITH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "secretsmith.yaml"
-        let configuration = try Configuration.load(path: path, environment: environment)
+        let configuration = try withSpan(SecretsmithSpans.configLoad) { span in
+            span.attributes["file.path"] = path
+            return try Configuration.load(path: path, environment: environment)
+        }
         let concurrency = configuration.defaults.concurrency
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(connect: .seconds(5), read: nil)
@@ -56,18 +60,24 @@ struct CommandContext {
     }
 
     /// Builds a context, runs `body` with it and shuts the HTTP client down, also when
-    /// `body` throws.
+    /// `body` throws; all inside the run span, and followed by the `--metrics-file` and
+    /// `--trace-file` writes (see ``RunObservability``).
     static func with<Result>(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Result)
         async throws -> Result
     {
-        let context = try make(options)
-        do {
-            let result = try await body(context)
-            await context.shutdown()
-            return result
-        } catch {
-            await context.shutdown()
-            throw error
+        let environment = ProcessInfo.processInfo.environment
+        let observability = RunObservability.start(options, environment: environment)
+        let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "run"
+        return try await observability.run(command: command, environment: environment) {
+            let context = try make(options)
+            do {
+                let result = try await body(context)
+                await context.shutdown()
+                return result
+            } catch {
+                await context.shutdown()
+                throw error
+            }
         }
     }
 

@@ -15,6 +15,13 @@ struct EmulatorCommand: AsyncParsableCommand {
             POST reset, POST/DELETE faults). Point secretsmith at it with \
             SECRET_MANAGER_EMULATOR_HOST=HOST:PORT. Stops on SIGINT or SIGTERM.
 
+            Authentication: POST /token (JWT-bearer assertions of the seed's service_accounts, \
+            refresh tokens of its authorized_users), the metadata server (/computeMetadata/v1/...; \
+            point clients at it with GCE_METADATA_HOST=HOST:PORT) and IAM Credentials \
+            generateAccessToken (SECRETSMITH_IAM_CREDENTIALS_ENDPOINT=http://HOST:PORT). With --auth, \
+            Secret Manager routes need a token the emulator issued and enforce the seed's access lists; \
+            clients then use `endpoint: http://HOST:PORT` instead of SECRET_MANAGER_EMULATOR_HOST.
+
             Fault rules (--fault, repeatable): latency:MS[+JITTER], error:HTTP[/STATUS], quota:SECONDS \
             (429 with Retry-After), drop, stall:SECONDS, checksum; then optional ,method=access \
             ,resource=PATTERN ,rate=0.3 ,count=N. Example: --fault error:503,method=access,rate=0.3
@@ -41,7 +48,44 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level for the emulator's request log on standard error.")
     var logLevel: Logger.Level = .notice
 
+    @Flag(name: .long, help: "Require a bearer token issued by the emulator on Secret Manager routes, and enforce the seed's access lists.")
+    var auth = false
+
+    @Option(name: .long, help: "Lifetime of issued access tokens (e.g. 1h, 30s).")
+    var tokenLifetime = "1h"
+
+    @Option(name: .long, help: "Shift the emulator's clock for authentication checks, to test expired assertions (e.g. 2h; --clock-offset=-10m runs it behind).")
+    var clockOffset: String?
+
+    @Option(name: .long, help: "A JWT audience the token endpoint accepts (repeatable); default: Google's token URL and this emulator's /token.")
+    var tokenAudience: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Write a new service account key file for EMAIL and exit.", visibility: .hidden))
+    var generateServiceAccount: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file to write.", visibility: .hidden))
+    var keyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the public key PEM file to write.", visibility: .hidden))
+    var publicKeyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file's token_uri.", visibility: .hidden))
+    var tokenURI = "https://oauth2.googleapis.com/token"
+
+    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file's project_id.", visibility: .hidden))
+    var projectID = "emulator-project"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port \(port) is outside 0–65535 (0 picks a free port).")
+        }
+    }
+
     func run() async throws {
+        if let email = generateServiceAccount {
+            try await reportingErrors { try generate(email: email) }
+            return
+        }
         try await reportingErrors {
             var faults = FaultConfiguration(rules: [], seed: faultSeed)
             for text in fault {
@@ -54,9 +98,12 @@ struct EmulatorCommand: AsyncParsableCommand {
             let seedData = try seed.map { try EmulatorSeed.load(path: $0) } ?? EmulatorSeed()
             var logger = Logger(label: "secretsmith.emulator") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = logLevel
-            let emulator = SecretManagerEmulator(
-                seed: seedData, configuration: EmulatorConfiguration(host: host, port: port, faults: faults),
-                logger: logger)
+            let configuration = EmulatorConfiguration(
+                host: host, port: port, faults: faults, requireAuthentication: auth,
+                tokenLifetime: try Self.duration(tokenLifetime, option: "--token-lifetime"),
+                clockOffset: try clockOffset.map { try Self.duration($0, option: "--clock-offset", signed: true) } ?? .zero,
+                tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience)
+            let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
             let portFile = self.portFile
             let host = self.host
             let server = Task {
@@ -73,7 +120,49 @@ struct EmulatorCommand: AsyncParsableCommand {
             let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
             await signals.wait(orUntilDone: server)
             server.cancel()
-            try await server.value
+            do {
+                try await server.value
+            } catch let error as any SecretsmithError {
+                throw error
+            } catch {
+                throw EmulatorStartError(host: host, port: port, underlying: error)
+            }
+        }
+    }
+}
+
+extension EmulatorCommand {
+    /// `--generate-service-account EMAIL --key-file F [--public-key-file P]`: writes a key
+    /// file (mode 0600) and the public key PEM for the seed's `public_key_file`.
+    func generate(email: String) throws {
+        guard let keyFile else {
+            throw UsageError("--generate-service-account needs --key-file PATH")
+        }
+        let account = try GeneratedServiceAccount(email: email)
+        try Self.write(account.keyFileJSON(tokenURI: tokenURI, projectID: projectID), to: keyFile, mode: 0o600)
+        if let publicKeyFile {
+            try Self.write(account.publicKeyPEM, to: publicKeyFile, mode: 0o644)
+        }
+        print("private_key_id: \(account.privateKeyID)")
+    }
+
+    private static func write(_ text: String, to path: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard descriptor >= 0 else { throw UsageError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        _ = fchmod(descriptor, mode)
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+        try handle.write(contentsOf: Data(text.utf8))
+    }
+
+    /// A duration option such as `30s` or `1h`; with `signed`, a leading `-` is allowed.
+    static func duration(_ text: String, option: String, signed: Bool = false) throws -> Duration {
+        let negative = signed && text.hasPrefix("-")
+        do {
+            let value = try DurationSyntax.parse(negative ? String(text.dropFirst()) : text)
+            return negative ? .zero - value : value
+        } catch {
+            throw UsageError("\(option) \(text): \(error.message)")
         }
     }
 }
@@ -99,5 +188,27 @@ struct SignalWaiter: Sendable {
         for await _ in stream { break }
         watcher.cancel()
         sources.forEach { $0.cancel() }
+    }
+}
+
+/// The emulator could not listen: the address is in use, the host does not resolve, or
+/// the system refused the socket.
+struct EmulatorStartError: SecretsmithError {
+    var host: String
+    var port: Int
+    var underlying: any Error
+
+    private var detail: String { String(describing: underlying) }
+
+    var kind: FailureKind { detail.contains("UnknownHost") ? .usage : .unavailable }
+
+    var description: String {
+        if detail.contains("UnknownHost") {
+            return "the emulator cannot listen on \(host): the host name does not resolve"
+        }
+        if detail.contains("already in use") || detail.contains("EADDRINUSE") || detail.contains("errno: 98") {
+            return "the emulator cannot listen on \(host):\(port): the address is already in use (try --port 0)"
+        }
+        return "the emulator cannot listen on \(host):\(port): \(detail)"
     }
 }

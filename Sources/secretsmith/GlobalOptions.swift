@@ -20,6 +20,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .warning
 
+    @Option(
+        name: .long,
+        help: "At the end of the run, also on failure, write Prometheus metrics (text format) to this file atomically, for node_exporter's textfile collector.")
+    var metricsFile: String?
+
+    @Option(
+        name: .long,
+        help: "At the end of the run, append its trace spans to this file, one JSON object per line (TRACEPARENT parents the run).")
+    var traceFile: String?
+
     enum LogFormat: String, ExpressibleByArgument, CaseIterable {
         case text
         case json

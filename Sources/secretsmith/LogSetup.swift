@@ -16,15 +16,17 @@ enum LogSetup {
             return !done
         }
         if first {
-            LoggingSystem.bootstrap { label in
-                var handler: any LogHandler =
-                    switch format {
-                    case .text: StreamLogHandler.standardError(label: label)
-                    case .json: JSONLogHandler(label: label)
-                    }
-                handler.logLevel = level
-                return handler
-            }
+            // The metadata provider adds `trace_id`/`span_id` of the current span, if any.
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler: any LogHandler =
+                        switch format {
+                        case .text: StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                        case .json: JSONLogHandler(label: label, metadataProvider: provider)
+                        }
+                    handler.logLevel = level
+                    return handler
+                }, metadataProvider: SecretsmithSpans.loggingMetadataProvider)
         }
         var logger = Logger(label: "secretsmith")
         logger.logLevel = level

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Secretsmith
+import Tracing
 
 struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,9 +24,23 @@ struct RenderCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the one selected output to standard output instead of writing it.")
     var stdout = false
 
+    @Flag(name: .long, help: "Read exactly the versions pinned in secretsmith.lock; fail before any Secret Manager call if a reference is not pinned.")
+    var frozen = false
+
+    @Option(name: .long, help: "Also write a JSON manifest of what was done here (outputs, paths, modes, written or unchanged, versions; no values).")
+    var manifest: String?
+
+    @Option(
+        name: .long, defaultAsFlag: StatsFormat.text, parsing: .next,
+        help: "At the end of the run, also on failure, print the manager's stats (counts, cache, retries, latency, breakers) to standard error: text (the default) or json.")
+    var stats: StatsFormat? = nil
+
     func validate() throws {
         if dryRun && stdout {
             throw ValidationError("--dry-run and --stdout cannot be used together.")
+        }
+        if manifest != nil && (dryRun || stdout) {
+            throw ValidationError("--manifest records files written, so it cannot be used with --dry-run or --stdout.")
         }
     }
 
@@ -33,8 +48,10 @@ struct RenderCommand: AsyncParsableCommand {
         try await reportingErrors {
             TerminationCleanup.install()
             try await CommandContext.with(global) { context in
-            let plan = try RenderPlan.make(
-                configuration: context.configuration, environment: context.activeEnvironment, only: only)
+            try await StatsReport.printing(stats, of: context.manager) {
+            // The render span: planning, every fetch, every output's rendering, the writes.
+            try await withSpan(SecretsmithSpans.render) { _ in
+            let plan = try context.renderPlan(only: only, frozen: frozen)
             if stdout && plan.outputs.count != 1 {
                 throw UsageError(
                     "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
@@ -51,6 +68,14 @@ struct RenderCommand: AsyncParsableCommand {
                 var shown = report
                 shown.path = DisplayPath.relative(report.path)
                 print(shown.summary(dryRun: dryRun))
+            }
+            if let manifest {
+                try RenderManifest.make(
+                    plan: plan, rendered: rendered, reports: reports, environment: context.activeEnvironment,
+                    frozen: frozen
+                ).write(to: manifest)
+            }
+            }
             }
             }
         }

@@ -11,11 +11,17 @@ struct SecretsmithCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 64 usage, 65 configuration or template error, 66 secret, \
             version or project not found or not ENABLED, 69 Secret Manager unavailable or circuit open, \
-            70 internal error, 73 an output could not be written, 77 permission or authentication failure.
+            70 internal error, 73 an output could not be written, 77 permission or authentication failure; \
+            exec only: 126 the command cannot be executed, 127 the command was not found, otherwise the \
+            command's own status.
             """,
         version: SecretsmithVersion.current,
         subcommands: [
             RenderCommand.self,
+            ExecCommand.self,
+            CheckCommand.self,
+            LockCommand.self,
+            ExplainCommand.self,
             GetCommand.self,
             EmulatorCommand.self,
             VersionCommand.self,

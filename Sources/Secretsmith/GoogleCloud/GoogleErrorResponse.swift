@@ -14,6 +14,12 @@ enum GoogleErrorResponse {
         var error: Body
     }
 
+    /// The `error` object of Google's envelope, or `nil` when `body` is not one.
+    static func envelope(_ body: [UInt8]) -> (code: Int?, message: String?, status: String?)? {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) else { return nil }
+        return (envelope.error.code, envelope.error.message, envelope.error.status)
+    }
+
     /// The longest server message kept in an error description, in characters.
     static let maxMessageLength = 300
 

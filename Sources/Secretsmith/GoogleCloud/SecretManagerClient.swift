@@ -78,7 +78,9 @@ package struct SecretManagerClient: Sendable {
             guard actual == expectedValue else {
                 throw SecretManagerError(
                     code: .checksumMismatch, resource: name, httpStatus: 200,
-                    message: "the payload's CRC32C is \(actual) but dataCrc32c says \(expectedValue); "
+                    // The checksums themselves stay out of the message: a CRC32C of a short
+                    // secret (a PIN) could be brute-forced from a log line.
+                    message: "the payload's CRC32C does not match dataCrc32c; "
                         + "the payload was corrupted in transit and was not used")
             }
         }
@@ -116,10 +118,14 @@ package struct SecretManagerClient: Sendable {
         if let quotaProject {
             request.headers.add(name: "x-goog-user-project", value: quotaProject)
         }
+        // AsyncHTTPClient logs response body bytes at trace level: an access response is a
+        // base64 payload, so its logger never goes below debug.
+        var requestLogger = logger
+        if requestLogger.logLevel < .debug { requestLogger.logLevel = .debug }
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: logger)
+            response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: requestLogger)
             body = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch let error as NIOTooManyBytesError {
             _ = error

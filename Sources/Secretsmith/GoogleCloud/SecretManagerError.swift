@@ -85,6 +85,14 @@ public struct SecretManagerError: SecretsmithError, Equatable {
         }
     }
 
+    /// The failure without its resource: `UNAVAILABLE (HTTP 503): message`, for the
+    /// circuit breaker to repeat when it refuses later calls.
+    public var causeSummary: String {
+        var text = code.rawValue
+        if let httpStatus { text += " (HTTP \(httpStatus))" }
+        return text + ": " + message
+    }
+
     /// A bounded label for metrics: the code's raw value, e.g. `NOT_FOUND`.
     public var shortDescription: String { code.rawValue }
 

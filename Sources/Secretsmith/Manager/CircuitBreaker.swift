@@ -24,14 +24,28 @@ package actor CircuitBreaker {
 
     package let policy: CircuitBreakerPolicy
     private let clock: SecretManagerClock
-    private(set) package var state: State = .closed(consecutiveFailures: 0)
+    private(set) package var state: State = .closed(consecutiveFailures: 0) {
+        didSet {
+            if oldValue.name != state.name { onTransition?(state.name) }
+        }
+    }
     private var trialInFlight = false
     /// How many times the breaker opened.
     private(set) package var openings = 0
+    /// The last unhealthy failure seen (code, HTTP status, message; never a value), so a
+    /// call refused by the open breaker can say what is actually wrong upstream.
+    private(set) package var lastFailure: String?
+    /// Told the new state's ``State/name`` on every change of state (metrics).
+    private let onTransition: (@Sendable (String) -> Void)?
 
-    package init(policy: CircuitBreakerPolicy, clock: SecretManagerClock) {
+    /// - Parameter onTransition: called with the new state's name (`closed`, `open`,
+    ///   `half_open`) whenever the state changes; it must not block.
+    package init(
+        policy: CircuitBreakerPolicy, clock: SecretManagerClock, onTransition: (@Sendable (String) -> Void)? = nil
+    ) {
         self.policy = policy
         self.clock = clock
+        self.onTransition = onTransition
     }
 
     /// The answer to a request to make a call.
@@ -64,9 +78,12 @@ package actor CircuitBreaker {
 
     /// Records a call's outcome.
     ///
-    /// - Parameter unhealthy: whether the call failed in a way that says the service is
-    ///   unhealthy; `false` for success and for answers such as NOT_FOUND.
-    package func record(unhealthy: Bool) {
+    /// - Parameters:
+    ///   - unhealthy: whether the call failed in a way that says the service is
+    ///     unhealthy; `false` for success and for answers such as NOT_FOUND.
+    ///   - cause: for an unhealthy failure, a sentence describing it (kept for messages).
+    package func record(unhealthy: Bool, cause: String? = nil) {
+        if unhealthy, let cause { lastFailure = cause }
         switch state {
         case .closed(let failures):
             if unhealthy {

@@ -8,7 +8,14 @@ package final class ManagerCounters: Sendable {
         var retries = 0
         var breakerRejections = 0
         var errors: [String: Int] = [:]
+        var latency = LatencySummary()
+        var tokenRefreshes = 0
+        var tokenRefreshFailures = 0
     }
+
+    /// The counters of the manager whose access is running in this task, so that work
+    /// below it (a token exchange) can count itself in that manager's stats.
+    @TaskLocal package static var current: ManagerCounters?
 
     private let values = Mutex(Values())
 
@@ -18,6 +25,13 @@ package final class ManagerCounters: Sendable {
     func recordUpstreamCall() { values.withLock { $0.upstreamCalls += 1 } }
     func recordRetry() { values.withLock { $0.retries += 1 } }
     func recordBreakerRejection() { values.withLock { $0.breakerRejections += 1 } }
+    func recordLatency(_ duration: Duration) { values.withLock { $0.latency.record(duration) } }
+    func recordTokenRefresh(succeeded: Bool) {
+        values.withLock {
+            $0.tokenRefreshes += 1
+            if !succeeded { $0.tokenRefreshFailures += 1 }
+        }
+    }
     func recordFailure(_ error: any Error) {
         let code = MultiEnvironmentSecretManager.errorCode(error)
         values.withLock { $0.errors[code, default: 0] += 1 }
@@ -34,6 +48,9 @@ package final class ManagerCounters: Sendable {
             stats.retries = values.retries
             stats.breakerRejections = values.breakerRejections
             stats.errors = values.errors
+            stats.accessLatency = values.latency
+            stats.tokenRefreshes = values.tokenRefreshes
+            stats.tokenRefreshFailures = values.tokenRefreshFailures
             stats.cacheHits = cache.hits
             stats.cacheMisses = cache.misses
             stats.singleFlightJoins = cache.joins

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// Reads secrets for every environment of a ``Configuration``: the entry point of the
 /// Swift library.
@@ -51,8 +52,8 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///     owns it and shuts it down. Defaults to `HTTPClient.shared`.
     ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
     ///     credential variables are read from.
-    ///   - logger: receives one debug-level access event per resolved reference (never
-    ///     the value).
+    ///   - logger: receives one access event per resolved reference (never the value):
+    ///     `info` when it reached Secret Manager, `debug` when the cache answered.
     ///   - clock: the time source of the cache, breaker and retry backoff.
     public init(
         configuration: Configuration,
@@ -156,13 +157,13 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///
     /// - Parameter reference: the reference as written, for the access log only.
     package func access(_ secret: SecretConfig, reference: String) async throws -> AccessResult {
-        let started = clock.now()
-        let client = try client(for: secret)
-        let key = SecretCacheKey(
-            environment: secret.environment, endpoint: client.endpoint.baseURL, versionName: secret.versionName)
-        let attempts = AttemptCounter()
-        counters.recordRequest()
-        do {
+        let observation = AccessObservation(
+            secret: secret, reference: reference, logger: logger, clock: clock, counters: counters)
+        return try await observation.run { span in
+            let client = try client(for: secret)
+            let key = SecretCacheKey(
+                environment: secret.environment, endpoint: client.endpoint.baseURL, versionName: secret.versionName)
+            let attempts = AttemptCounter(span: span)
             let (value, outcome) = try await cache.value(
                 for: key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale
             ) { [self] in
@@ -172,36 +173,21 @@ public final class MultiEnvironmentSecretManager: Sendable {
                     }
                 }
             }
-            let tries = attempts.value
-            logger.debug(
-                "secret accessed",
-                metadata: [
-                    "secret.ref": "\(reference)", "secret.version": "\(value.version.map(String.init) ?? "unknown")",
-                    "environment": "\(secret.environment)", "gcp.project": "\(secret.projectID)",
-                    "cache": "\(outcome.rawValue)", "attempts": "\(tries)",
-                    "duration_ms": "\(Self.milliseconds(since: started, clock: clock))",
-                ])
-            return AccessResult(value: value, cache: outcome, attempts: tries)
-        } catch {
-            counters.recordFailure(error)
-            logger.debug(
-                "secret access failed",
-                metadata: [
-                    "secret.ref": "\(reference)", "environment": "\(secret.environment)",
-                    "gcp.project": "\(secret.projectID)", "error.code": "\(Self.errorCode(error))",
-                ])
-            throw error
+            return AccessResult(value: value, cache: outcome, attempts: attempts.value)
         }
     }
 
     /// Gets one resolved version's metadata (no payload), with the breaker and retries
     /// but without the cache.
     package func metadata(_ secret: SecretConfig) async throws -> SecretVersionMetadata {
-        let client = try client(for: secret)
-        let attempts = AttemptCounter()
-        return try await limiter.run {
-            try await self.callWithRetries(secret: secret, attempts: attempts) { timeout in
-                try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
+        try await withSpan(SecretsmithSpans.metadata) { span in
+            SecretsmithSpans.describe(span, secret: secret, reference: secret.versionName)
+            let client = try client(for: secret)
+            let attempts = AttemptCounter(span: span)
+            return try await limiter.run {
+                try await self.callWithRetries(secret: secret, attempts: attempts, method: "get") { timeout in
+                    try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
+                }
             }
         }
     }
@@ -209,7 +195,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     // MARK: Internals
 
     private func callWithRetries<T: Sendable>(
-        secret: SecretConfig, attempts: AttemptCounter,
+        secret: SecretConfig, attempts: AttemptCounter, method: String = "access",
         _ call: @Sendable (Duration) async throws -> T
     ) async throws -> T {
         let breaker = breaker(for: secret)
@@ -221,21 +207,31 @@ public final class MultiEnvironmentSecretManager: Sendable {
             try Task.checkCancellation()
             if case .rejected(let retryAt) = await breaker.permit() {
                 counters.recordBreakerRejection()
-                throw circuitOpenError(secret: secret, retryAt: retryAt)
+                SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
+                attempts.event(attempt, status: SecretManagerError.Code.circuitOpen.rawValue, httpStatus: nil)
+                throw circuitOpenError(secret: secret, retryAt: retryAt, lastFailure: await breaker.lastFailure)
             }
             attempts.value = attempt
             counters.recordUpstreamCall()
             do {
                 let result = try await call(secret.timeout)
                 await breaker.record(unhealthy: false)
+                SecretsmithMetrics.recordUpstream(
+                    environment: secret.environment, project: secret.projectID, method: method, status: "OK")
+                attempts.event(attempt, status: "OK", httpStatus: 200)
                 return result
             } catch let error as SecretManagerError {
-                await breaker.record(unhealthy: error.indicatesUnhealthyService)
+                await breaker.record(unhealthy: error.indicatesUnhealthyService, cause: error.causeSummary)
+                SecretsmithMetrics.recordUpstream(
+                    environment: secret.environment, project: secret.projectID, method: method, status: error.code.rawValue)
+                attempts.event(attempt, status: error.code.rawValue, httpStatus: error.httpStatus)
                 let retryToken = error.code == .unauthenticated && !refreshedToken
                     && secret.credentialsRequireToken(processEnvironment: processEnvironment)
                 if retryToken { refreshedToken = true }
                 guard (error.isRetryable || retryToken), attempt < secret.retry.maxAttempts else { throw error }
                 counters.recordRetry()
+                SecretsmithMetrics.recordRetry(
+                    environment: secret.environment, project: secret.projectID, reason: error.code.rawValue)
                 let delay = retryToken ? .zero : secret.retry.delay(
                     forRetry: attempt, retryAfter: error.retryAfter, using: &generator)
                 logger.debug(
@@ -250,18 +246,24 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 throw CancellationError()
             } catch {
                 await breaker.record(unhealthy: false)
+                attempts.event(attempt, status: SecretsmithSpans.errorType(error), httpStatus: nil)
                 throw error
             }
         }
     }
 
-    private func circuitOpenError(secret: SecretConfig, retryAt: ContinuousClock.Instant?) -> SecretManagerError {
-        var message = "the circuit breaker for project \(secret.projectID) in environment \(secret.environment) is open"
+    private func circuitOpenError(
+        secret: SecretConfig, retryAt: ContinuousClock.Instant?, lastFailure: String?
+    ) -> SecretManagerError {
+        var message = "not called: the circuit breaker for project \(secret.projectID) in environment \(secret.environment) is open"
         if let retryAt {
             let wait = retryAt - clock.now()
-            message += " after repeated failures; it lets a trial call through in \(Self.format(wait))"
+            message += " after \(secret.circuitBreaker.failureThreshold) consecutive failures"
+            if let lastFailure { message += " (last: \(lastFailure))" }
+            message += "; it lets a trial call through in \(Self.format(wait))"
         } else {
-            message += " (half-open, a trial call is under way)"
+            message += " (half-open: a trial call is under way)"
+            if let lastFailure { message += "; last failure: \(lastFailure)" }
         }
         return SecretManagerError(code: .circuitOpen, resource: secret.versionName, message: message)
     }
@@ -270,14 +272,18 @@ public final class MultiEnvironmentSecretManager: Sendable {
         let key = BreakerKey(environment: secret.environment, projectID: secret.projectID)
         return breakers.withLock { breakers in
             if let existing = breakers[key] { return existing }
-            let created = CircuitBreaker(policy: secret.circuitBreaker, clock: clock)
+            let (environment, project) = (key.environment, key.projectID)
+            let created = CircuitBreaker(policy: secret.circuitBreaker, clock: clock) { state in
+                SecretsmithMetrics.recordBreaker(environment: environment, project: project, state: state, transition: true)
+            }
+            SecretsmithMetrics.recordBreaker(environment: environment, project: project, state: "closed", transition: false)
             breakers[key] = created
             return created
         }
     }
 
     private func client(for secret: SecretConfig) throws -> SecretManagerClient {
-        let endpoint = SecretManagerEndpoint.resolve(
+        let endpoint = try SecretManagerEndpoint.resolve(
             configured: secret.endpoint, location: secret.location,
             emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
         var provider: (any AccessTokenProvider)?
@@ -291,7 +297,8 @@ public final class MultiEnvironmentSecretManager: Sendable {
 
     private func tokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {
         if let existing = tokenProviders.withLock({ $0[credentials] }) { return existing }
-        let created = try AccessTokenProviders.make(for: credentials, environment: processEnvironment)
+        let created = try AccessTokenProviders.make(
+            for: credentials, environment: processEnvironment, httpClient: httpClient, logger: logger, clock: clock)
         return tokenProviders.withLock { providers in
             if let existing = providers[credentials] { return existing }
             providers[credentials] = created
@@ -326,9 +333,26 @@ extension SecretConfig {
 }
 
 /// The number of attempts of one access, written by the retry loop and read by the access
-/// log.
+/// log; each attempt is also an event on the access span.
 final class AttemptCounter: Sendable {
     private let storage = Mutex(0)
+    private let span: (any Span)?
+
+    init(span: (any Span)? = nil) {
+        self.span = span
+    }
+
+    /// Adds a `secretsmith.attempt` event: the attempt's number, `OK` or the error code,
+    /// and the HTTP status when there was an answer.
+    func event(_ attempt: Int, status: String, httpStatus: Int?) {
+        guard let span else { return }
+        var attributes: SpanAttributes = [:]
+        attributes["secretsmith.attempt"] = attempt
+        attributes["secretsmith.status"] = status
+        if let httpStatus { attributes["http.response.status_code"] = httpStatus }
+        if status != "OK" { attributes["error.type"] = status }
+        span.addEvent(SpanEvent(name: SecretsmithSpans.attemptEvent, attributes: attributes))
+    }
 
     var value: Int {
         get { storage.withLock { $0 } }

@@ -57,16 +57,19 @@ package actor SecretCache {
             entry.lastUse = useCounter
             entries[key] = entry
             counters.hits += 1
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: key.environment)
             return (entry.value, .hit)
         }
         let outcome: CacheOutcome
         let task: Task<SecretValue, any Error>
         if let running = inFlight[key] {
             counters.joins += 1
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.singleFlightJoins, environment: key.environment)
             outcome = .joined
             task = running
         } else {
             counters.misses += 1
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
             outcome = .miss
             // An unstructured task, so that a waiter that is cancelled does not cancel the
             // call for the others; it finishes and fills the cache either way.
@@ -86,6 +89,7 @@ package actor SecretCache {
                 !(error is CancellationError)
             {
                 counters.staleServes += 1
+                SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: key.environment)
                 return (entry.value, .stale)
             }
             throw error
@@ -119,5 +123,6 @@ package actor SecretCache {
         guard let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key else { return }
         entries[victim] = nil
         counters.evictions += 1
+        SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheEvictions, environment: victim.environment)
     }
 }

@@ -36,4 +36,10 @@ public struct SecretManagerStats: Sendable, Hashable, Codable {
     public var errors: [String: Int] = [:]
     /// Every circuit breaker the manager has made, sorted by environment and project.
     public var breakers: [Breaker] = []
+    /// How long accesses took (successful and failed), cache and retries included.
+    public var accessLatency = LatencySummary()
+    /// Access token exchanges made for this manager's calls.
+    public var tokenRefreshes = 0
+    /// Of those, the ones that failed.
+    public var tokenRefreshFailures = 0
 }

@@ -44,6 +44,12 @@ public struct RenderPlan: Sendable {
     /// The selected outputs, in the configuration's order.
     public var outputs: [PlannedOutput]
 
+    /// The plan of the outputs for which `isIncluded` is true (for `exec`, which writes
+    /// some outputs and puts others into the environment).
+    public func filter(_ isIncluded: (PlannedOutput) -> Bool) -> RenderPlan {
+        RenderPlan(outputs: outputs.filter(isIncluded))
+    }
+
     /// The distinct versions to fetch, each with the settings of its first use.
     public var distinctSecrets: [FetchKey: SecretConfig] {
         var result: [FetchKey: SecretConfig] = [:]
@@ -66,7 +72,35 @@ public struct RenderPlan: Sendable {
     ///   unreadable or invalid template, an invalid reference, a reference the
     ///   configuration does not allow.
     public static func make(configuration: Configuration, environment: String?, only: [String]) throws -> RenderPlan {
+        let (plan, problems) = collect(configuration: configuration, environment: environment, only: only)
+        if !problems.isEmpty { throw RenderFailure(problems: problems) }
+        return plan
+    }
+
+    /// Plans as ``make(configuration:environment:only:)`` does, but returns the problems
+    /// beside the plan of everything that could be planned, for `check` and `explain`.
+    ///
+    /// - Parameter allTemplateProblems: report every problem of each template, not only
+    ///   its first, and still plan the references of the actions that parsed; such a
+    ///   template is kept in the plan but must not be rendered (its output has problems).
+    /// - Returns: the plan (outputs with problems keep the references that resolved) and
+    ///   every problem, in order.
+    package static func collect(
+        configuration: Configuration, environment: String?, only: [String], allTemplateProblems: Bool = false
+    ) -> (plan: RenderPlan, problems: [RenderProblem]) {
         var problems: [RenderProblem] = []
+        if let environment, configuration.environment(named: environment) == nil {
+            // One clear problem instead of one per reference.
+            let declared = configuration.environmentNames
+            let hint = Suggestions.closest(to: environment, in: declared).map { "; did you mean \"\($0)\"?" } ?? ""
+            let problem = RenderProblem(
+                site: nil, reference: nil,
+                error: PlanError(
+                    message: "environment \"\(environment)\" is not declared in \(configuration.file) "
+                        + "(declared: \(declared.joined(separator: ", ")))\(hint)"))
+            return (RenderPlan(outputs: []), [problem])
+        }
+        var missingEnvironment: [String] = []
         let known = Set(configuration.outputs.map(\.name))
         for name in only where !known.contains(name) {
             let hint = Suggestions.closest(to: name, in: Array(known)).map { "; did you mean \"\($0)\"?" } ?? ""
@@ -78,15 +112,17 @@ public struct RenderPlan: Sendable {
         let selected = configuration.outputs.filter { only.isEmpty || only.contains($0.name) }
         var pathOwners: [String: String] = [:]
         for output in selected {
-            if let first = pathOwners[output.path] {
+            // Compare where the bytes would land: `a/../b`, and a followed link, are the same file.
+            let destination = canonicalDestination(output.path, followSymlinks: output.followSymlinks)
+            if let first = pathOwners[destination] {
                 problems.append(
                     RenderProblem(
                         site: nil, reference: nil,
                         error: ConfigurationError(
                             file: configuration.file, mark: output.mark, keyPath: "outputs.\(output.name).path",
-                            message: "outputs \"\(first)\" and \"\(output.name)\" both write \(output.path)")))
+                            message: "outputs \"\(first)\" and \"\(output.name)\" both write \(destination)")))
             } else {
-                pathOwners[output.path] = output.name
+                pathOwners[destination] = output.name
             }
         }
         var outputs: [PlannedOutput] = []
@@ -97,11 +133,28 @@ public struct RenderPlan: Sendable {
             if output.format == .template, let templatePath = output.template {
                 do {
                     let bytes = try TemplateFile.read(templatePath)
-                    let template = try Template.parse(bytes, path: templatePath)
+                    let template: Template
+                    if allTemplateProblems {
+                        let parsed = Template.parseCollectingProblems(bytes, path: templatePath)
+                        template = parsed.template
+                        for error in parsed.problems {
+                            let site = ReferenceSite(file: templatePath, mark: error.mark, output: output.name, key: nil)
+                            problems.append(RenderProblem(site: site, reference: nil, error: error))
+                        }
+                    } else {
+                        template = try Template.parse(bytes, path: templatePath)
+                    }
                     planned.template = template
                     for (text, mark) in template.secretReferences {
                         sites.append((text, ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil)))
                     }
+                } catch let error as TemplateReadError {
+                    problems.append(
+                        RenderProblem(
+                            site: nil, reference: nil,
+                            error: ConfigurationError(
+                                file: configuration.file, mark: output.mark, keyPath: "outputs.\(output.name).template",
+                                message: error.description)))
                 } catch {
                     problems.append(RenderProblem(site: nil, reference: nil, error: UnexpectedError.wrap(error)))
                 }
@@ -115,17 +168,61 @@ public struct RenderPlan: Sendable {
             for (text, site) in sites {
                 do {
                     let reference = try SecretReference.parse(text)
+                    if reference.environment == nil, active == nil {
+                        missingEnvironment.append(output.name)
+                        continue
+                    }
                     let secret = try configuration.resolve(reference, activeEnvironment: active)
                     planned.references.append(
                         PlannedReference(text: text, reference: reference, secret: secret, site: site))
+                } catch var error as ConfigurationError {
+                    // The site already names the file, and the message names the reference.
+                    error.file = nil
+                    problems.append(RenderProblem(site: site, reference: nil, error: error))
                 } catch {
-                    problems.append(RenderProblem(site: site, reference: text, error: UnexpectedError.wrap(error)))
+                    problems.append(RenderProblem(site: site, reference: nil, error: UnexpectedError.wrap(error)))
                 }
             }
             outputs.append(planned)
         }
-        if !problems.isEmpty { throw RenderFailure(problems: problems) }
-        return RenderPlan(outputs: outputs)
+        if !missingEnvironment.isEmpty {
+            var names: [String] = []
+            for name in missingEnvironment where !names.contains(name) { names.append(name) }
+            problems.insert(
+                RenderProblem(
+                    site: nil, reference: nil,
+                    error: PlanError(
+                        message: "no active environment: output(s) \(names.joined(separator: ", ")) use references "
+                            + "relative to it; pass --env, set SECRETSMITH_ENV, or set environment: on the output "
+                            + "(declared: \(configuration.environmentNames.joined(separator: ", ")))")),
+                at: 0)
+        }
+        return (RenderPlan(outputs: outputs), problems)
+    }
+
+    /// The file an output's bytes would land in: the real path of the deepest existing
+    /// ancestor directory joined with the rest, and, when links are followed, the link's
+    /// final target.
+    static func canonicalDestination(_ path: String, followSymlinks: Bool) -> String {
+        if followSymlinks, let resolved = realPath(path) { return resolved }
+        var head = path
+        var tail: [String] = []
+        while !head.isEmpty, head != "/" {
+            let url = URL(fileURLWithPath: head)
+            let parent = url.deletingLastPathComponent().path
+            tail.insert(url.lastPathComponent, at: 0)
+            if let resolved = realPath(parent) {
+                return ([resolved == "/" ? "" : resolved] + tail).joined(separator: "/")
+            }
+            head = parent
+        }
+        return path
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let pointer = realpath(path, nil) else { return nil }
+        defer { free(pointer) }
+        return String(cString: pointer)
     }
 }
 

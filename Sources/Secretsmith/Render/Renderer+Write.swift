@@ -1,3 +1,5 @@
+import Tracing
+
 /// What a render did (or, for a dry run, would do) to one output file. Holds no value.
 public struct OutputReport: Sendable, Hashable {
     /// The output's name.
@@ -31,6 +33,19 @@ extension Renderer {
     /// - Throws: ``OutputWriteError`` (exit 73, naming the path) when a file cannot be
     ///   created or written; nothing was replaced then and no temporary file remains.
     public func write(_ rendered: [RenderedOutput], dryRun: Bool) throws -> [OutputReport] {
+        try withSpan(SecretsmithSpans.writeOutputs) { span in
+            span.attributes["secretsmith.outputs"] = rendered.count
+            span.attributes["secretsmith.dry_run"] = dryRun
+            let reports = try writeUnobserved(rendered, dryRun: dryRun)
+            span.attributes["secretsmith.outputs.written"] = reports.filter(\.changed).count
+            if !dryRun {
+                for report in reports { SecretsmithMetrics.recordOutput(name: report.name, written: report.changed) }
+            }
+            return reports
+        }
+    }
+
+    private func writeUnobserved(_ rendered: [RenderedOutput], dryRun: Bool) throws -> [OutputReport] {
         let writer = AtomicFileWriter()
         let requests = rendered.map { output in
             (path: output.output.path, bytes: output.bytes, options: Self.options(for: output))

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tracing
 
 /// Carries out a ``RenderPlan``: fetches every distinct secret version concurrently
 /// through the manager, renders every output in memory, then writes them all or none.
@@ -63,6 +64,12 @@ public struct Renderer: Sendable {
         var rendered: [RenderedOutput] = []
         var problems: [RenderProblem] = []
         for output in plan.outputs {
+            // One span per output: its name, format and template path (never a value).
+            let span = startSpan(SecretsmithSpans.renderOutput)
+            defer { span.end() }
+            span.attributes["secretsmith.output.name"] = output.output.name
+            span.attributes["secretsmith.output.format"] = output.output.format.rawValue
+            span.attributes["secretsmith.template.path"] = output.output.template
             var resolved: [String: [UInt8]] = [:]
             var versions: [String: Int] = [:]
             var failed = false
@@ -85,7 +92,10 @@ public struct Renderer: Sendable {
                     failed = true
                 }
             }
-            if failed { continue }
+            if failed {
+                span.setStatus(SpanStatus(code: .error))
+                continue
+            }
             do {
                 let bytes: [UInt8]
                 if let template = output.template {
@@ -102,11 +112,23 @@ public struct Renderer: Sendable {
                 let mode = manager.configuration.fileMode(for: output.output, activeEnvironment: output.environment)
                 rendered.append(
                     RenderedOutput(output: output.output, mode: mode, bytes: bytes, resolvedVersions: versions))
+                span.attributes["secretsmith.output.bytes"] = bytes.count
             } catch {
-                problems.append(
-                    RenderProblem(
-                        site: nil, reference: nil,
-                        error: OutputProblem(output: output.output.name, underlying: UnexpectedError.wrap(error))))
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                if error is TemplateError {
+                    // A template error names its own file, line and column.
+                    problems.append(
+                        RenderProblem(
+                            site: nil, reference: nil,
+                            error: OutputProblem(output: output.output.name, underlying: UnexpectedError.wrap(error))))
+                } else {
+                    // A value the format cannot hold: point at the output in the configuration.
+                    let site = ReferenceSite(
+                        file: manager.configuration.file, mark: output.output.mark, output: output.output.name,
+                        key: nil)
+                    problems.append(RenderProblem(site: site, reference: nil, error: UnexpectedError.wrap(error)))
+                }
             }
         }
         if !problems.isEmpty { throw RenderFailure(problems: problems) }

@@ -83,6 +83,22 @@ public struct Template: Sendable {
         TemplateParser.parse(bytes, path: path, stopAtFirstError: false).errors
     }
 
+    /// Parses a template leniently, for `secretsmith check`: every problem, plus a template
+    /// holding the actions that did parse, so their references can still be checked.
+    ///
+    /// - Parameters:
+    ///   - bytes: The template's bytes.
+    ///   - path: The template's path, used in error descriptions only.
+    /// - Returns: The partial template and the problems in order of position. When
+    ///   `problems` is not empty, the template lacks the failed actions and must not be
+    ///   rendered.
+    package static func parseCollectingProblems(_ bytes: [UInt8], path: String)
+        -> (template: Template, problems: [TemplateError])
+    {
+        let (segments, errors) = TemplateParser.parse(bytes, path: path, stopAtFirstError: false)
+        return (Template(path: path, bytes: bytes, segments: segments), errors)
+    }
+
     /// The reference text of every `secret` action, in order of appearance, with the
     /// position of its `<<`. A reference used twice appears twice.
     public var secretReferences: [(reference: String, mark: Mark)] {

@@ -57,8 +57,23 @@ enum CommandRunner {
                 !result.stdoutText.contains(sentinel), "a secret value leaked to stdout: \(arguments)",
                 sourceLocation: sourceLocation)
         }
+        for marker in credentialMarkers {
+            #expect(
+                !result.stderr.contains(marker), "credential material (\(marker)) leaked to stderr: \(arguments)",
+                sourceLocation: sourceLocation)
+            if !stdoutMayHoldValues {
+                #expect(
+                    !result.stdoutText.contains(marker), "credential material (\(marker)) leaked to stdout: \(arguments)",
+                    sourceLocation: sourceLocation)
+            }
+        }
         return result
     }
+
+    /// Markers of credentials that must never reach stderr or stdout: PEM key headers,
+    /// access tokens (`ya29.` starts Google's and the emulator's), and JWT assertions
+    /// (`eyJ` starts every base64url-encoded JSON object, so every JWT).
+    static let credentialMarkers = ["-----BEGIN", "PRIVATE KEY", "ya29.", "eyJ"]
 
     /// Runs any program and collects its output.
     static func execute(_ arguments: [String], in directory: URL, environment: [String: String]) throws -> Result {

@@ -137,6 +137,7 @@ import Testing
             }
             #expect(error?.code == .circuitOpen)
             #expect(error?.kind == .unavailable)
+            #expect(error?.message.contains("last: UNAVAILABLE (HTTP 503)") == true, "names the cause")
         }
         #expect(await fixture.accessCalls() == callsWhenOpened, "an open breaker makes no call")
         #expect(await manager.stats().breakers.first { $0.environment == "dev" }?.state == "open")
