@@ -241,6 +241,7 @@ def main() -> None:
     results["library"]["cache_hits_8"] = library(bench_binary, "cache-hits", "--tasks", "8", "--seconds", "2")
     results["library"]["cold_1000"] = library(bench_binary, "cold-single-flight", "--requests", "1000",
                                               "--latency-ms", str(LATENCY_MS))
+    results["library"]["open_breaker"] = library(bench_binary, "open-breaker", "--accesses", "1000")
     results["library"]["emulator_rate"] = library(bench_binary, "emulator-rate", "--seconds", "3",
                                                   "--connections", "32")
     results["elapsed_seconds"] = time.time() - started
@@ -289,6 +290,9 @@ def render_report(results: dict) -> str:
               f"- cache hits, 8 tasks: {lib['cache_hits_8']['per_second']:,.0f} accesses/s",
               f"- 1,000 concurrent cold requests for one version at L = {LATENCY_MS} ms: "
               f"{lib['cold_1000']['upstream_calls']} upstream call(s), {fmt(lib['cold_1000']['seconds'])}",
+              f"- an open circuit breaker refuses {lib['open_breaker']['refused']:,} accesses in "
+              f"{fmt(lib['open_breaker']['seconds'])}: {lib['open_breaker']['microseconds_per_call']:.1f} µs per call, "
+              f"{lib['open_breaker']['upstream_calls_while_open']} upstream calls",
               "", "## 5. Emulator headroom", "",
               f"- the emulator answers {lib['emulator_rate']['per_second']:,.0f} access requests/s at L = 0 "
               f"(32 connections, client in the same process), far above what the renders above ask of it.",

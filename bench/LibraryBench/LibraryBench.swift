@@ -29,6 +29,8 @@ enum LibraryBench {
             try await cacheHits(tasks: Int(option("tasks", 1)), seconds: option("seconds", 2))
         case "cold-single-flight":
             try await coldSingleFlight(requests: Int(option("requests", 1000)), latencyMilliseconds: Int(option("latency-ms", 20)))
+        case "open-breaker":
+            try await openBreaker(accesses: Int(option("accesses", 1000)))
         case "emulator-rate":
             try await emulatorRate(seconds: option("seconds", 3), connections: Int(option("connections", 32)))
         default:
@@ -120,6 +122,40 @@ enum LibraryBench {
         report([
             "scenario": "cold-single-flight", "requests": requests, "latency_ms": latencyMilliseconds,
             "seconds": elapsed.seconds, "upstream_calls": await emulator.stats().count(.access),
+        ])
+        try await client.shutdown()
+        await emulator.stop()
+    }
+
+    /// Per-call time of accesses refused by an open circuit breaker (no network call).
+    static func openBreaker(accesses: Int) async throws {
+        let emulator = SecretManagerEmulator(
+            seed: seed(),
+            configuration: EmulatorConfiguration(
+                faults: FaultConfiguration(rules: [FaultRule(.error(httpStatus: 503))])))
+        let port = try await emulator.start()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let environment = ["SECRET_MANAGER_EMULATOR_HOST": "127.0.0.1:\(port)"]
+        let text = configurationText.replacingOccurrences(
+            of: "version: 1\n",
+            with: "version: 1\ndefaults:\n  retry: { max_attempts: 1 }\n  circuit_breaker: { failure_threshold: 5, recovery_timeout: 5m }\n")
+        let configuration = try Configuration.parse(
+            Array(text.utf8), file: "bench.yaml", environment: environment, directory: "/tmp")
+        let manager = MultiEnvironmentSecretManager(
+            configuration: configuration, httpClient: client, processEnvironment: environment)
+        for _ in 0..<5 { _ = try? await manager.accessSecretVersion("bench/app/hot") }  // opens it
+        let before = await emulator.stats().count(.access)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var refused = 0
+        for _ in 0..<accesses {
+            do { _ = try await manager.accessSecretVersion("bench/app/hot") } catch { refused += 1 }
+        }
+        let elapsed = clock.now - started
+        report([
+            "scenario": "open-breaker", "accesses": accesses, "refused": refused, "seconds": elapsed.seconds,
+            "microseconds_per_call": elapsed.seconds / Double(accesses) * 1e6,
+            "upstream_calls_while_open": await emulator.stats().count(.access) - before,
         ])
         try await client.shutdown()
         await emulator.stop()

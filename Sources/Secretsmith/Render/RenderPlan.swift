@@ -165,7 +165,15 @@ public struct RenderPlan: Sendable {
                          ReferenceSite(file: configuration.file, mark: value.mark, output: output.name, key: value.key)))
                 }
             }
+            // A large template repeats the same few references many times: parse and
+            // resolve each distinct text once per output.
+            var resolved: [String: (SecretReference, SecretConfig)] = [:]
             for (text, site) in sites {
+                if let (reference, secret) = resolved[text] {
+                    planned.references.append(
+                        PlannedReference(text: text, reference: reference, secret: secret, site: site))
+                    continue
+                }
                 do {
                     let reference = try SecretReference.parse(text)
                     if reference.environment == nil, active == nil {
@@ -173,6 +181,7 @@ public struct RenderPlan: Sendable {
                         continue
                     }
                     let secret = try configuration.resolve(reference, activeEnvironment: active)
+                    resolved[text] = (reference, secret)
                     planned.references.append(
                         PlannedReference(text: text, reference: reference, secret: secret, site: site))
                 } catch var error as ConfigurationError {

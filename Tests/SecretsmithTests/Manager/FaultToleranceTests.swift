@@ -75,7 +75,10 @@ import Testing
         await fixture.faults([FaultRule(.stall(seconds: 30), method: .access, resource: "secrets/s7/", count: 1)])
         let values = try await renderer.fetch(plan)
         #expect(values.count == 50)
-        #expect(await fixture.emulator.stats().count(.access, resource: "projects/acme-app-dev/secrets/s7/versions/latest") == 2)
+        // The stalled first attempt was abandoned at the timeout and a retry answered (a
+        // heavily loaded machine may need one more).
+        let attempts = await fixture.emulator.stats().count(.access, resource: "projects/acme-app-dev/secrets/s7/versions/latest")
+        #expect((2...3).contains(attempts))
         #expect(await renderer.manager.stats().retries >= 1)
         await fixture.shutdown()
     }
