@@ -1,8 +1,9 @@
-/// Strict UTF-8 validation with a line/column for the first bad byte.
-enum UTF8Validation {
+/// Strict UTF-8 validation with a line/column for the first bad byte. Shared with the
+/// template engine (the `json` filter, quoted arguments).
+package enum UTF8Validation {
     /// The first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,
     /// no surrogates, nothing above U+10FFFF), as a byte offset, or `nil` if all is well.
-    static func firstInvalidByte(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    package static func firstInvalidByte(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = 0
         let count = bytes.count
         while index < count {
@@ -33,6 +34,11 @@ enum UTF8Validation {
             index += length
         }
         return nil
+    }
+
+    /// ``firstInvalidByte(in:)`` for an array.
+    package static func firstInvalidByte(in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { firstInvalidByte(in: $0) }
     }
 
     /// The 1-based line and column of byte `offset`, counting lines the way libyaml does

@@ -16,9 +16,8 @@ public struct OutputReport: Sendable, Hashable {
     /// One line for the terminal: `written out/app.env (0600, 123 bytes)`.
     public func summary(dryRun: Bool) -> String {
         let verb = changed ? (dryRun ? "would write" : "written") : "unchanged"
-        let octal = String(mode, radix: 8)
-        let padded = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
-        return "\(verb) \(path) (\(padded), \(byteCount) bytes)"
+        let shown = FileMode(rawValue: mode)?.description ?? String(mode, radix: 8)
+        return "\(verb) \(path) (\(shown), \(byteCount) bytes)"
     }
 }
 

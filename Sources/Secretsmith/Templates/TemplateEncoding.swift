@@ -1,3 +1,4 @@
+import YAML
 /// The byte-level encoders behind the `json`, `base64`, `base64decode` and `urlquery`
 /// template filters, and the UTF-8 check that `json` and the parser share.
 ///
@@ -12,48 +13,9 @@ enum TemplateEncoding {
 
     // MARK: UTF-8
 
-    /// The 0-based offset of the first byte that does not start or continue a valid
-    /// UTF-8 sequence (RFC 3629 §4: no overlong forms, no surrogates, nothing above
-    /// U+10FFFF), or nil when all of `bytes` is valid UTF-8.
-    ///
-    /// - Parameter bytes: The bytes to check.
-    /// - Returns: The offset of the first invalid sequence's lead byte, or nil.
+    /// The 0-based offset of the first byte that is not valid UTF-8 (RFC 3629), or nil.
     static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer -> Int? in
-            let count = buffer.count
-            var index = 0
-            while index < count {
-                let lead = buffer[index]
-                if lead < 0x80 {
-                    index += 1
-                    continue
-                }
-                // The valid range of the second byte depends on the lead (RFC 3629 §4).
-                let length: Int
-                var low: UInt8 = 0x80
-                var high: UInt8 = 0xBF
-                switch lead {
-                case 0xC2...0xDF: length = 2
-                case 0xE0: length = 3; low = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: length = 3
-                case 0xED: length = 3; high = 0x9F
-                case 0xF0: length = 4; low = 0x90
-                case 0xF1...0xF3: length = 4
-                case 0xF4: length = 4; high = 0x8F
-                default: return index
-                }
-                guard index + length <= count else { return index }
-                let second = buffer[index + 1]
-                guard second >= low, second <= high else { return index }
-                var next = index + 2
-                while next < index + length {
-                    guard buffer[next] & 0xC0 == 0x80 else { return index }
-                    next += 1
-                }
-                index += length
-            }
-            return nil
-        }
+        UTF8Validation.firstInvalidByte(in: bytes)
     }
 
     // MARK: JSON
