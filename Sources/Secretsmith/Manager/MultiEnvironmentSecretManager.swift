@@ -34,6 +34,12 @@ public final class MultiEnvironmentSecretManager: Sendable {
     private let limiter: ConcurrencyLimiter
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
+    private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
+
+    private struct EndpointKey: Hashable {
+        var configured: String
+        var location: String?
+    }
     package let counters = ManagerCounters()
 
     private struct BreakerKey: Hashable {
@@ -283,9 +289,18 @@ public final class MultiEnvironmentSecretManager: Sendable {
     }
 
     private func client(for secret: SecretConfig) throws -> SecretManagerClient {
-        let endpoint = try SecretManagerEndpoint.resolve(
-            configured: secret.endpoint, location: secret.location,
-            emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
+        // Every access, cache hits included, needs the endpoint for its cache key: resolve and
+        // validate each distinct (endpoint, location) once, not per access.
+        let endpointKey = EndpointKey(configured: secret.endpoint, location: secret.location)
+        let endpoint: SecretManagerEndpoint
+        if let known = endpoints.withLock({ $0[endpointKey] }) {
+            endpoint = known
+        } else {
+            endpoint = try SecretManagerEndpoint.resolve(
+                configured: secret.endpoint, location: secret.location,
+                emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
+            endpoints.withLock { $0[endpointKey] = endpoint }
+        }
         var provider: (any AccessTokenProvider)?
         if endpoint.requiresCredentials {
             provider = try tokenProvider(for: secret.credentials)
