@@ -153,18 +153,47 @@ extension ConfigurationDecoder {
         return text
     }
 
-    /// `project_id`, `quota_project`: letters, digits, `-`, `_`, `.`, `:` (ids, numbers,
-    /// and domain-scoped ids such as `example.com:project`).
+    /// `project_id`, `quota_project`: a Google Cloud project id, a domain-scoped id, or a
+    /// project number (see ``isValidProjectID(_:)``).
     func projectID(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         try token(
             node, at: path, what: "project id",
-            expected: "a Google Cloud project id or number (letters, digits, '-', '_', '.', ':')",
-            valid: { text in
-                text.utf8.count <= 100 && text.utf8.allSatisfy { byte in
-                    SecretReference.isIdentifierByte(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
-                }
-            }
+            expected: "a Google Cloud project id (6 to 30 lowercase letters, digits and '-', starting with a letter "
+                + "and not ending with '-', optionally after a domain and ':' as in example.com:my-project) "
+                + "or a project number",
+            valid: Self.isValidProjectID
         )
+    }
+
+    /// Google's project id grammar, from the Resource Manager documentation
+    /// (<https://cloud.google.com/resource-manager/docs/creating-managing-projects>):
+    /// 6 to 30 characters `[a-z][-a-z0-9]*[a-z0-9]`; a domain-scoped id puts a domain
+    /// (`example.com`: dot-separated labels of lowercase letters, digits and `-`) and `:`
+    /// before it. A project number is 1 to 20 decimal digits.
+    static func isValidProjectID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        if !bytes.isEmpty, bytes.count <= 20, bytes.allSatisfy(isDigit) { return true }
+        var id = bytes[...]
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            let domain = bytes[..<colon]
+            id = bytes[(colon + 1)...]
+            guard domain.count <= 253 else { return false }
+            let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard labels.count >= 2 else { return false }
+            for label in labels {
+                guard let first = label.first, let last = label.last, label.count <= 63,
+                      isLower(first) || isDigit(first), isLower(last) || isDigit(last),
+                      label.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
+                else { return false }
+            }
+        }
+        guard id.count >= 6, id.count <= 30, let first = id.first, let last = id.last, isLower(first),
+              isLower(last) || isDigit(last),
+              id.allSatisfy({ isLower($0) || isDigit($0) || $0 == UInt8(ascii: "-") })
+        else { return false }
+        return true
     }
 
     /// Lowercase letters, digits and `-`, at most 63 characters.

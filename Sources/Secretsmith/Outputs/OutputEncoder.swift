@@ -7,8 +7,9 @@
 /// - keys of the environment formats (`dotenv`, `shell`, `docker-env-file`) match
 ///   `[A-Za-z_][A-Za-z0-9_]*`; `json` keys may be any non-empty string;
 /// - a key may appear once per output;
-/// - no value may contain a NUL byte (environment variables cannot carry one, and C
-///   consumers of the files would truncate at it).
+/// - no value of an environment format may contain a NUL byte (environment variables
+///   cannot carry one, and C consumers of the files would truncate at it); `json` writes
+///   it as `\u0000`.
 ///
 /// Each format's own rules are documented on ``DotenvEncoder``, ``ShellEncoder``,
 /// ``JSONOutputEncoder`` and ``DockerEnvFileEncoder``.
@@ -19,6 +20,9 @@ package enum OutputEncoder {
     ///   - format: The output format; `.template` is not a key/value format.
     ///   - entries: Keys and their values (bytes), in declared order.
     ///   - outputName: The output's name (`outputs[].name`), used in error descriptions.
+    ///   - jsonKeys: For `json`, the keys whose values are JSON text to write as JSON (a
+    ///     pointer that selected a number, boolean, null, object or array); ignored by the
+    ///     other formats.
     /// - Returns: The file content (UTF-8 text ending in a newline, or empty for no entries
     ///   in the line formats).
     /// - Throws: ``OutputEncodingError`` naming the first key whose key or value the format
@@ -26,7 +30,8 @@ package enum OutputEncoder {
     package static func encode(
         _ format: OutputFormat,
         entries: [(key: String, value: [UInt8])],
-        outputName: String? = nil
+        outputName: String? = nil,
+        jsonKeys: Set<String> = []
     ) throws(OutputEncodingError) -> [UInt8] {
         do throws(OutputEncodingError) {
             try validateKeys(format, entries: entries)
@@ -38,7 +43,7 @@ package enum OutputEncoder {
             case .shell:
                 return try ShellEncoder.encode(entries)
             case .json:
-                return try JSONOutputEncoder.encode(entries)
+                return try JSONOutputEncoder.encode(entries, jsonKeys: jsonKeys)
             case .dockerEnvFile:
                 return try DockerEnvFileEncoder.encode(entries)
             }

@@ -75,6 +75,21 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     ///   not exist, a token meets a string, number, boolean or null, an index is malformed,
     ///   or an object has the member more than once. Messages never quote payload content.
     public func evaluate(in payload: [UInt8]) throws(JSONPointerError) -> [UInt8] {
+        try select(in: payload).bytes
+    }
+
+    /// What a pointer selected: the bytes ``evaluate(in:)`` returns, and whether they are a
+    /// string's content (`isString`) or the compact JSON text of a number, boolean, null,
+    /// object or array (which a JSON output writes as JSON, keeping its type).
+    public struct Selection: Sendable, Hashable {
+        public var bytes: [UInt8]
+        public var isString: Bool
+    }
+
+    /// The value the pointer names in a JSON payload, with its JSON type.
+    ///
+    /// - Throws: what ``evaluate(in:)`` throws.
+    public func select(in payload: [UInt8]) throws(JSONPointerError) -> Selection {
         let pointerText = description
         let document: JSONValue
         do throws(JSONValue.SyntaxError) {
@@ -121,8 +136,8 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
             }
             reached += escaped
         }
-        if case .string(let text) = current.kind { return Array(text.utf8) }
-        return JSONValue.compact(payload[current.range])
+        if case .string(let text) = current.kind { return Selection(bytes: Array(text.utf8), isString: true) }
+        return Selection(bytes: JSONValue.compact(payload[current.range]), isString: false)
     }
 
     private static func `where`(_ reached: String) -> String {

@@ -72,6 +72,8 @@ public struct Renderer: Sendable {
             span.attributes["secretsmith.template.path"] = output.output.template
             var resolved: [String: [UInt8]] = [:]
             var versions: [String: Int] = [:]
+            // References whose pointer selected JSON that is not a string.
+            var jsonTexts = Set<String>()
             var failed = false
             for reference in output.references where resolved[reference.text] == nil {
                 guard let value = values[reference.fetchKey] else {
@@ -83,8 +85,13 @@ public struct Renderer: Sendable {
                     continue
                 }
                 do {
-                    resolved[reference.text] = try reference.reference.pointer.map { try $0.evaluate(in: value.bytes) }
-                        ?? value.bytes
+                    if let pointer = reference.reference.pointer {
+                        let selection = try pointer.select(in: value.bytes)
+                        resolved[reference.text] = selection.bytes
+                        if !selection.isString { jsonTexts.insert(reference.text) }
+                    } else {
+                        resolved[reference.text] = value.bytes
+                    }
                     if let version = value.version { versions[reference.text] = version }
                 } catch {
                     problems.append(
@@ -107,7 +114,8 @@ public struct Renderer: Sendable {
                         environment: { processEnvironment[$0] })
                 } else {
                     let entries = output.output.values.map { (key: $0.key, value: resolved[$0.reference] ?? []) }
-                    bytes = try OutputEncoder.encode(output.output.format, entries: entries)
+                    let jsonKeys = Set(output.output.values.filter { jsonTexts.contains($0.reference) }.map(\.key))
+                    bytes = try OutputEncoder.encode(output.output.format, entries: entries, jsonKeys: jsonKeys)
                 }
                 let mode = manager.configuration.fileMode(for: output.output, activeEnvironment: output.environment)
                 rendered.append(

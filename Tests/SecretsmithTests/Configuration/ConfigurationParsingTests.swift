@@ -71,13 +71,13 @@ struct ConfigurationParsingTests {
         environments:
           no:
             projects:
-              on: { project_id: p-on, secrets: { yes: {} } }
+              on: { project_id: p-on-yes, secrets: { yes: {} } }
           off: {}
         """)
         #expect(configuration.environmentNames == ["no", "off"])
         #expect(configuration.environment(named: "no")?.project(alias: "on")?.secrets.first?.name == "yes")
         let resolved = try configuration.resolve(SecretReference.parse("on/yes"), activeEnvironment: "no")
-        #expect(resolved.versionName == "projects/p-on/secrets/yes/versions/latest")
+        #expect(resolved.versionName == "projects/p-on-yes/secrets/yes/versions/latest")
     }
 
     @Test("versions may be written as numbers or strings")
@@ -85,7 +85,7 @@ struct ConfigurationParsingTests {
         let configuration = try ConfigurationTesting.parse(ConfigurationTesting.minimal(devBody: """
             version: 3
             projects:
-              p: { project_id: proj, version: "4", secrets: { s: { version: 5 } } }
+              p: { project_id: proj-one, version: "4", secrets: { s: { version: 5 } } }
         """))
         #expect(configuration.environment(named: "dev")?.settings.version == "3")
         #expect(configuration.environment(named: "dev")?.project(alias: "p")?.settings.version == "4")
@@ -248,7 +248,7 @@ struct ConfigurationParsingTests {
         let error = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: """
             projects:
               p:
-                project_id: x
+                project_id: x-project
                 secrets:
                   s: { concurrency: 4 }
         """))
@@ -322,12 +322,12 @@ struct ConfigurationParsingTests {
     func secretIDs() {
         let badID = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: """
             projects:
-              p: { project_id: x, secrets: { s: { secret_id: "has.dot" } } }
+              p: { project_id: x-project, secrets: { s: { secret_id: "has.dot" } } }
         """))
         #expect(badID?.keyPath == "environments.dev.projects.p.secrets.s.secret_id")
         let badName = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: """
             projects:
-              p: { project_id: x, secrets: { tls.crt: {} } }
+              p: { project_id: x-project, secrets: { tls.crt: {} } }
         """))
         #expect(badName?.hint == "Add secret_id: with the real id.")
         let noProjectID = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    projects:\n      p: {}\n"))

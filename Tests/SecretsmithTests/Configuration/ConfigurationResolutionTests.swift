@@ -118,10 +118,10 @@ struct ConfigurationResolutionTests {
     @Test("built-in defaults when no layer sets anything")
     func builtInDefaults() throws {
         let configuration = try ConfigurationTesting.parse(
-            "version: 1\nenvironments:\n  e:\n    projects:\n      p: { project_id: x, secrets: { s: } }\n"
+            "version: 1\nenvironments:\n  e:\n    projects:\n      p: { project_id: x-project, secrets: { s: } }\n"
         )
         let config = try configuration.resolve(SecretReference.parse("p/s"), activeEnvironment: "e")
-        #expect(config == SecretConfig(environment: "e", projectAlias: "p", secretName: "s", projectID: "x", origins: config.origins))
+        #expect(config == SecretConfig(environment: "e", projectAlias: "p", secretName: "s", projectID: "x-project", origins: config.origins))
         #expect(config.timeout == .seconds(10))
         #expect(config.concurrency == 16)
         #expect(config.cache == CachePolicy(ttl: .seconds(300), maxEntries: 1000, maxStale: .zero))
@@ -148,11 +148,11 @@ struct ConfigurationResolutionTests {
         version: 1
         defaults: { endpoint: "http://127.0.0.1:8085/" }
         environments:
-          e: { projects: { p: { project_id: x, location: us-east1, secrets: { s: {} } } } }
+          e: { projects: { p: { project_id: x-project, location: us-east1, secrets: { s: {} } } } }
         """)
         let config = try custom.resolve(SecretReference.parse("e/p/s"), activeEnvironment: nil)
         #expect(config.endpoint == "http://127.0.0.1:8085")
-        #expect(config.versionName == "projects/x/locations/us-east1/secrets/s/versions/latest")
+        #expect(config.versionName == "projects/x-project/locations/us-east1/secrets/s/versions/latest")
     }
 
     @Test("strict isolation refuses references to another environment")

@@ -1,4 +1,5 @@
 import Testing
+import YAML
 @testable import Secretsmith
 
 @Suite("Configuration value syntax")
@@ -55,5 +56,34 @@ struct ValueSyntaxTests {
         #expect(Suggestions.closest(to: "timout", in: ["timeout", "retry"]) == "timeout")
         #expect(Suggestions.closest(to: "zzzz", in: ["timeout", "retry"]) == nil)
         #expect(Suggestions.editDistance("kitten", "sitting") == 3)
+    }
+}
+
+@Suite("Project ids")
+struct ProjectIDSyntaxTests {
+    @Test("Google's grammar, domain-scoped ids and project numbers are accepted", arguments: [
+        "my-project", "abcdef", "a12345", "acme-billing-dev", String(repeating: "a", count: 30),
+        "example.com:my-project", "google.com:a-b-c-d", "123456789012", "1",
+    ])
+    func valid(_ id: String) throws {
+        #expect(ConfigurationDecoder.isValidProjectID(id))
+        let text = ConfigurationTesting.minimal(devBody: "    projects:\n      p: { project_id: \"\(id)\" }\n")
+        let configuration = try ConfigurationTesting.parse(text)
+        #expect(configuration.environment(named: "dev")?.project(alias: "p")?.projectID == id)
+    }
+
+    @Test("anything else is a positioned configuration error", arguments: [
+        "..", ".", ":", "x", "abcde", String(repeating: "a", count: 31), "My-project", "my_project", "my-project-",
+        "1project", "-project", "my.project", ":my-project", "example.com:", "example..com:my-project",
+        "example:my-project", "a/../b-project", "my-project:example.com", "12a",
+    ])
+    func invalid(_ id: String) {
+        #expect(!ConfigurationDecoder.isValidProjectID(id))
+        let text = ConfigurationTesting.minimal(devBody: "    projects:\n      p: { project_id: \"\(id)\" }\n")
+        let error = ConfigurationTesting.error(text)
+        #expect(error?.kind == .configuration)
+        #expect(error?.keyPath == "environments.dev.projects.p.project_id")
+        #expect(error?.mark == Mark(line: 5, column: 24))
+        #expect(error?.message.contains("is not a valid project id") == true)
     }
 }

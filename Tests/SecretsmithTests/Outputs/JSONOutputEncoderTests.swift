@@ -42,10 +42,51 @@ struct JSONOutputEncoderTests {
         #expect(try OutputEncoder.encode(.json, entries: []) == Array("{}\n".utf8))
     }
 
-    @Test("invalid UTF-8 and NUL are refused naming the key; empty and duplicate keys too")
+    @Test("a NUL in valid UTF-8 is written as \\u0000 and python's json reads it back")
+    func nulIsEscaped() throws {
+        let value = Array("a\u{0}b\u{0}".utf8)
+        let bytes = try OutputEncoder.encode(.json, entries: [(key: "k", value: value)])
+        #expect(String(decoding: bytes, as: UTF8.self) == "{\n  \"k\": \"a\\u0000b\\u0000\"\n}\n")
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        try OutputTestSupport.writeFile(directory + "/s.json", bytes)
+        let result = try OutputTestSupport.run(OutputTestSupport.python, ["-c", Self.loader, directory + "/s.json"])
+        try #require(result.status == 0, "python json failed: \(result.stderr)")
+        #expect(OutputTestSupport.parseHexLines(result.stdout).first?.value == value)
+    }
+
+    @Test("values given as JSON text keep their JSON type; python's json reads the same types back")
+    func typedValues() throws {
+        let entries: [(key: String, value: [UInt8])] = [
+            (key: "port", value: Array("5432".utf8)), (key: "ratio", value: Array("-1.5e3".utf8)),
+            (key: "on", value: Array("true".utf8)), (key: "none", value: Array("null".utf8)),
+            (key: "object", value: Array(#"{"a":[1,"x\u0000"],"b":{}}"#.utf8)), (key: "list", value: Array("[]".utf8)),
+            (key: "text", value: Array("5432".utf8)),
+        ]
+        let bytes = try OutputEncoder.encode(
+            .json, entries: entries, jsonKeys: ["port", "ratio", "on", "none", "object", "list"])
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        try OutputTestSupport.writeFile(directory + "/s.json", bytes)
+        let script = """
+            import json, sys
+            with open(sys.argv[1], encoding="utf-8") as f:
+                pairs = json.load(f, object_pairs_hook=list)
+            for key, value in pairs:
+                print(key, type(value).__name__, json.dumps(value, separators=(",", ":")))
+            """
+        let result = try OutputTestSupport.run(OutputTestSupport.python, ["-c", script, directory + "/s.json"])
+        try #require(result.status == 0, "python json failed: \(result.stderr)")
+        #expect(String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init) == [
+            "port int 5432", "ratio float -1500.0", "on bool true", "none NoneType null",
+            #"object list [["a",[1,"x\u0000"]],["b",[]]]"#, "list list []", #"text str "5432""#,
+        ])
+    }
+
+    @Test("invalid UTF-8 is refused naming the key; empty and duplicate keys too")
     func refusals() {
         let secret = Array(OutputTestSupport.sentinel.utf8)
-        for (value, reason) in [(secret + [0xED, 0xA0, 0x80], OutputEncodingError.Reason.invalidUTF8), (secret + [0], .nulByte)] {
+        for (value, reason) in [(secret + [0xED, 0xA0, 0x80], OutputEncodingError.Reason.invalidUTF8)] {
             #expect {
                 _ = try OutputEncoder.encode(.json, entries: [(key: "cert", value: value)])
             } throws: { error in

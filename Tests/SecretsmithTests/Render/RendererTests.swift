@@ -48,6 +48,23 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func aJSONOutputKeepsTheJSONTypeOfWhatAPointerSelects() async throws {
+        let (fixture, renderer, plan, directory) = try await setUp(
+            """
+              - name: j
+                format: json
+                path: out/j.json
+                values: { port: "app/config#/db/port", db: "app/config#/db", password: "app/config#/db/password" }
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rendered = try renderer.render(plan, values: try await renderer.fetch(plan))
+        #expect(
+            String(decoding: rendered[0].bytes, as: UTF8.self)
+                == "{\n  \"port\": 5432,\n  \"db\": {\"password\":\"p-\(Self.sentinel)\",\"port\":5432},\n"
+                + "  \"password\": \"p-\(Self.sentinel)\"\n}\n")
+        await fixture.shutdown()
+    }
+
     @Test func fetchFailuresNameEverySiteOfTheReference() async throws {
         let (fixture, renderer, plan, directory) = try await setUp(
             """
