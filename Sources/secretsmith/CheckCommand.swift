@@ -43,17 +43,14 @@ struct CheckCommand: AsyncParsableCommand {
                             deadline: context.deadline))
                 }
             } catch let error as ConfigurationError {
-                // The configuration itself did not load: a report with that one problem.
+                // The configuration itself did not load: a report with its problems.
                 report = CheckReport(
-                    problems: [CheckProblem(RenderProblem(site: nil, reference: nil, error: error))], versions: [],
+                    problems: error.all.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) },
+                    versions: [],
                     outputs: 0, access: access, frozen: frozen)
             }
             // Paths as render prints them: relative to the working directory when below it.
-            report.problems = report.problems.map { problem in
-                var shown = problem
-                if let file = problem.file, file.hasPrefix("/") { shown.file = DisplayPath.relative(file) }
-                return shown
-            }
+            report.problems = report.problems.map(DisplayPath.shown)
             switch format {
             case .text: FileHandle.standardOutput.write(Data(report.text.utf8))
             case .json: FileHandle.standardOutput.write(Data(report.json))

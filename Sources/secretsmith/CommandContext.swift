@@ -95,7 +95,13 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as ExitCode {
         throw error
     } catch let error as any SecretsmithError {
-        FileHandle.standardError.write(Data("secretsmith: error: \(error.description)\n".utf8))
+        // `FILE:LINE:COLUMN: error: ...` (paths relative to the working directory) for
+        // located problems, `secretsmith: error: ...` otherwise; one cause printed once.
+        let errors: [any SecretsmithError] = (error as? ConfigurationError)?.all ?? [error]
+        let problems = (error as? RenderFailure)?.problems.map { CheckProblem($0) }
+            ?? errors.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) }
+        let lines = CheckProblem.lines(problems.map(DisplayPath.shown), unlocatedPrefix: "secretsmith: ")
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         throw ExitCode(error.kind.exitCode)
     } catch {
         // Unknown errors may come from anywhere; print their type only, never a

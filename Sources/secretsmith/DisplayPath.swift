@@ -1,4 +1,5 @@
 import Foundation
+import Secretsmith
 
 /// Paths as a user reads them in the terminal: `.` and `..` folded lexically, and relative
 /// to the working directory when below it. For display only; files are written through the
@@ -17,5 +18,12 @@ enum DisplayPath {
         let directory = FileManager.default.currentDirectoryPath
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return normalized.hasPrefix(prefix) ? String(normalized.dropFirst(prefix.count)) : normalized
+    }
+
+    /// The problem with its file shown relative to the working directory.
+    static func shown(_ problem: CheckProblem) -> CheckProblem {
+        var shown = problem
+        if let file = problem.file, file.hasPrefix("/") { shown.file = relative(file) }
+        return shown
     }
 }

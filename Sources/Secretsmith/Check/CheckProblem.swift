@@ -28,6 +28,12 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
     public var resource: String?
     /// What is wrong, without the position (which the fields above carry).
     public var message: String
+    /// The part of `message` that does not depend on the reference (a Secret Manager
+    /// error without its resource name), printed once for every problem it explains;
+    /// `nil` when it is the whole message.
+    package var cause: String?
+    /// What problems with one cause share (``causes(_:)``); `nil`: `cause ?? message`.
+    package var causeKey: String?
 
     public init(
         severity: Severity, kind: FailureKind?, file: String? = nil, line: Int? = nil, column: Int? = nil,
@@ -51,8 +57,14 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
     package init(_ problem: RenderProblem, resource: String? = nil) {
         var file = problem.site?.file
         var mark = problem.site?.mark
-        var message = problem.error.description
-        switch problem.error {
+        var output = problem.site?.output
+        var error = problem.error
+        if let wrapped = error as? OutputProblem {
+            output = output ?? wrapped.output
+            error = wrapped.underlying
+        }
+        var message = error.description
+        switch error {
         case let error as TemplateError:
             file = error.path
             mark = error.mark
@@ -69,28 +81,129 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
         }
         self.init(
             severity: .error, kind: problem.kind, file: file, line: mark?.line, column: mark?.column,
-            output: problem.site?.output, key: problem.site?.key, reference: problem.reference, resource: resource,
+            output: output, key: problem.site?.key, reference: problem.reference, resource: resource,
             message: message)
+        if let error = error as? SecretManagerError {
+            // Every reference behind one unreachable endpoint, one open breaker, one
+            // denied permission gets the same answer but for the resource name.
+            var cause = error.code.rawValue
+            if let status = error.httpStatus { cause += " (HTTP \(status))" }
+            cause += ": " + error.message
+            self.cause = cause
+            self.resource = self.resource ?? error.resource
+            if error.code == .circuitOpen, let open = error.message.range(of: " is open") {
+                // The time left until a trial call differs from call to call.
+                causeKey = "CIRCUIT_OPEN: " + error.message[..<open.upperBound]
+            }
+        }
     }
 
-    /// One line for the terminal:
-    /// `FILE:LINE:COLUMN: error: output NAME, key KEY, reference "REF": MESSAGE`.
-    public var text: String {
-        var parts: [String] = []
-        if let file {
-            var location = file
-            if let line { location += ":\(line)" }
-            if let column { location += ":\(column)" }
-            parts.append(location)
-        }
-        parts.append(severity.rawValue)
+    /// `FILE:LINE:COLUMN` (or `FILE:LINE`, or `FILE`), when the problem has a file.
+    public var location: String? {
+        guard let file else { return nil }
+        var location = file
+        if let line { location += ":\(line)" }
+        if line != nil, let column { location += ":\(column)" }
+        return location
+    }
+
+    /// `output NAME, key KEY, reference "REF"` (whichever are known), or `nil`.
+    public var subject: String? {
         var subject: [String] = []
         if let output { subject.append("output \(output)") }
         if let key { subject.append("key \(key)") }
-        if let reference { subject.append("reference \"\(reference)\"") }
-        if !subject.isEmpty { parts.append(subject.joined(separator: ", ")) }
-        parts.append(message)
+        if let reference { subject.append("reference \(Self.quoted(reference))") }
+        return subject.isEmpty ? nil : subject.joined(separator: ", ")
+    }
+
+    /// One line for the terminal, in the form compilers use so that editors' problem
+    /// matchers find it: `FILE:LINE:COLUMN: error: output NAME, key KEY, reference "REF":
+    /// MESSAGE`; without a file, `error: ...` after `unlocatedPrefix`. Control characters
+    /// (a newline or NUL in a reference) are escaped, so a problem is always one line.
+    public func line(unlocatedPrefix: String = "") -> String {
+        var parts: [String] = []
+        parts.append((location.map { Self.escaped($0) + ": " } ?? unlocatedPrefix) + severity.rawValue)
+        if let subject { parts.append(subject) }
+        parts.append(Self.escaped(message))
         return parts.joined(separator: ": ")
+    }
+
+    /// ``line(unlocatedPrefix:)`` without a prefix.
+    public var text: String { line() }
+
+    /// The lines for a list of problems, one cause printed once: problems with the same
+    /// severity, kind and message (an unreachable endpoint, missing credentials, an open
+    /// circuit breaker behind every reference) give the message once, then one line per
+    /// place it affects (`FILE:LINE:COLUMN: error: output NAME, reference "REF": ...`).
+    /// Other problems give one line each, in order of first appearance.
+    public static func lines(_ problems: [CheckProblem], unlocatedPrefix: String = "") -> [String] {
+        var lines: [String] = []
+        for group in causes(problems) {
+            let members = group.map { problems[$0] }
+            let first = members[0]
+            if members.count == 1 {
+                lines.append(first.line(unlocatedPrefix: unlocatedPrefix))
+                continue
+            }
+            let places = members.filter { $0.location != nil || $0.subject != nil }
+            let count = places.isEmpty ? "" : " (\(places.count) places, listed below)"
+            let cause = first.cause ?? first.message
+            lines.append("\(unlocatedPrefix)\(first.severity.rawValue): \(escaped(cause))\(count)")
+            for place in places {
+                let start = (place.location.map { escaped($0) + ": " } ?? unlocatedPrefix) + place.severity.rawValue
+                var what = place.subject.map { $0 + ": " } ?? ""
+                if place.cause != nil, let resource = place.resource { what += resource + ": " }
+                lines.append("\(start): \(what)the \(place.severity.rawValue) above")
+            }
+        }
+        return lines
+    }
+
+    /// The problems grouped by cause (same severity, kind and message, a Secret Manager
+    /// error's resource name aside), each group as
+    /// indices into `problems`, groups in order of first appearance.
+    public static func causes(_ problems: [CheckProblem]) -> [[Int]] {
+        struct Cause: Hashable {
+            var severity: Severity
+            var kind: FailureKind?
+            var message: String
+        }
+        var order: [Cause] = []
+        var groups: [Cause: [Int]] = [:]
+        for (index, problem) in problems.enumerated() {
+            let cause = Cause(
+                severity: problem.severity, kind: problem.kind,
+                message: problem.causeKey ?? problem.cause ?? problem.message)
+            if groups[cause] == nil { order.append(cause) }
+            groups[cause, default: []].append(index)
+        }
+        return order.map { groups[$0]! }
+    }
+
+    /// Text with every control character (newline, tab, NUL, DEL, C1, the Unicode line
+    /// and paragraph separators) written as an escape (`\n`, `\t`, `\0`, `\u{7F}`), so a
+    /// message stays on one line and shows what was written. For reading, not parsing back.
+    package static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\0": result += "\\0"
+            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// `"text"` with control characters escaped (see ``escaped(_:)``).
+    package static func quoted(_ text: String) -> String { "\"\(escaped(text))\"" }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     enum CodingKeys: String, CodingKey {

@@ -50,9 +50,11 @@ public struct CheckReport: Sendable, Encodable {
     /// The process exit status: 0 without errors, else the most severe error's code.
     public var exitCode: Int32 { kind?.exitCode ?? 0 }
 
-    /// The text report: one line per problem, then a summary line.
+    /// The text report: one line per problem (a cause shared by several problems once,
+    /// then the places it affects; see ``CheckProblem/lines(_:unlocatedPrefix:)``), then a
+    /// summary line.
     public var text: String {
-        var lines = problems.map(\.text)
+        var lines = CheckProblem.lines(problems)
         let enabled = versions.filter { $0.state == "ENABLED" }.count
         var summary = "checked \(versions.count) secret version\(versions.count == 1 ? "" : "s") "
             + "(\(enabled) ENABLED) for \(outputs) output\(outputs == 1 ? "" : "s")"
@@ -77,7 +79,15 @@ public struct CheckReport: Sendable, Encodable {
         var report: CheckReport
 
         enum CodingKeys: String, CodingKey {
-            case ok, exitCode = "exit_code", problems, versions, outputs, access, frozen
+            case ok, exitCode = "exit_code", problems, causes, versions, outputs, access, frozen
+        }
+
+        /// One distinct cause: its message once, and the indices (into `problems`) of the
+        /// problems it explains.
+        struct Cause: Encodable {
+            var severity: CheckProblem.Severity
+            var message: String
+            var problems: [Int]
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -85,6 +95,11 @@ public struct CheckReport: Sendable, Encodable {
             try container.encode(report.errors.isEmpty, forKey: .ok)
             try container.encode(report.exitCode, forKey: .exitCode)
             try container.encode(report.problems, forKey: .problems)
+            let causes = CheckProblem.causes(report.problems).map { indices in
+                let first = report.problems[indices[0]]
+                return Cause(severity: first.severity, message: first.cause ?? first.message, problems: indices)
+            }
+            try container.encode(causes, forKey: .causes)
             try container.encode(report.versions, forKey: .versions)
             try container.encode(report.outputs, forKey: .outputs)
             try container.encode(report.access, forKey: .access)

@@ -80,8 +80,16 @@ public struct Checker: Sendable {
             let secrets = plan.distinctSecrets
             let access = options.access
             let lockedPins = pins
+            // The access log names each version by the first reference written for it.
+            var texts: [RenderPlan.FetchKey: String] = [:]
+            for output in plan.outputs {
+                for reference in output.references where texts[reference.fetchKey] == nil {
+                    texts[reference.fetchKey] = reference.text
+                }
+            }
+            let firstTexts = texts
             results = try await withDeadline(options.deadline) { [self] in
-                await self.lookUp(secrets, pins: lockedPins, access: access)
+                await self.lookUp(secrets, pins: lockedPins, access: access, texts: firstTexts)
             }
         } catch {
             let wrapped = UnexpectedError.wrap(error)
@@ -144,12 +152,13 @@ public struct Checker: Sendable {
 
     /// Looks up every version concurrently (the manager bounds the calls in flight).
     private func lookUp(
-        _ secrets: [RenderPlan.FetchKey: SecretConfig], pins: [RenderPlan.FetchKey: LockPin], access: Bool
+        _ secrets: [RenderPlan.FetchKey: SecretConfig], pins: [RenderPlan.FetchKey: LockPin], access: Bool,
+        texts: [RenderPlan.FetchKey: String]
     ) async -> [RenderPlan.FetchKey: VersionResult] {
         await withTaskGroup(of: (RenderPlan.FetchKey, VersionResult).self) { group in
             for (key, secret) in secrets {
                 group.addTask {
-                    (key, await self.lookUp(secret, pin: pins[key], access: access))
+                    (key, await self.lookUp(secret, pin: pins[key], access: access, text: texts[key]))
                 }
             }
             var results: [RenderPlan.FetchKey: VersionResult] = [:]
@@ -158,7 +167,7 @@ public struct Checker: Sendable {
         }
     }
 
-    private func lookUp(_ secret: SecretConfig, pin: LockPin?, access: Bool) async -> VersionResult {
+    private func lookUp(_ secret: SecretConfig, pin: LockPin?, access: Bool, text: String?) async -> VersionResult {
         var result = VersionResult()
         do {
             let metadata = try await manager.metadata(secret)
@@ -171,7 +180,7 @@ public struct Checker: Sendable {
             }
             if let pin { result.drift += await drift(secret, pin: pin, metadata: metadata) }
             if access {
-                result.value = try await manager.access(secret, reference: secret.versionName).value
+                result.value = try await manager.access(secret, reference: text ?? secret.versionName).value
             }
         } catch {
             result.error = UnexpectedError.wrap(error)
@@ -195,9 +204,13 @@ public struct Checker: Sendable {
             let now = try await manager.metadata(current)
             if let number = now.versionNumber, number != pin.version {
                 let direction = number > pin.version ? "a newer version" : "a different version"
+                let advice = now.state == .enabled
+                    ? "Run `secretsmith lock --env \(pin.environment)` to move to it"
+                    : "it cannot be read, so keep the lock as it is until an ENABLED version is the one "
+                        + "\(pin.requestedVersion) names"
                 notes.append(
                     "\(pin.resource) now resolves to \(direction), \(number) (\(now.state.rawValue)); the lock pins "
-                        + "\(pin.version). Run `secretsmith lock --env \(pin.environment)` to move to it")
+                        + "\(pin.version). \(advice)")
             }
         } catch {
             notes.append("\(pin.resource) could not be looked up to compare with the lock: \(UnexpectedError.wrap(error))")

@@ -19,8 +19,24 @@ public struct VersionStateError: SecretsmithError, Hashable {
 
     public var kind: FailureKind { .notFound }
 
+    /// What is wrong, then what to do: for a pinned number, enable it or pin another;
+    /// for `latest` or an alias, pin an ENABLED version (or enable the newest, or move the
+    /// alias).
     public var description: String {
-        let which = resource.hasSuffix("/versions/\(version)") ? "version \(version)" : "resolves to version \(version), which"
-        return "\(resource): \(which) is \(state.rawValue); only ENABLED versions can be read"
+        let pinned = resource.hasSuffix("/versions/\(version)")
+        let which = pinned ? "version \(version)" : "resolves to version \(version), which"
+        let pin = "pin an ENABLED version with @VERSION in the reference or version: in the configuration"
+        var fixes: [String] = []
+        if state == .disabled { fixes.append("enable version \(version) (gcloud secrets versions enable)") }
+        if pinned {
+            fixes.append(pin)
+        } else {
+            let requested = resource.split(separator: "/").last.map(String.init) ?? "latest"
+            fixes.insert(pin, at: 0)
+            fixes.append(requested == "latest" ? "add a new version" : "move the alias \(requested) to an ENABLED version")
+        }
+        let advice = fixes.count == 1 ? fixes[0] : fixes.dropLast().joined(separator: ", ") + ", or " + fixes.last!
+        let sentence = advice.prefix(1).uppercased() + String(advice.dropFirst())
+        return "\(resource): \(which) is \(state.rawValue); only ENABLED versions can be read. \(sentence)."
     }
 }

@@ -14,7 +14,8 @@ extension Configuration {
     ///   - reference: the parsed reference.
     ///   - activeEnvironment: `--env`, `SECRETSMITH_ENV`, or the output's `environment:`;
     ///     `nil` when none is selected.
-    /// - Throws: `ConfigurationError` naming the reference (and the configuration file).
+    /// - Throws: `ConfigurationError` naming the reference (and the configuration file);
+    ///   the positioned error of an environment it uses that has an unset `${NAME}`.
     public func resolve(_ reference: SecretReference, activeEnvironment: String?) throws(ConfigurationError) -> SecretConfig {
         func failure(_ message: String, hint: String? = nil) -> ConfigurationError {
             ConfigurationError(file: file, message: "reference \"\(reference)\" \(message)", hint: hint)
@@ -34,6 +35,7 @@ extension Configuration {
                 guard let activeEnvironment = environment(named: active) else {
                     throw unknownEnvironment(active, why: "is resolved for the active")
                 }
+                if let error = activeEnvironment.variableError { throw error }
                 if activeEnvironment.strictIsolation {
                     throw ConfigurationError.crossEnvironmentReference(reference, activeEnvironment: active, file: file)
                 }
@@ -50,6 +52,7 @@ extension Configuration {
         guard let environment = environment(named: environmentName) else {
             throw unknownEnvironment(environmentName, why: reference.environment == nil ? "is resolved in the active" : "names")
         }
+        if let error = environment.variableError { throw error }
         guard let project = environment.project(alias: reference.project) else {
             let aliases = environment.projects.map(\.alias)
             throw failure(

@@ -72,12 +72,46 @@ public struct Configuration: Sendable {
         do throws(YAMLError) {
             root = try YAMLParser.parse(bytes, file: file, limits: .default)
         } catch {
-            throw ConfigurationError(error)
+            var failure = ConfigurationError(error)
+            failure.hint = yamlHint(for: error, in: bytes)
+            throw failure
         }
         let decoder = ConfigurationDecoder(
             file: file, directory: directory ?? FilePaths.directory(of: file), environment: environment
         )
         return try decoder.configuration(from: root)
+    }
+
+    /// What usually causes a YAML syntax error libyaml reports without saying so: a tab
+    /// in the indentation (YAML allows only spaces there), or keys indented unevenly.
+    static func yamlHint(for error: YAMLError, in bytes: [UInt8]) -> String? {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        func indentationHasTab(_ line: ArraySlice<UInt8>) -> Bool {
+            line.prefix { $0 == 0x20 || $0 == 0x09 }.contains(0x09)
+        }
+        let tabLine = lines.firstIndex(where: indentationHasTab).map { lines.distance(from: lines.startIndex, to: $0) + 1 }
+        if error.message.contains("found character that cannot start any token"), let mark = error.mark,
+           mark.line >= 1, mark.line <= lines.count
+        {
+            let line = lines[lines.startIndex + mark.line - 1]
+            let offset = line.startIndex + mark.column - 1
+            if (offset < line.endIndex && line[offset] == 0x09) || indentationHasTab(line) {
+                return "YAML does not allow tabs for indentation; indent with spaces."
+            }
+        }
+        if let tabLine, error.message.hasPrefix("invalid YAML:") {
+            return "Line \(tabLine) is indented with a tab, and YAML allows only spaces there; indent with spaces."
+        }
+        let indentation = [
+            "mapping values are not allowed in this context", "did not find expected key",
+            "did not find expected '-' indicator", "block sequence entries are not allowed in this context",
+            "could not find expected ':'",
+        ]
+        if indentation.contains(where: { error.message.contains($0) }) {
+            return "This is usually indentation: the keys of one mapping start in the same column and nested "
+                + "keys further right, with spaces; a value after \"key:\" needs a space after the colon."
+        }
+        return nil
     }
 
     /// The declared environment names, in file order.

@@ -23,29 +23,64 @@ extension ConfigurationDecoder {
                 hint: "This secretsmith reads version: 1."
             )
         }
+        // Each section, environment and output is decoded even when an earlier one failed,
+        // so one run reports the first error of each.
+        var errors: [ConfigurationError] = []
         var defaults = LayerSettings()
         if let node = fields["defaults"] {
             let path = ConfigPath.root.key("defaults")
-            defaults = try settings(
-                from: try self.fields(
-                    node, at: path, allowed: Layer.global.settingKeys,
-                    misplaced: [
-                        "projects": "projects are declared per environment, under environments.<env>.projects",
-                        "strict_isolation": "it is a setting of each environment, under environments.<env>",
-                    ]
-                ),
-                layer: .global
-            )
+            do throws(ConfigurationError) {
+                defaults = try settings(
+                    from: try self.fields(
+                        node, at: path, allowed: Layer.global.settingKeys,
+                        misplaced: [
+                            "projects": "projects are declared per environment, under environments.<env>.projects",
+                            "strict_isolation": "it is a setting of each environment, under environments.<env>",
+                        ]
+                    ),
+                    layer: .global
+                )
+            } catch {
+                errors.append(error)
+            }
         }
         var environments: [EnvironmentConfiguration] = []
         if let node = fields["environments"] {
-            for entry in try namedEntries(node, at: .root.key("environments"), what: "environment") {
-                environments.append(try environment(entry))
+            do throws(ConfigurationError) {
+                for entry in try namedEntries(node, at: .root.key("environments"), what: "environment") {
+                    do throws(ConfigurationError) {
+                        environments.append(try environment(entry))
+                    } catch where error.unsetVariable != nil {
+                        // Needed only when the environment is used: resolved lazily.
+                        var unavailable = EnvironmentConfiguration(
+                            name: entry.name, projects: [], strictIsolation: true, settings: LayerSettings(),
+                            mark: entry.keyNode.mark)
+                        unavailable.variableError = error
+                        environments.append(unavailable)
+                    } catch {
+                        errors.append(error)
+                        // Declared all the same, so outputs naming it are not also wrong.
+                        environments.append(
+                            EnvironmentConfiguration(
+                                name: entry.name, projects: [], strictIsolation: true, settings: LayerSettings(),
+                                mark: entry.keyNode.mark))
+                    }
+                }
+            } catch {
+                errors.append(error)
             }
         }
         var outputs: [OutputConfiguration] = []
         if let node = fields["outputs"] {
-            outputs = try self.outputs(node, defaults: defaults, environments: environments)
+            do throws(ConfigurationError) {
+                outputs = try self.outputs(node, defaults: defaults, environments: environments, errors: &errors)
+            } catch {
+                errors.append(error)
+            }
+        }
+        if var first = errors.first {
+            first.additional = Array(errors.dropFirst())
+            throw first
         }
         return Configuration(
             file: file, directory: directory, global: defaults, environments: environments, outputs: outputs

@@ -7,8 +7,12 @@ extension ConfigurationDecoder {
     ]
 
     /// `outputs:` — a sequence of output mappings with unique names.
+    ///
+    /// - Parameter errors: receives the error of each output that cannot be decoded (the
+    ///   others are still decoded, so every output's first error is reported at once).
     func outputs(
-        _ node: YAMLNode, defaults: LayerSettings, environments: [EnvironmentConfiguration]
+        _ node: YAMLNode, defaults: LayerSettings, environments: [EnvironmentConfiguration],
+        errors: inout [ConfigurationError]
     ) throws(ConfigurationError) -> [OutputConfiguration] {
         let path = ConfigPath.root.key("outputs")
         if node.isNull { return [] }
@@ -16,14 +20,33 @@ extension ConfigurationDecoder {
             throw failure("expected a sequence of outputs (each starting with - name:), found \(node.kindDescription)", at: node, path: path)
         }
         var outputs: [OutputConfiguration] = []
+        var marks: [String: Mark] = [:]
         for (index, element) in elements.enumerated() {
-            let output = try self.output(element, at: path.index(index), defaults: defaults, environments: environments)
-            if let first = outputs.first(where: { $0.name == output.name }) {
-                throw failure(
-                    "output name \"\(output.name)\" is used twice (first at \(first.mark))",
-                    at: element["name"], path: path.index(index).key("name")
-                )
+            let output: OutputConfiguration
+            do throws(ConfigurationError) {
+                output = try self.output(element, at: path.index(index), defaults: defaults, environments: environments)
+            } catch {
+                let name = element["name"]?.scalarValue
+                guard error.unsetVariable != nil, let name, SecretReference.isValidComponent(name) else {
+                    errors.append(error)
+                    continue
+                }
+                // Needed only when the output is used: reported then.
+                var unavailable = OutputConfiguration(
+                    name: name, format: .dotenv, path: directory, template: nil, values: [],
+                    mode: .ownerReadWrite, explicitMode: nil, environment: nil, followSymlinks: false,
+                    createDirectories: false, owner: nil, group: nil, allowWorldReadable: false, mark: element.mark)
+                unavailable.variableError = error
+                output = unavailable
             }
+            if let first = marks[output.name] {
+                errors.append(
+                    failure(
+                        "output name \"\(output.name)\" is used twice (first at \(first))",
+                        at: element["name"], path: path.index(index).key("name")))
+                continue
+            }
+            marks[output.name] = output.mark
             outputs.append(output)
         }
         return outputs

@@ -104,7 +104,10 @@ struct ConfigurationDecoder {
             // A plain scalar's text is the value: point at the `$`. Otherwise at the scalar.
             var mark = node.mark
             if scalar.style == .plain { mark.column += error.offset }
-            throw ConfigurationError(file: file, mark: mark, keyPath: path.description, message: error.message, hint: error.hint)
+            var failure = ConfigurationError(
+                file: file, mark: mark, keyPath: path.description, message: error.message, hint: error.hint)
+            failure.unsetVariable = error.unsetVariable
+            throw failure
         }
     }
 

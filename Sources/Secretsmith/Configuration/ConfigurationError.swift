@@ -19,6 +19,20 @@ public struct ConfigurationError: SecretsmithError, Hashable {
     public var hint: String?
     /// The failure kind (exit status); `.configuration` (65) unless said otherwise.
     public var kind: FailureKind
+    /// The variable, when the error is a `${NAME}` whose variable is not set. Such an
+    /// error in an environment or an output is reported only when that environment or
+    /// output is used.
+    package var unsetVariable: String?
+    /// Further errors found in the same file, in file order (each environment and output
+    /// is decoded even after an earlier one failed). `description` is this error's alone.
+    public var additional: [ConfigurationError] = []
+
+    /// This error and every further one, in file order.
+    public var all: [ConfigurationError] {
+        var first = self
+        first.additional = []
+        return [first] + additional
+    }
 
     public init(
         file: String? = nil,

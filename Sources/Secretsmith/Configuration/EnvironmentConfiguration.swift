@@ -14,6 +14,11 @@ public struct EnvironmentConfiguration: Sendable, Hashable {
     public let settings: LayerSettings
     /// Where the environment's key is.
     public let mark: Mark
+    /// Set when a value of this environment uses a `${NAME}` whose variable is not set:
+    /// the positioned error, thrown when the environment is used (a reference resolved in
+    /// it, a render for it), and never when only other environments are. The environment's
+    /// projects and settings are then empty.
+    public var variableError: ConfigurationError? = nil
 
     /// The project with this alias.
     public func project(alias: String) -> ProjectConfiguration? {

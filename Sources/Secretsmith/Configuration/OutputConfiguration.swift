@@ -35,4 +35,10 @@ public struct OutputConfiguration: Sendable, Hashable {
     public let allowWorldReadable: Bool
     /// Where the output's entry starts.
     public let mark: Mark
+    /// Set when a value of this output uses a `${NAME}` whose variable is not set (an
+    /// output path with `${SECRETSMITH_ENV}` and no active environment): the positioned
+    /// error, reported when the output is selected for a render, a check, a lock or an
+    /// exec, and never by commands that do not use the output (`get`, `explain`). Only
+    /// `name` and `mark` are meaningful then.
+    public var variableError: ConfigurationError? = nil
 }

@@ -13,6 +13,8 @@ enum VariableExpansion {
         var offset: Int
         var message: String
         var hint: String?
+        /// The variable's name, when the failure is an unset variable without default.
+        var unsetVariable: String? = nil
     }
 
     /// Expands every `${...}` in `text`.
@@ -70,7 +72,8 @@ enum VariableExpansion {
                 throw Failure(
                     offset: start,
                     message: "environment variable \(name) is not set",
-                    hint: "Set \(name), or give a default with ${\(name):-default}."
+                    hint: "Set \(name), or give a default with ${\(name):-default}.",
+                    unsetVariable: name
                 )
             }
             index = close + 1

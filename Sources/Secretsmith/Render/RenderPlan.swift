@@ -9,15 +9,53 @@ import YAML
 /// stopping at the first.
 public struct RenderPlan: Sendable {
     /// One reference at one site.
+    ///
+    /// The parsed reference and its settings are shared by every site of the same text
+    /// in an output (a large template repeats a few references many times), so a plan's
+    /// memory grows by a site, not by a resolved ``SecretConfig``, per placeholder.
     public struct PlannedReference: Sendable {
+        /// A resolved reference, shared by its sites; replaced, never mutated.
+        final class Resolution: Sendable {
+            let reference: SecretReference
+            let secret: SecretConfig
+            let fetchKey: FetchKey
+
+            init(reference: SecretReference, secret: SecretConfig) {
+                self.reference = reference
+                self.secret = secret
+                self.fetchKey = FetchKey(environment: secret.environment, versionName: secret.versionName)
+            }
+        }
+
         /// The reference as written.
         public var text: String
-        public var reference: SecretReference
-        /// The effective settings and resource name.
-        public var secret: SecretConfig
+        /// Shared by the sites of one reference text (see ``Resolution``).
+        var resolution: Resolution
         public var site: ReferenceSite
+
+        public init(text: String, reference: SecretReference, secret: SecretConfig, site: ReferenceSite) {
+            self.init(text: text, resolution: Resolution(reference: reference, secret: secret), site: site)
+        }
+
+        init(text: String, resolution: Resolution, site: ReferenceSite) {
+            self.text = text
+            self.resolution = resolution
+            self.site = site
+        }
+
+        public var reference: SecretReference {
+            get { resolution.reference }
+            set { resolution = Resolution(reference: newValue, secret: resolution.secret) }
+        }
+
+        /// The effective settings and resource name.
+        public var secret: SecretConfig {
+            get { resolution.secret }
+            set { resolution = Resolution(reference: resolution.reference, secret: newValue) }
+        }
+
         /// The key that identifies the version to fetch: one fetch per distinct key.
-        public var fetchKey: FetchKey { FetchKey(environment: secret.environment, versionName: secret.versionName) }
+        public var fetchKey: FetchKey { resolution.fetchKey }
     }
 
     /// Identifies one distinct secret version of a plan.
@@ -72,7 +110,10 @@ public struct RenderPlan: Sendable {
     ///   unreadable or invalid template, an invalid reference, a reference the
     ///   configuration does not allow.
     public static func make(configuration: Configuration, environment: String?, only: [String]) throws -> RenderPlan {
-        let (plan, problems) = collect(configuration: configuration, environment: environment, only: only)
+        // Every problem of every template, as `check` reports them: the plan is not used
+        // when there is any.
+        let (plan, problems) = collect(
+            configuration: configuration, environment: environment, only: only, allTemplateProblems: true)
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return plan
     }
@@ -100,6 +141,10 @@ public struct RenderPlan: Sendable {
                         + "(declared: \(declared.joined(separator: ", ")))\(hint)"))
             return (RenderPlan(outputs: []), [problem])
         }
+        if let environment, let error = configuration.environment(named: environment)?.variableError {
+            // The active environment uses an unset variable: one problem, at the variable.
+            return (RenderPlan(outputs: []), [RenderProblem(site: nil, reference: nil, error: error)])
+        }
         var missingEnvironment: [String] = []
         let known = Set(configuration.outputs.map(\.name))
         for name in only where !known.contains(name) {
@@ -109,7 +154,18 @@ public struct RenderPlan: Sendable {
                     site: nil, reference: nil,
                     error: PlanError(message: "\(configuration.file): there is no output named \"\(name)\"\(hint)")))
         }
-        let selected = configuration.outputs.filter { only.isEmpty || only.contains($0.name) }
+        var selected: [OutputConfiguration] = []
+        for output in configuration.outputs where only.isEmpty || only.contains(output.name) {
+            // An output (or the environment it names) with an unset `${NAME}` is reported
+            // now that it is used.
+            if let error = output.variableError
+                ?? output.environment.flatMap({ configuration.environment(named: $0)?.variableError })
+            {
+                problems.append(RenderProblem(site: nil, reference: nil, error: error))
+                continue
+            }
+            selected.append(output)
+        }
         var pathOwners: [String: String] = [:]
         for output in selected {
             // Compare where the bytes would land: `a/../b`, and a followed link, are the same file.
@@ -129,7 +185,42 @@ public struct RenderPlan: Sendable {
         for output in selected {
             let active = output.environment ?? environment
             var planned = PlannedOutput(output: output, environment: active, template: nil, references: [])
-            var sites: [(text: String, site: ReferenceSite)] = []
+            // A large template repeats the same few references many times: parse and
+            // resolve each distinct text once per output, and share the result.
+            var resolved: [String: PlannedReference.Resolution] = [:]
+            var failed = Set<String>()
+            func plan(_ text: String, at site: ReferenceSite) {
+                if let resolution = resolved[text] {
+                    planned.references.append(PlannedReference(text: text, resolution: resolution, site: site))
+                    return
+                }
+                do {
+                    let reference = try SecretReference.parse(text)
+                    if reference.environment == nil, active == nil {
+                        if missingEnvironment.last != output.name { missingEnvironment.append(output.name) }
+                        return
+                    }
+                    let secret = try configuration.resolve(reference, activeEnvironment: active)
+                    let resolution = PlannedReference.Resolution(reference: reference, secret: secret)
+                    resolved[text] = resolution
+                    planned.references.append(PlannedReference(text: text, resolution: resolution, site: site))
+                } catch var error as ConfigurationError {
+                    if error.unsetVariable != nil {
+                        // Positioned at the variable, and the same for every reference.
+                        if failed.insert(text).inserted,
+                           !problems.contains(where: { ($0.error as? ConfigurationError) == error })
+                        {
+                            problems.append(RenderProblem(site: nil, reference: nil, error: error))
+                        }
+                        return
+                    }
+                    // The site already names the file, and the message names the reference.
+                    error.file = nil
+                    problems.append(RenderProblem(site: site, reference: nil, error: error))
+                } catch {
+                    problems.append(RenderProblem(site: site, reference: nil, error: UnexpectedError.wrap(error)))
+                }
+            }
             if output.format == .template, let templatePath = output.template {
                 do {
                     let bytes = try TemplateFile.read(templatePath)
@@ -145,8 +236,8 @@ public struct RenderPlan: Sendable {
                         template = try Template.parse(bytes, path: templatePath)
                     }
                     planned.template = template
-                    for (text, mark) in template.secretReferences {
-                        sites.append((text, ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil)))
+                    template.forEachSecretReference { text, mark in
+                        plan(text, at: ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil))
                     }
                 } catch let error as TemplateReadError {
                     problems.append(
@@ -160,36 +251,9 @@ public struct RenderPlan: Sendable {
                 }
             } else {
                 for value in output.values {
-                    sites.append(
-                        (value.reference,
-                         ReferenceSite(file: configuration.file, mark: value.mark, output: output.name, key: value.key)))
-                }
-            }
-            // A large template repeats the same few references many times: parse and
-            // resolve each distinct text once per output.
-            var resolved: [String: (SecretReference, SecretConfig)] = [:]
-            for (text, site) in sites {
-                if let (reference, secret) = resolved[text] {
-                    planned.references.append(
-                        PlannedReference(text: text, reference: reference, secret: secret, site: site))
-                    continue
-                }
-                do {
-                    let reference = try SecretReference.parse(text)
-                    if reference.environment == nil, active == nil {
-                        missingEnvironment.append(output.name)
-                        continue
-                    }
-                    let secret = try configuration.resolve(reference, activeEnvironment: active)
-                    resolved[text] = (reference, secret)
-                    planned.references.append(
-                        PlannedReference(text: text, reference: reference, secret: secret, site: site))
-                } catch var error as ConfigurationError {
-                    // The site already names the file, and the message names the reference.
-                    error.file = nil
-                    problems.append(RenderProblem(site: site, reference: nil, error: error))
-                } catch {
-                    problems.append(RenderProblem(site: site, reference: nil, error: UnexpectedError.wrap(error)))
+                    plan(
+                        value.reference,
+                        at: ReferenceSite(file: configuration.file, mark: value.mark, output: output.name, key: value.key))
                 }
             }
             outputs.append(planned)

@@ -40,9 +40,13 @@ public struct RenderFailure: SecretsmithError {
         problems.map(\.kind).max(by: { $0.severity < $1.severity }) ?? .internalError
     }
 
+    /// One line per problem (`FILE:LINE:COLUMN: error: output NAME, reference "REF":
+    /// MESSAGE`), except that a cause shared by several problems is given once, followed
+    /// by one line per place it affects (see ``CheckProblem/lines(_:unlocatedPrefix:)``).
     public var description: String {
-        if problems.count == 1 { return problems[0].description }
-        return "\(problems.count) problems:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        let lines = CheckProblem.lines(problems.map { CheckProblem($0) })
+        if lines.count == 1 { return lines[0] }
+        return "\(problems.count) problems:\n" + lines.map { "  \($0)" }.joined(separator: "\n")
     }
 }
 

@@ -21,6 +21,20 @@ public struct Renderer: Sendable {
     /// - Throws: ``RenderFailure`` naming every reference whose fetch failed, at each of
     ///   its sites.
     public func fetch(_ plan: RenderPlan) async throws -> [RenderPlan.FetchKey: SecretValue] {
+        let (values, problems) = await fetchCollecting(plan)
+        if !problems.isEmpty { throw RenderFailure(problems: problems) }
+        return values
+    }
+
+    /// Fetches as ``fetch(_:)`` does, returning the problems beside the values that were
+    /// read instead of throwing, so the outputs those values complete can still be
+    /// rendered in memory and their problems reported too (as `check --access` does).
+    ///
+    /// - Returns: the payload of every version read, and one problem per site of every
+    ///   reference whose fetch failed.
+    public func fetchCollecting(_ plan: RenderPlan) async -> (
+        values: [RenderPlan.FetchKey: SecretValue], problems: [RenderProblem]
+    ) {
         let secrets = plan.distinctSecrets
         var values: [RenderPlan.FetchKey: SecretValue] = [:]
         var failures: [RenderPlan.FetchKey: any SecretsmithError] = [:]
@@ -43,7 +57,7 @@ public struct Renderer: Sendable {
                 }
             }
         }
-        if failures.isEmpty { return values }
+        if failures.isEmpty { return (values, []) }
         var problems: [RenderProblem] = []
         for output in plan.outputs {
             for reference in output.references {
@@ -51,6 +65,26 @@ public struct Renderer: Sendable {
                     problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
                 }
             }
+        }
+        return (values, problems)
+    }
+
+    /// Renders in memory, after a fetch that may have failed in part: every output whose
+    /// values were all read is rendered, so a run reports the problems of those outputs
+    /// too, the same problems and exit status as `check --access`.
+    ///
+    /// - Parameter fetchProblems: the problems ``fetchCollecting(_:)`` returned.
+    /// - Throws: ``RenderFailure`` with `fetchProblems` and every rendering problem.
+    public func render(
+        _ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue], fetchProblems: [RenderProblem]
+    ) throws -> [RenderedOutput] {
+        guard !fetchProblems.isEmpty else { return try render(plan, values: values) }
+        let ready = plan.filter { output in output.references.allSatisfy { values[$0.fetchKey] != nil } }
+        var problems = fetchProblems
+        do {
+            _ = try render(ready, values: values)
+        } catch let failure as RenderFailure {
+            problems += failure.problems
         }
         throw RenderFailure(problems: problems)
     }
@@ -124,12 +158,10 @@ public struct Renderer: Sendable {
             } catch {
                 span.recordError(error)
                 span.setStatus(SpanStatus(code: .error))
-                if error is TemplateError {
-                    // A template error names its own file, line and column.
-                    problems.append(
-                        RenderProblem(
-                            site: nil, reference: nil,
-                            error: OutputProblem(output: output.output.name, underlying: UnexpectedError.wrap(error))))
+                if let error = error as? TemplateError {
+                    // A template error names its own file, line and column: the site.
+                    let site = ReferenceSite(file: error.path, mark: error.mark, output: output.output.name, key: nil)
+                    problems.append(RenderProblem(site: site, reference: nil, error: error))
                 } else {
                     // A value the format cannot hold: point at the output in the configuration.
                     let site = ReferenceSite(

@@ -108,6 +108,15 @@ public struct Template: Sendable {
         }
     }
 
+    /// Calls `body` with the reference text and position of every `secret` action, in
+    /// order, without building an array (a large template has millions).
+    public func forEachSecretReference(_ body: (_ reference: String, _ mark: Mark) throws -> Void) rethrows {
+        for segment in segments {
+            guard case .action(let action) = segment, case .secret(let reference) = action.source else { continue }
+            try body(reference, action.mark)
+        }
+    }
+
     /// The variable name of every `env` action, in order of appearance, with the position
     /// of its `<<`. A name used twice appears twice.
     public var environmentReferences: [(name: String, mark: Mark)] {

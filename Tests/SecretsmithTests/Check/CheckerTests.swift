@@ -110,6 +110,23 @@ import Testing
         await setup.shutdown()
     }
 
+    @Test func frozenNeverAdvisesLockingToADisabledVersion() async throws {
+        let setup = try await ConfiguredEmulator.start(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { CONFIG: app/config } }\n")
+        let plan = try RenderPlan.make(configuration: setup.configuration, environment: "dev", only: [])
+        try LockFile(pins: try await Locker(manager: setup.manager).pins(for: plan))
+            .write(to: LockFile.path(for: setup.configuration))
+        try await setup.addVersion(project: "acme-app-dev", secret: "config", payload: "{}")
+        try await setup.disable(project: "acme-app-dev", secret: "config", version: 2)
+        let report = await Checker(manager: setup.manager, processEnvironment: [:])
+            .check(.init(environment: "dev", frozen: true))
+        #expect(report.errors.isEmpty, "\(report.text)")
+        let warning = try #require(report.warnings.first)
+        #expect(warning.message.contains("now resolves to a newer version, 2 (DISABLED)"), "\(warning.message)")
+        #expect(!warning.message.contains("secretsmith lock"), "\(warning.message)")
+        await setup.shutdown()
+    }
+
     @Test func frozenWithoutALockFileOrWithAnUnpinnedReferenceIsAConfigurationProblem() async throws {
         let setup = try await ConfiguredEmulator.start(
             outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key } }\n")

@@ -199,14 +199,21 @@ struct ConfigurationParsingTests {
         #expect(configuration.outputs[0].path == "/run/app/a.json")
         #expect(configuration.outputs[1].path == "/config/cost-$$5-${HOME}.json")
 
-        let unset = ConfigurationTesting.error(text, environment: ["OUT_DIR": "/x"])
+        // An unset variable in an environment is that environment's error, raised when
+        // it is used.
+        let lazy = try ConfigurationTesting.parse(text, environment: ["OUT_DIR": "/x"])
+        let unset = lazy.environment(named: "dev")?.variableError
         #expect(unset?.message == "environment variable PROJECT is not set")
         #expect(unset?.mark == Mark(line: 6, column: 21))
         #expect(unset?.keyPath == "environments.dev.projects.p.project_id")
         #expect(unset?.description.hasPrefix("secretsmith.yaml:6:21: environment variable PROJECT is not set") == true)
+        #expect(throws: try #require(unset)) { try lazy.resolve(SecretReference.parse("p/s"), activeEnvironment: "dev") }
 
-        let offset = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    endpoint: https://${HOST}\n"))
-        #expect(offset?.mark == Mark(line: 4, column: 23))
+        let offset = try ConfigurationTesting.parse(ConfigurationTesting.minimal(devBody: "    endpoint: https://${HOST}\n"))
+        #expect(offset.environment(named: "dev")?.variableError?.mark == Mark(line: 4, column: 23))
+        // In `defaults:` it is needed by every command: an error at once.
+        let global = ConfigurationTesting.error("version: 1\ndefaults:\n  endpoint: https://${HOST}\n")
+        #expect(global?.mark == Mark(line: 3, column: 21))
         let unclosed = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    location: ${REGION\n"))
         #expect(unclosed?.message.contains("no closing") == true)
         let badName = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    location: ${1X}\n"))
@@ -333,5 +340,82 @@ struct ConfigurationParsingTests {
         let noProjectID = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    projects:\n      p: {}\n"))
         #expect(noProjectID?.message == "project \"p\" has no project_id")
         #expect(noProjectID?.mark == Mark(line: 5, column: 7))
+    }
+
+    @Test("a variable used only in one environment or one output is needed only when that one is used")
+    func lazyExpansion() throws {
+        let text = """
+        version: 1
+        environments:
+          dev:
+            projects:
+              app: { project_id: acme-app-dev, secrets: { s: {} } }
+          prod:
+            projects:
+              app: { project_id: "${PROD_PROJECT}", secrets: { s: {} } }
+        outputs:
+          - { name: env, format: dotenv, path: "out/${SECRETSMITH_ENV}/app.env", values: { S: app/s } }
+          - { name: fixed, format: dotenv, path: out/fixed.env, values: { S: dev/app/s } }
+        """
+        let configuration = try ConfigurationTesting.parse(text)
+        #expect(try configuration.resolve(SecretReference.parse("dev/app/s"), activeEnvironment: nil).projectID == "acme-app-dev")
+        #expect(configuration.environment(named: "prod")?.variableError?.mark == Mark(line: 8, column: 26))
+        #expect {
+            try configuration.resolve(SecretReference.parse("prod/app/s"), activeEnvironment: nil)
+        } throws: { ($0 as? ConfigurationError)?.message == "environment variable PROD_PROJECT is not set" }
+
+        let output = try #require(configuration.output(named: "env"))
+        #expect(output.variableError?.message == "environment variable SECRETSMITH_ENV is not set")
+        #expect(output.variableError?.mark == Mark(line: 10, column: 40))
+        // An output that is not selected is not expanded; a selected one reports the variable.
+        let fixed = RenderPlan.collect(configuration: configuration, environment: nil, only: ["fixed"])
+        #expect(fixed.problems.isEmpty)
+        #expect(fixed.plan.outputs.map(\.output.name) == ["fixed"])
+        let all = RenderPlan.collect(configuration: configuration, environment: nil, only: [])
+        #expect(all.problems.map { ($0.error as? ConfigurationError)?.mark } == [Mark(line: 10, column: 40)])
+
+        let dev = try ConfigurationTesting.parse(text, environment: ["SECRETSMITH_ENV": "dev"])
+        #expect(try RenderPlan.make(configuration: dev, environment: "dev", only: []).outputs.count == 2)
+        let prod = try ConfigurationTesting.parse(text, environment: ["SECRETSMITH_ENV": "prod"])
+        #expect {
+            try RenderPlan.make(configuration: prod, environment: "prod", only: [])
+        } throws: { error in
+            let problems = (error as? RenderFailure)?.problems ?? []
+            return problems.count == 1 && (problems[0].error as? ConfigurationError)?.mark == Mark(line: 8, column: 26)
+        }
+    }
+
+    @Test("every environment's and every output's first error is reported, not only the file's first")
+    func everyError() throws {
+        let error = try #require(ConfigurationTesting.error("""
+        version: 1
+        defaults:
+          timeout: soon
+        environments:
+          dev:
+            projects:
+              app: { project_id: "..", secrets: { s: {} } }
+          prod:
+            concurrency: 0
+        outputs:
+          - { name: a, format: yaml, path: out/a, values: { K: app/s } }
+          - { name: b, format: dotenv, path: out/b, values: { K: app/s } }
+          - { name: b, format: dotenv, path: out/c, values: { K: app/s } }
+        """))
+        #expect(error.all.map(\.keyPath) == [
+            "defaults.timeout", "environments.dev.projects.app.project_id", "environments.prod.concurrency",
+            "outputs[0].format", "outputs[2].name",
+        ])
+        #expect(error.all.map(\.mark?.line) == [3, 7, 9, 11, 13])
+        #expect(error.description.hasPrefix("secretsmith.yaml:3:12: "), "the first error's own description")
+    }
+
+    @Test("YAML errors caused by tabs or indentation say so")
+    func yamlHints() throws {
+        let tab = try #require(ConfigurationTesting.error("version: 1\nenvironments:\n\tdev: {}\n"))
+        #expect(tab.message.contains("found character that cannot start any token"), "\(tab)")
+        #expect(tab.hint == "YAML does not allow tabs for indentation; indent with spaces.")
+        let indentation = try #require(ConfigurationTesting.error("version: 1\nenvironments:\n  dev:\n    projects: {}\n   x: 1\n"))
+        #expect(indentation.hint?.contains("indentation") == true, "\(indentation)")
     }
 }
