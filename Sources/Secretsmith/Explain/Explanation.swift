@@ -145,17 +145,23 @@ public struct Explanation: Sendable, Hashable, Encodable {
         -> [OutputUse]
     {
         let plan = RenderPlan.collect(configuration: configuration, environment: activeEnvironment, only: []).plan
+        let wanted = RenderPlan.FetchKey(environment: secret.environment, versionName: secret.versionName)
         var uses: [OutputUse] = []
+        var seen = Set<OutputUse>()
         for output in plan.outputs {
-            for reference in output.references
-            where reference.secret.environment == secret.environment && reference.secret.versionName == secret.versionName
-            {
-                let mode = configuration.fileMode(for: output.output, activeEnvironment: output.environment)
+            // Computed once per output, and only for outputs that read the version.
+            var mode: (value: String, layer: String)?
+            for reference in output.references where reference.fetchKey == wanted {
+                if mode == nil {
+                    mode = (
+                        configuration.fileMode(for: output.output, activeEnvironment: output.environment).description,
+                        modeLayer(output.output, configuration: configuration, activeEnvironment: output.environment)
+                    )
+                }
                 let use = OutputUse(
                     name: output.output.name, format: output.output.format.rawValue, path: output.output.path,
-                    key: reference.site.key, mode: mode.description,
-                    modeLayer: modeLayer(output.output, configuration: configuration, activeEnvironment: output.environment))
-                if !uses.contains(use) { uses.append(use) }
+                    key: reference.site.key, mode: mode!.value, modeLayer: mode!.layer)
+                if seen.insert(use).inserted { uses.append(use) }
             }
         }
         return uses

@@ -32,17 +32,33 @@ extension LockFile {
         var problems: [RenderProblem] = []
         var pinsByKey: [RenderPlan.FetchKey: LockPin] = [:]
         var outputs: [RenderPlan.PlannedOutput] = []
+        // One lookup per distinct version, not a scan of the pins per reference.
+        var index: [RenderPlan.FetchKey: LockPin] = [:]
+        for pin in pins {
+            let key = RenderPlan.FetchKey(environment: pin.environment, versionName: pin.resource)
+            if index[key] == nil { index[key] = pin }
+        }
+        // Keyed by the unfrozen resolution (one per reference text and output), which the
+        // plan keeps alive.
+        var frozenResolutions: [ObjectIdentifier: RenderPlan.PlannedReference.Resolution] = [:]
         for var output in plan.outputs {
             var references: [RenderPlan.PlannedReference] = []
             for var reference in output.references {
                 let secret = reference.secret
-                guard let pin = pin(environment: secret.environment, resource: secret.versionName) else {
+                guard let pin = index[reference.fetchKey] else {
                     let error = NotPinnedError(
                         lockPath: lockPath, environment: secret.environment, resource: secret.versionName)
                     problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
                     continue
                 }
-                reference.secret.version = String(pin.version)
+                // The sites of one reference share one frozen resolution.
+                let key = ObjectIdentifier(reference.resolution)
+                if let frozen = frozenResolutions[key] {
+                    reference.resolution = frozen
+                } else {
+                    reference.secret.version = String(pin.version)
+                    frozenResolutions[key] = reference.resolution
+                }
                 pinsByKey[reference.fetchKey] = pin
                 references.append(reference)
             }

@@ -16,42 +16,47 @@ public struct RenderPlan: Sendable {
     public struct PlannedReference: Sendable {
         /// A resolved reference, shared by its sites; replaced, never mutated.
         final class Resolution: Sendable {
+            let text: String
             let reference: SecretReference
             let secret: SecretConfig
             let fetchKey: FetchKey
 
-            init(reference: SecretReference, secret: SecretConfig) {
+            init(text: String, reference: SecretReference, secret: SecretConfig) {
+                self.text = text
                 self.reference = reference
                 self.secret = secret
                 self.fetchKey = FetchKey(environment: secret.environment, versionName: secret.versionName)
             }
         }
 
-        /// The reference as written.
-        public var text: String
         /// Shared by the sites of one reference text (see ``Resolution``).
         var resolution: Resolution
         public var site: ReferenceSite
 
         public init(text: String, reference: SecretReference, secret: SecretConfig, site: ReferenceSite) {
-            self.init(text: text, resolution: Resolution(reference: reference, secret: secret), site: site)
+            self.init(resolution: Resolution(text: text, reference: reference, secret: secret), site: site)
         }
 
-        init(text: String, resolution: Resolution, site: ReferenceSite) {
-            self.text = text
+        init(resolution: Resolution, site: ReferenceSite) {
             self.resolution = resolution
             self.site = site
         }
 
+        /// The reference as written.
+        public var text: String {
+            get { resolution.text }
+            set { resolution = Resolution(text: newValue, reference: resolution.reference, secret: resolution.secret) }
+        }
+
         public var reference: SecretReference {
             get { resolution.reference }
-            set { resolution = Resolution(reference: newValue, secret: resolution.secret) }
+            set { resolution = Resolution(text: resolution.text, reference: newValue, secret: resolution.secret) }
         }
 
         /// The effective settings and resource name.
         public var secret: SecretConfig {
             get { resolution.secret }
-            set { resolution = Resolution(reference: resolution.reference, secret: newValue) }
+            set { resolution = Resolution(text: resolution.text, reference: resolution.reference, secret: newValue) }
         }
 
         /// The key that identifies the version to fetch: one fetch per distinct key.
@@ -191,7 +196,7 @@ public struct RenderPlan: Sendable {
             var failed = Set<String>()
             func plan(_ text: String, at site: ReferenceSite) {
                 if let resolution = resolved[text] {
-                    planned.references.append(PlannedReference(text: text, resolution: resolution, site: site))
+                    planned.references.append(PlannedReference(resolution: resolution, site: site))
                     return
                 }
                 do {
@@ -201,9 +206,9 @@ public struct RenderPlan: Sendable {
                         return
                     }
                     let secret = try configuration.resolve(reference, activeEnvironment: active)
-                    let resolution = PlannedReference.Resolution(reference: reference, secret: secret)
+                    let resolution = PlannedReference.Resolution(text: text, reference: reference, secret: secret)
                     resolved[text] = resolution
-                    planned.references.append(PlannedReference(text: text, resolution: resolution, site: site))
+                    planned.references.append(PlannedReference(resolution: resolution, site: site))
                 } catch var error as ConfigurationError {
                     if error.unsetVariable != nil {
                         // Positioned at the variable, and the same for every reference.
@@ -236,6 +241,8 @@ public struct RenderPlan: Sendable {
                         template = try Template.parse(bytes, path: templatePath)
                     }
                     planned.template = template
+                    // One site per placeholder: no growth slack for a million of them.
+                    planned.references.reserveCapacity(template.secretReferenceCount)
                     template.forEachSecretReference { text, mark in
                         plan(text, at: ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil))
                     }

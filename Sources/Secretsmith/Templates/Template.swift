@@ -53,7 +53,7 @@ public struct Template: Sendable {
             switch segment {
             case .text(let range): fixed += range.count
             case .literal(let content): fixed += content.count
-            case .action: break
+            case .action(_, let text): fixed += text.count
             }
         }
         self.fixedByteCount = fixed
@@ -112,9 +112,16 @@ public struct Template: Sendable {
     /// order, without building an array (a large template has millions).
     public func forEachSecretReference(_ body: (_ reference: String, _ mark: Mark) throws -> Void) rethrows {
         for segment in segments {
-            guard case .action(let action) = segment, case .secret(let reference) = action.source else { continue }
+            guard case .action(let action, _) = segment, case .secret(let reference) = action.source else { continue }
             try body(reference, action.mark)
         }
+    }
+
+    /// How many `secret` actions the template has.
+    public var secretReferenceCount: Int {
+        var count = 0
+        forEachSecretReference { _, _ in count += 1 }
+        return count
     }
 
     /// The variable name of every `env` action, in order of appearance, with the position
@@ -129,7 +136,7 @@ public struct Template: Sendable {
     /// The actions, in order.
     var actions: [TemplateAction] {
         segments.compactMap { segment in
-            guard case .action(let action) = segment else { return nil }
+            guard case .action(let action, _) = segment else { return nil }
             return action
         }
     }
@@ -158,7 +165,7 @@ public struct Template: Sendable {
         var values: [[UInt8]] = []
         var total = fixedByteCount
         for segment in segments {
-            guard case .action(let action) = segment else { continue }
+            guard case .action(let action, _) = segment else { continue }
             let value = try evaluate(action, secret: secret, environment: environment)
             total += value.count
             values.append(value)
@@ -173,7 +180,8 @@ public struct Template: Sendable {
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: source[range]))
                 case .literal(let content):
                     output.append(contentsOf: content)
-                case .action:
+                case .action(_, let text):
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: source[text]))
                     output.append(contentsOf: values[nextValue])
                     nextValue += 1
                 }

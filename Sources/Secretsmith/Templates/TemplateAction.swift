@@ -33,6 +33,8 @@ enum TemplateSegment: Sendable, Hashable {
     case text(Range<Int>)
     /// The decoded string of a `<< "..." >>` literal action.
     case literal([UInt8])
-    /// An action whose value is produced at render time.
-    case action(TemplateAction)
+    /// Bytes of the template copied unchanged (`textBefore`, possibly empty), then an
+    /// action whose value is produced at render time: one segment per action, not two,
+    /// as a template may have millions of actions.
+    case action(TemplateAction, textBefore: Range<Int>)
 }

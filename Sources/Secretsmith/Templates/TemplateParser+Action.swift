@@ -97,7 +97,14 @@ extension TemplateParser {
         guard TemplateEncoding.firstInvalidUTF8Offset(argument) == nil else {
             return .failure(error(at: start, "The \(what) of this `\(keyword)` action is not valid UTF-8."))
         }
-        let value = String(decoding: argument, as: UTF8.self)
+        let value: String
+        if let known = interned[argument] {
+            value = known
+        } else {
+            value = String(decoding: argument, as: UTF8.self)
+            // Bounded, so a template of distinct references does not keep each twice.
+            if interned.count < 65_536 { interned[argument] = value }
+        }
         if isSecret { return .success(.secret(reference: value)) }
         guard !argument.contains(UInt8(ascii: "=")), !argument.contains(0) else {
             return .failure(error(

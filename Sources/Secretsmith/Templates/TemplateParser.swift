@@ -29,6 +29,9 @@ struct TemplateParser {
     private(set) var segments: [TemplateSegment] = []
     /// Every problem found, in order.
     private(set) var errors: [TemplateError] = []
+    /// One `String` per distinct action argument, shared by every action that repeats it,
+    /// so a template with a million placeholders of a few references holds a few strings.
+    var interned: [[UInt8]: String] = [:]
     /// The last `closeOnLine(from:)` search: its start, its line's end, and its answer.
     private var closeSearch: (from: Int, lineEnd: Int, found: Int?) = (-1, -1, nil)
 
@@ -94,8 +97,7 @@ struct TemplateParser {
                 index = end
                 textStart = end
             case .action(let action, let end):
-                appendText(textStart..<start)
-                segments.append(.action(action))
+                segments.append(.action(action, textBefore: textStart..<start))
                 index = end
                 textStart = end
             case .failure(let error):

@@ -119,4 +119,24 @@ import Testing
         #expect(throws: ConfigurationError.self) { _ = try explain("p1/nope") }
         #expect(throws: ReferenceError.self) { _ = try explain("nope") }
     }
+
+    @Test func manyKeysReadingOneVersionAreListedOnceEachWithinAGenerousBound() throws {
+        // 20,000 keys of one output read one version. Listing them compared every use
+        // with every earlier one (20 s in a debug build); a set makes it linear. The
+        // bound is a correctness bound with two orders of magnitude of slack.
+        let count = 20_000
+        var text = "version: 1\nenvironments:\n  dev:\n    projects:\n      app:\n        project_id: acme-app-dev\n"
+            + "        allow_undeclared: true\noutputs:\n  - name: env\n    format: dotenv\n    path: out/app.env\n    values:\n"
+        for n in 1...count { text += "      K\(n): app/s\n" }
+        let configuration = try Configuration.parse(
+            Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let explanation = try Explanation.make(
+            reference: "app/s", configuration: configuration,
+            context: .init(activeEnvironment: "dev", activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
+        #expect(clock.now - start < .seconds(10))
+        #expect(explanation.outputs.count == count)
+        #expect(explanation.outputs.map(\.key) == (1...count).map { "K\($0)" })
+    }
 }

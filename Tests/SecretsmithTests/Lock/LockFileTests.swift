@@ -101,4 +101,24 @@ import Testing
         ])
         #expect(frozen.pins.count == 2)
     }
+
+    @Test func freezingKeepsEachReferencesOwnPointerAndSharesOneResolutionPerReference() throws {
+        let text = EmulatorFixture.standardConfiguration + """
+
+            outputs:
+              - { name: j, format: json, path: out/j.json, values: { a: "app/config#/db/port", b: "app/config#/db", c: "app/config#/db/port" } }
+            """
+        let configuration = try Configuration.parse(Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+        let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        let lock = LockFile(pins: [
+            LockPin(
+                environment: "dev", resource: "projects/acme-app-dev/secrets/config/versions/latest", version: 1,
+                name: "projects/424242424242/secrets/config/versions/1", etag: nil),
+        ])
+        let references = try lock.freeze(plan, lockPath: "secretsmith.lock").outputs[0].references
+        #expect(references.map(\.text) == ["app/config#/db/port", "app/config#/db", "app/config#/db/port"])
+        #expect(references.map { $0.reference.pointer?.description } == ["/db/port", "/db", "/db/port"])
+        #expect(references.allSatisfy { $0.secret.versionName == "projects/acme-app-dev/secrets/config/versions/1" })
+        #expect(ObjectIdentifier(references[0].resolution) == ObjectIdentifier(references[2].resolution))
+    }
 }

@@ -129,4 +129,20 @@ import Testing
         }
         #expect(failure?.description.contains("both write") == true)
     }
+
+    @Test func theSitesOfOneReferenceShareOneResolution() throws {
+        // A template repeating a few references a hundred thousand times plans a site per
+        // placeholder, and one parsed reference and settings per distinct text.
+        var template = ""
+        for n in 0..<100_000 { template += "<< secret \"app/\(n % 2 == 0 ? "a" : "b")\" >>\n" }
+        let (configuration, directory) = try configuration(
+            "  - { name: t, format: template, template: t.tmpl, path: out/t }\n", templates: ["t.tmpl": template])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        let references = plan.outputs[0].references
+        #expect(references.count == 100_000)
+        #expect(Set(references.map { ObjectIdentifier($0.resolution) }).count == 2)
+        #expect(references[99_999].site.mark.line == 100_000)
+        #expect(references[1].secret.versionName == "projects/acme-app-dev/secrets/b/versions/2")
+    }
 }
