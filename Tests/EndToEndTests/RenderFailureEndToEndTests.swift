@@ -98,6 +98,7 @@ import Testing
         #expect(result.status == 66, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("app/api-key"))
         #expect(result.stderr.contains("DISABLED"), "names the state: \(result.stderr)")
+        #expect(result.stderr.contains("Pin an ENABLED version"), "says what to do: \(result.stderr)")
         #expect(result.stderr.contains("secretsmith.yaml:"), "names the config position: \(result.stderr)")
         #expect(!workspace.exists("out/app.env"))
     }

@@ -89,6 +89,13 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
             var cause = error.code.rawValue
             if let status = error.httpStatus { cause += " (HTTP \(status))" }
             cause += ": " + error.message
+            if error.code == .failedPrecondition,
+               let advice = VersionStateError.advice(forServerMessage: error.message, resource: error.resource)
+            {
+                // Reading a version that is not ENABLED: say what to do, as check does.
+                cause += " " + advice
+                self.message += " " + advice
+            }
             self.cause = cause
             self.resource = self.resource ?? error.resource
             if error.code == .circuitOpen, let open = error.message.range(of: " is open") {

@@ -40,3 +40,19 @@ public struct VersionStateError: SecretsmithError, Hashable {
         return "\(resource): \(which) is \(state.rawValue); only ENABLED versions can be read. \(sentence)."
     }
 }
+
+extension VersionStateError {
+    /// What to do about Secret Manager's FAILED_PRECONDITION answer to reading a version
+    /// that is not ENABLED (`Secret Version [NAME] is in DISABLED state.`), or `nil` for
+    /// any other precondition.
+    static func advice(forServerMessage message: String, resource: String) -> String? {
+        let pin = "Pin an ENABLED version with @VERSION in the reference or version: in the configuration"
+        if message.contains("DISABLED") {
+            let number = resource.split(separator: "/").last.flatMap { Int($0) }
+            return pin + ", or enable " + (number.map { "version \($0)" } ?? "the version it resolves to")
+                + " (gcloud secrets versions enable)."
+        }
+        if message.contains("DESTROYED") { return pin + "." }
+        return nil
+    }
+}
