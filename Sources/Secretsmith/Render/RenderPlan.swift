@@ -166,7 +166,8 @@ public struct RenderPlan: Sendable {
             if let error = output.variableError
                 ?? output.environment.flatMap({ configuration.environment(named: $0)?.variableError })
             {
-                problems.append(RenderProblem(site: nil, reference: nil, error: error))
+                let site = error.mark.map { ReferenceSite(file: configuration.file, mark: $0, output: output.name, key: nil) }
+                problems.append(RenderProblem(site: site, reference: nil, error: error))
                 continue
             }
             selected.append(output)
@@ -249,7 +250,8 @@ public struct RenderPlan: Sendable {
                 } catch let error as TemplateReadError {
                     problems.append(
                         RenderProblem(
-                            site: nil, reference: nil,
+                            site: ReferenceSite(file: configuration.file, mark: output.mark, output: output.name, key: nil),
+                            reference: nil,
                             error: ConfigurationError(
                                 file: configuration.file, mark: output.mark, keyPath: "outputs.\(output.name).template",
                                 message: error.description)))
