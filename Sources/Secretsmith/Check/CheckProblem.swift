@@ -98,9 +98,11 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
             }
             self.cause = cause
             self.resource = self.resource ?? error.resource
-            if error.code == .circuitOpen, let open = error.message.range(of: " is open") {
-                // The time left until a trial call differs from call to call.
-                causeKey = "CIRCUIT_OPEN: " + error.message[..<open.upperBound]
+            if error.code == .circuitOpen {
+                // One breaker per project: its message (the time left until a trial call)
+                // differs from call to call, the cause does not.
+                let project = error.resource.split(separator: "/").prefix(2).joined(separator: "/")
+                causeKey = "CIRCUIT_OPEN " + project
             }
         }
     }
