@@ -23,9 +23,8 @@ extension ConfigurationDecoder {
                 hint: "This secretsmith reads version: 1."
             )
         }
-        // Each section, environment and output is decoded even when an earlier one failed,
-        // so one run reports the first error of each.
-        var errors: [ConfigurationError] = []
+        // Each section, environment, project, secret and output is decoded even when an
+        // earlier one failed, so one run reports them all (see `collecting`).
         var defaults = LayerSettings()
         if let node = fields["defaults"] {
             let path = ConfigPath.root.key("defaults")
@@ -41,7 +40,7 @@ extension ConfigurationDecoder {
                     layer: .global
                 )
             } catch {
-                errors.append(error)
+                sink.errors.append(error)
             }
         }
         var environments: [EnvironmentConfiguration] = []
@@ -58,7 +57,7 @@ extension ConfigurationDecoder {
                         unavailable.variableError = error
                         environments.append(unavailable)
                     } catch {
-                        errors.append(error)
+                        sink.errors.append(error)
                         // Declared all the same, so outputs naming it are not also wrong.
                         environments.append(
                             EnvironmentConfiguration(
@@ -67,17 +66,23 @@ extension ConfigurationDecoder {
                     }
                 }
             } catch {
-                errors.append(error)
+                sink.errors.append(error)
             }
         }
         var outputs: [OutputConfiguration] = []
         if let node = fields["outputs"] {
             do throws(ConfigurationError) {
-                outputs = try self.outputs(node, defaults: defaults, environments: environments, errors: &errors)
+                outputs = try self.outputs(node, defaults: defaults, environments: environments)
             } catch {
-                errors.append(error)
+                sink.errors.append(error)
             }
         }
+        // In file order (errors without a position first).
+        let errors = sink.errors.enumerated().sorted { lhs, rhs in
+            let left = lhs.element.mark.map { ($0.line, $0.column) } ?? (0, 0)
+            let right = rhs.element.mark.map { ($0.line, $0.column) } ?? (0, 0)
+            return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
         if var first = errors.first {
             first.additional = Array(errors.dropFirst())
             throw first
@@ -95,14 +100,21 @@ extension ConfigurationDecoder {
                  "secrets": "secrets are declared per project, under projects.<alias>.secrets"]
             ) { first, _ in first }
         )
-        let settings = try settings(from: fields, layer: .environment)
-        let strictIsolation = try fields["strict_isolation"].map { node throws(ConfigurationError) in
-            try bool(node, at: entry.path.key("strict_isolation"))
+        // Settings, the isolation flag and each project are checked even after one fails.
+        let settings = try collecting { () throws(ConfigurationError) in
+            try self.settings(from: fields, layer: .environment)
+        } ?? LayerSettings()
+        let strictIsolation = try collecting { () throws(ConfigurationError) in
+            try fields["strict_isolation"].map { node throws(ConfigurationError) in
+                try bool(node, at: entry.path.key("strict_isolation"))
+            } ?? true
         } ?? true
         var projects: [ProjectConfiguration] = []
         if let node = fields["projects"] {
             for project in try namedEntries(node, at: entry.path.key("projects"), what: "project alias") {
-                projects.append(try self.project(project))
+                if let decoded = try collecting({ () throws(ConfigurationError) in try self.project(project) }) {
+                    projects.append(decoded)
+                }
             }
         }
         return EnvironmentConfiguration(
@@ -123,15 +135,25 @@ extension ConfigurationDecoder {
                 hint: "Add project_id: with the Google Cloud project id."
             )
         }
-        let projectID = try projectID(idNode, at: entry.path.key("project_id"))
-        let settings = try settings(from: fields, layer: .project)
-        let allowUndeclared = try fields["allow_undeclared"].map { node throws(ConfigurationError) in
-            try bool(node, at: entry.path.key("allow_undeclared"))
+        // The id, the settings and each secret are checked even after one fails (a
+        // recorded error fails the load, so the placeholders below are never used).
+        let projectID = try collecting { () throws(ConfigurationError) in
+            try self.projectID(idNode, at: entry.path.key("project_id"))
+        } ?? ""
+        let settings = try collecting { () throws(ConfigurationError) in
+            try self.settings(from: fields, layer: .project)
+        } ?? LayerSettings()
+        let allowUndeclared = try collecting { () throws(ConfigurationError) in
+            try fields["allow_undeclared"].map { node throws(ConfigurationError) in
+                try bool(node, at: entry.path.key("allow_undeclared"))
+            } ?? false
         } ?? false
         var secrets: [SecretDeclaration] = []
         if let node = fields["secrets"] {
             for secret in try namedEntries(node, at: entry.path.key("secrets"), what: "secret") {
-                secrets.append(try self.secret(secret))
+                if let decoded = try collecting({ () throws(ConfigurationError) in try self.secret(secret) }) {
+                    secrets.append(decoded)
+                }
             }
         }
         return ProjectConfiguration(

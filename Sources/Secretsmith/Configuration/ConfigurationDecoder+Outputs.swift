@@ -8,11 +8,10 @@ extension ConfigurationDecoder {
 
     /// `outputs:` — a sequence of output mappings with unique names.
     ///
-    /// - Parameter errors: receives the error of each output that cannot be decoded (the
-    ///   others are still decoded, so every output's first error is reported at once).
+    /// The error of an output that cannot be decoded is recorded in ``sink`` and the others
+    /// are still decoded, so every output's first error is reported at once.
     func outputs(
-        _ node: YAMLNode, defaults: LayerSettings, environments: [EnvironmentConfiguration],
-        errors: inout [ConfigurationError]
+        _ node: YAMLNode, defaults: LayerSettings, environments: [EnvironmentConfiguration]
     ) throws(ConfigurationError) -> [OutputConfiguration] {
         let path = ConfigPath.root.key("outputs")
         if node.isNull { return [] }
@@ -28,7 +27,7 @@ extension ConfigurationDecoder {
             } catch {
                 let name = element["name"]?.scalarValue
                 guard error.unsetVariable != nil, let name, SecretReference.isValidComponent(name) else {
-                    errors.append(error)
+                    sink.errors.append(error)
                     continue
                 }
                 // Needed only when the output is used: reported then.
@@ -40,7 +39,7 @@ extension ConfigurationDecoder {
                 output = unavailable
             }
             if let first = marks[output.name] {
-                errors.append(
+                sink.errors.append(
                     failure(
                         "output name \"\(output.name)\" is used twice (first at \(first))",
                         at: element["name"], path: path.index(index).key("name")))

@@ -10,6 +10,30 @@ struct ConfigurationDecoder {
     let directory: String
     /// Variables for `${NAME}` expansion.
     let environment: [String: String]
+    /// The errors found so far that did not stop decoding (see ``collecting(_:)``).
+    let sink = ErrorSink()
+
+    /// Where errors are collected while decoding goes on, so that one run reports many.
+    final class ErrorSink {
+        var errors: [ConfigurationError] = []
+    }
+
+    /// Runs one independent piece of decoding (a setting, a project, a secret), recording
+    /// its error instead of stopping, so the rest of the file is still checked.
+    ///
+    /// - Returns: the value, or `nil` when an error was recorded.
+    /// - Throws: an unset `${NAME}` error, which makes its environment or output lazy
+    ///   instead (see ``EnvironmentConfiguration/variableError``).
+    func collecting<T>(_ body: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T? {
+        do throws(ConfigurationError) {
+            return try body()
+        } catch where error.unsetVariable != nil {
+            throw error
+        } catch {
+            sink.errors.append(error)
+            return nil
+        }
+    }
 
     /// The keys of a mapping, checked against the keys the position accepts.
     struct Fields {
@@ -38,7 +62,8 @@ struct ConfigurationDecoder {
         )
     }
 
-    /// The mapping at `path`, refusing unknown keys with a did-you-mean hint. A null value
+    /// The mapping at `path`, refusing unknown keys with a did-you-mean hint (each one is
+    /// recorded in ``sink`` and left out; the known keys are returned). A null value
     /// (`key:` with nothing after it) is an empty mapping.
     ///
     /// - Parameter misplaced: keys valid elsewhere but not here, with a message explaining
@@ -50,21 +75,29 @@ struct ConfigurationDecoder {
         guard let pairs = node.mappingPairs else {
             throw failure("expected a mapping, found \(node.kindDescription)", at: node, path: path)
         }
+        // Every unknown key is reported (the known ones are still decoded).
+        var known: [YAMLPair] = []
         for pair in pairs {
             guard let key = pair.key.scalarValue else {
-                throw failure("a key must be a string, not \(pair.key.kindDescription)", at: pair.key, path: path)
+                sink.errors.append(
+                    failure("a key must be a string, not \(pair.key.kindDescription)", at: pair.key, path: path))
+                continue
             }
-            if allowed.contains(key) { continue }
-            if let explanation = misplaced[key] {
-                throw failure("\"\(key)\" cannot be set here: \(explanation)", at: pair.key, path: path.key(key))
+            if allowed.contains(key) {
+                known.append(pair)
+            } else if let explanation = misplaced[key] {
+                sink.errors.append(
+                    failure("\"\(key)\" cannot be set here: \(explanation)", at: pair.key, path: path.key(key)))
+            } else {
+                sink.errors.append(
+                    failure(
+                        "unknown key \"\(key)\"", at: pair.key, path: path.key(key),
+                        hint: Suggestions.hint(for: key, among: allowed)
+                            ?? "Valid keys here: \(allowed.joined(separator: ", "))."
+                    ))
             }
-            throw failure(
-                "unknown key \"\(key)\"", at: pair.key, path: path.key(key),
-                hint: Suggestions.hint(for: key, among: allowed)
-                    ?? "Valid keys here: \(allowed.joined(separator: ", "))."
-            )
         }
-        return Fields(node: node, path: path, pairs: pairs)
+        return Fields(node: node, path: path, pairs: known)
     }
 
     /// The entries of a mapping keyed by names; each name must be a valid reference

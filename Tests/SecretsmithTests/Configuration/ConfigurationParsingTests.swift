@@ -228,7 +228,7 @@ struct ConfigurationParsingTests {
           prod:
             projects:
               billing:
-                project_id: acme
+                project_id: acme-billing
                 secretz:
                   db: {}
         """))
@@ -409,6 +409,31 @@ struct ConfigurationParsingTests {
         ])
         #expect(error.all.map(\.mark?.line) == [3, 7, 9, 11, 13])
         #expect(error.description.hasPrefix("secretsmith.yaml:3:12: "), "the first error's own description")
+    }
+
+    @Test("inside one environment, every project, secret and unknown key is reported")
+    func everyErrorInsideAnEnvironment() throws {
+        let error = try #require(ConfigurationTesting.error("""
+        version: 1
+        environments:
+          dev:
+            timeout: 1x
+            strict_isolatoin: false
+            projects:
+              app:
+                project_id: acme-app-dev
+                secrets:
+                  good: {}
+                  "bad.name": {}
+                  other: { version: "01" }
+              web: { project_id: "Web", secretz: {} }
+        """))
+        #expect(error.all.map(\.keyPath) == [
+            "environments.dev.timeout", "environments.dev.strict_isolatoin", "environments.dev.projects.app.secrets.bad.name",
+            "environments.dev.projects.app.secrets.other.version", "environments.dev.projects.web.project_id",
+            "environments.dev.projects.web.secretz",
+        ])
+        #expect(error.all[1].hint == "Did you mean \"strict_isolation\"?")
     }
 
     @Test("YAML errors caused by tabs or indentation say so")
