@@ -143,7 +143,8 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
     /// The lines for a list of problems, one cause printed once: problems with the same
     /// severity, kind and message (an unreachable endpoint, missing credentials, an open
     /// circuit breaker behind every reference) give the message once, then one line per
-    /// place it affects (`FILE:LINE:COLUMN: error: output NAME, reference "REF": ...`).
+    /// place it affects (`FILE:LINE:COLUMN: error: output NAME, reference "REF": ...`); a
+    /// reference repeated in a template is listed once, with the number of other places.
     /// Other problems give one line each, in order of first appearance.
     public static func lines(_ problems: [CheckProblem], unlocatedPrefix: String = "") -> [String] {
         var lines: [String] = []
@@ -155,12 +156,35 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
                 continue
             }
             let places = members.filter { $0.location != nil || $0.subject != nil }
-            let count = places.isEmpty ? "" : " (\(places.count) places, listed below)"
+            let count = places.isEmpty ? "" : " (\(places.count) places)"
             let cause = first.cause ?? first.message
             lines.append("\(unlocatedPrefix)\(first.severity.rawValue): \(escaped(cause))\(count)")
+            // A reference repeated in a template is listed once, at its first place.
+            struct Subject: Hashable {
+                var output: String?
+                var key: String?
+                var reference: String?
+                var resource: String?
+            }
+            var entries: [(place: CheckProblem, more: Int)] = []
+            var index: [Subject: Int] = [:]
             for place in places {
+                if place.reference != nil || place.key != nil {
+                    let subject = Subject(
+                        output: place.output, key: place.key, reference: place.reference, resource: place.resource)
+                    if let seen = index[subject] {
+                        entries[seen].more += 1
+                        continue
+                    }
+                    index[subject] = entries.count
+                }
+                entries.append((place, 0))
+            }
+            for (place, more) in entries {
                 let start = (place.location.map { escaped($0) + ": " } ?? unlocatedPrefix) + place.severity.rawValue
-                var what = place.subject.map { $0 + ": " } ?? ""
+                var what = place.subject ?? ""
+                if more > 0 { what += " (and \(more) more place\(more == 1 ? "" : "s"))" }
+                if !what.isEmpty { what += ": " }
                 if place.cause != nil, let resource = place.resource { what += resource + ": " }
                 lines.append("\(start): \(what)the \(place.severity.rawValue) above")
             }

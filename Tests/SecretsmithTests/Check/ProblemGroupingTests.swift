@@ -16,7 +16,7 @@ import YAML
         }
         let text = RenderFailure(problems: problems).description
         #expect(text.components(separatedBy: "no credentials could be found").count - 1 == 15, "once: \(text)")
-        #expect(text.contains("error: \(cause.description) (25 places, listed below)"))
+        #expect(text.contains("error: \(cause.description) (25 places)"))
         for n in 1...25 {
             #expect(text.contains("secretsmith.yaml:\(n):11: error: output env, key K\(n), reference \"app/s\(n)\": the error above"))
         }
@@ -60,5 +60,20 @@ import YAML
         #expect(latest.contains("enable version 3"))
         let pinned = VersionStateError(resource: "projects/p/secrets/s/versions/2", version: 2, state: .destroyed).description
         #expect(pinned.hasSuffix("only ENABLED versions can be read. Pin an ENABLED version with @VERSION in the reference or version: in the configuration."))
+    }
+
+    @Test func aReferenceRepeatedInATemplateIsListedOnceWithItsCount() {
+        let cause = AuthenticationError(source: "metadata", message: "no answer")
+        let problems = (1...1_000).map { n in
+            RenderProblem(
+                site: ReferenceSite(file: "t.tmpl", mark: Mark(line: n, column: 3), output: "t", key: nil),
+                reference: n % 2 == 0 ? "app/a" : "app/b", error: cause)
+        }
+        let lines = CheckProblem.lines(problems.map { CheckProblem($0) })
+        #expect(lines == [
+            "error: \(cause.description) (1000 places)",
+            "t.tmpl:1:3: error: output t, reference \"app/b\" (and 499 more places): the error above",
+            "t.tmpl:2:3: error: output t, reference \"app/a\" (and 499 more places): the error above",
+        ])
     }
 }
