@@ -20,11 +20,20 @@ package actor SecretCache {
         package var entries = 0
     }
 
+    /// One upstream call and the requests waiting for it (single-flight). The call is
+    /// cancelled when its last waiter leaves.
+    private struct Flight {
+        var id: UInt64
+        var task: Task<Void, Never>?
+        var waiters: [UInt64: CheckedContinuation<SecretValue, any Error>] = [:]
+    }
+
     private let capacity: Int
     private let clock: SecretManagerClock
     private var entries: [SecretCacheKey: Entry] = [:]
-    private var inFlight: [SecretCacheKey: Task<SecretValue, any Error>] = [:]
+    private var inFlight: [SecretCacheKey: Flight] = [:]
     private var useCounter: UInt64 = 0
+    private var nextID: UInt64 = 0
     private var counters = Counters()
 
     /// - Parameters:
@@ -38,19 +47,26 @@ package actor SecretCache {
     /// Returns the cached value for `key`, or calls `fetch` once however many callers ask
     /// concurrently, and stores its result for `ttl`.
     ///
+    /// The call runs in its own task, shared by every request waiting for it: a waiter
+    /// that is cancelled leaves at once (throwing `CancellationError`) without disturbing
+    /// the others, and when the last waiter leaves the call itself is cancelled (its
+    /// retries, backoff sleeps and HTTP request stop). A later request starts a new call.
+    ///
     /// - Parameters:
     ///   - ttl: how long a fetched value is fresh; zero means it is not stored.
     ///   - maxStale: how long past its TTL an entry may still answer when `fetch` fails;
     ///     zero turns stale-if-error off.
     ///   - fetch: the upstream call.
     /// - Returns: the value and how the cache answered.
-    /// - Throws: whatever `fetch` threw, unless a stale entry answered.
+    /// - Throws: whatever `fetch` threw, unless a stale entry answered; `CancellationError`
+    ///   when the calling task is cancelled while waiting.
     package func value(
         for key: SecretCacheKey,
         ttl: Duration,
         maxStale: Duration,
         fetch: @escaping @Sendable () async throws -> SecretValue
     ) async throws -> (SecretValue, CacheOutcome) {
+        try Task.checkCancellation()
         let now = clock.now()
         if var entry = entries[key], now < entry.expiresAt {
             useCounter += 1
@@ -61,33 +77,49 @@ package actor SecretCache {
             return (entry.value, .hit)
         }
         let outcome: CacheOutcome
-        let task: Task<SecretValue, any Error>
+        let flightID: UInt64
         if let running = inFlight[key] {
             counters.joins += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.singleFlightJoins, environment: key.environment)
             outcome = .joined
-            task = running
+            flightID = running.id
         } else {
             counters.misses += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
             outcome = .miss
-            // An unstructured task, so that a waiter that is cancelled does not cancel the
-            // call for the others; it finishes and fills the cache either way.
-            task = Task { try await fetch() }
-            inFlight[key] = task
+            nextID += 1
+            flightID = nextID
+            inFlight[key] = Flight(id: flightID)
+            // An unstructured task (it inherits task-local values such as the trace
+            // context), so that one waiter's cancellation does not cancel the call for the
+            // others; `leave` cancels it when nobody waits any more.
+            inFlight[key]?.task = Task {
+                let result: Result<SecretValue, any Error>
+                do {
+                    result = .success(try await fetch())
+                } catch {
+                    result = .failure(error)
+                }
+                self.finish(key, flightID: flightID, result: result, ttl: ttl)
+            }
         }
+        nextID += 1
+        let waiterID = nextID
         do {
-            let value = try await task.value
-            if outcome == .miss {
-                inFlight[key] = nil
-                store(value, for: key, ttl: ttl)
+            let value = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SecretValue, any Error>) in
+                    // Runs on this actor before any suspension: the flight is still there.
+                    inFlight[key]?.waiters[waiterID] = continuation
+                    if Task.isCancelled { leave(key, flightID: flightID, waiterID: waiterID) }
+                }
+            } onCancel: {
+                Task { await self.leave(key, flightID: flightID, waiterID: waiterID) }
             }
             return (value, outcome)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
-            if outcome == .miss { inFlight[key] = nil }
-            if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale,
-                !(error is CancellationError)
-            {
+            if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale {
                 counters.staleServes += 1
                 SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: key.environment)
                 return (entry.value, .stale)
@@ -95,6 +127,36 @@ package actor SecretCache {
             throw error
         }
     }
+
+    /// A cancelled waiter leaves its flight; the last one to leave cancels the call.
+    private func leave(_ key: SecretCacheKey, flightID: UInt64, waiterID: UInt64) {
+        guard var flight = inFlight[key], flight.id == flightID,
+            let continuation = flight.waiters.removeValue(forKey: waiterID)
+        else { return }
+        continuation.resume(throwing: CancellationError())
+        if flight.waiters.isEmpty {
+            flight.task?.cancel()
+            inFlight[key] = nil
+        } else {
+            inFlight[key] = flight
+        }
+    }
+
+    /// The call finished: store a value, then answer every waiter.
+    private func finish(
+        _ key: SecretCacheKey, flightID: UInt64, result: Result<SecretValue, any Error>, ttl: Duration
+    ) {
+        // A value fetched by a call whose waiters all left is still good to keep.
+        if case .success(let value) = result { store(value, for: key, ttl: ttl) }
+        guard let flight = inFlight[key], flight.id == flightID else { return }
+        inFlight[key] = nil
+        for continuation in flight.waiters.values {
+            continuation.resume(with: result)
+        }
+    }
+
+    /// The number of upstream calls under way (for tests).
+    package var callsInFlight: Int { inFlight.count }
 
     /// Drops every entry (in-flight calls finish but their results are still stored).
     package func removeAll() {

@@ -47,7 +47,8 @@ struct EmulatorFixture {
         version: 1
         defaults:
           retry: { max_attempts: 3, initial_backoff: 100ms, max_backoff: 1s, multiplier: 2 }
-          circuit_breaker: { failure_threshold: 3, recovery_timeout: 30s }
+          # One access failing after its retries opens the breaker (tests of the breaker).
+          circuit_breaker: { failure_rate_threshold: 100%, minimum_calls: 1, recovery_timeout: 30s, half_open_calls: 1 }
         environments:
           dev:
             projects:
