@@ -8,8 +8,10 @@ import Darwin
 
 /// The run's deadline and an unreachable endpoint, as a user meets them: the built binary
 /// against an emulator process whose every access stalls, or against a port where nothing
-/// listens. The time bounds are correctness bounds with generous slack (a loaded machine),
-/// each far below what the old behaviour took.
+/// listens. The time bounds are correctness bounds with generous slack (a loaded machine
+/// runs the whole suite at once); each is far below what the old behaviour took (about
+/// 100 s for the stalled runs, whose attempts each waited the 20 s timeout, and 27 s for
+/// the closed port). Alone, each run takes about 2 s.
 @Suite(.serialized) struct DeadlineEndToEndTests {
     static let sentinel = CommandRunner.sentinel
 
@@ -68,7 +70,7 @@ import Darwin
             environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host])
         #expect(result.status == 69, "\(result.stderr)")
         #expect(result.stderr.contains("deadline of 2s"), "\(result.stderr)")
-        #expect(elapsed >= 2 && elapsed < 8, "exited after \(elapsed) s")
+        #expect(elapsed >= 2 && elapsed < 15, "exited after \(elapsed) s")
         expectNothingWritten(workspace)
     }
 
@@ -77,7 +79,7 @@ import Darwin
         let (result, elapsed) = try timed(
             ["render", "--env", "dev"], in: workspace, environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host])
         #expect(result.status == 69, "\(result.stderr)")
-        #expect(elapsed >= 2 && elapsed < 8, "exited after \(elapsed) s")
+        #expect(elapsed >= 2 && elapsed < 15, "exited after \(elapsed) s")
         expectNothingWritten(workspace)
     }
 
@@ -87,7 +89,7 @@ import Darwin
             ["exec", "--env", "dev", "--timeout", "2s", "--", "/bin/sh", "-c", "touch ran"], in: workspace,
             environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host])
         #expect(result.status == 69, "\(result.stderr)")
-        #expect(elapsed >= 2 && elapsed < 8, "exited after \(elapsed) s")
+        #expect(elapsed >= 2 && elapsed < 15, "exited after \(elapsed) s")
         #expect(!workspace.exists("ran"))
         expectNothingWritten(workspace)
     }
@@ -134,6 +136,6 @@ import Darwin
         #expect(result.stderr.contains("nothing is listening at 127.0.0.1:\(port)"), "\(result.stderr)")
         #expect(result.stderr.contains("is the emulator running"), "\(result.stderr)")
         #expect(!result.stderr.contains("errno"), "\(result.stderr)")
-        #expect(elapsed < 9, "failed after \(elapsed) s")
+        #expect(elapsed < 15, "failed after \(elapsed) s")
     }
 }

@@ -86,15 +86,18 @@ struct EmulatorFixture {
 
     /// A manager over `configuration` whose requests go to this emulator and whose retry
     /// backoff advances the test clock instead of sleeping.
-    func manager(configuration text: String = standardConfiguration, environment: [String: String] = [:])
-        throws -> MultiEnvironmentSecretManager
-    {
+    ///
+    /// - Parameter client: the HTTP client to use instead of the fixture's shared one.
+    func manager(
+        configuration text: String = standardConfiguration, environment: [String: String] = [:],
+        httpClient client: HTTPClient? = nil
+    ) throws -> MultiEnvironmentSecretManager {
         var processEnvironment = environment
         processEnvironment["SECRET_MANAGER_EMULATOR_HOST"] = host
         let configuration = try Configuration.parse(
             Array(text.utf8), file: "test.yaml", environment: processEnvironment, directory: "/tmp")
         return MultiEnvironmentSecretManager(
-            configuration: configuration, httpClient: httpClient, processEnvironment: processEnvironment,
+            configuration: configuration, httpClient: client ?? httpClient, processEnvironment: processEnvironment,
             clock: clock.clock)
     }
 
