@@ -20,12 +20,10 @@ package actor SecretCache {
         package var entries = 0
     }
 
-    /// One upstream call and the requests waiting for it (single-flight). The call is
-    /// cancelled when its last waiter leaves.
+    /// One upstream call, shared by the requests waiting for it (single-flight).
     private struct Flight {
         var id: UInt64
-        var task: Task<Void, Never>?
-        var waiters: [UInt64: CheckedContinuation<SecretValue, any Error>] = [:]
+        var call: SharedTask<SecretValue>
     }
 
     private let capacity: Int
@@ -77,46 +75,38 @@ package actor SecretCache {
             return (entry.value, .hit)
         }
         let outcome: CacheOutcome
-        let flightID: UInt64
-        if let running = inFlight[key] {
+        let call: SharedTask<SecretValue>
+        if let running = inFlight[key], !running.call.isAbandoned {
             counters.joins += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.singleFlightJoins, environment: key.environment)
             outcome = .joined
-            flightID = running.id
+            call = running.call
         } else {
             counters.misses += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
             outcome = .miss
             nextID += 1
-            flightID = nextID
-            inFlight[key] = Flight(id: flightID)
-            // An unstructured task (it inherits task-local values such as the trace
-            // context), so that one waiter's cancellation does not cancel the call for the
-            // others; `leave` cancels it when nobody waits any more.
-            inFlight[key]?.task = Task {
+            let flightID = nextID
+            // A shared task, so that one waiter's cancellation does not cancel the call for
+            // the others; it is cancelled when nobody waits any more.
+            call = SharedTask { [self] in
                 let result: Result<SecretValue, any Error>
                 do {
                     result = .success(try await fetch())
                 } catch {
                     result = .failure(error)
                 }
-                self.finish(key, flightID: flightID, result: result, ttl: ttl)
+                await self.finish(key, flightID: flightID, result: result, ttl: ttl)
+                return try result.get()
             }
+            inFlight[key] = Flight(id: flightID, call: call)
         }
-        nextID += 1
-        let waiterID = nextID
         do {
-            let value = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<SecretValue, any Error>) in
-                    // Runs on this actor before any suspension: the flight is still there.
-                    inFlight[key]?.waiters[waiterID] = continuation
-                    if Task.isCancelled { leave(key, flightID: flightID, waiterID: waiterID) }
-                }
-            } onCancel: {
-                Task { await self.leave(key, flightID: flightID, waiterID: waiterID) }
-            }
-            return (value, outcome)
+            return (try await call.value(), outcome)
         } catch is CancellationError {
+            // Joined a call just as its last other waiter left (so it was cancelled), but
+            // this task was not cancelled: ask again, which starts a new call.
+            if !Task.isCancelled { return try await value(for: key, ttl: ttl, maxStale: maxStale, fetch: fetch) }
             throw CancellationError()
         } catch {
             if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale {
@@ -128,35 +118,22 @@ package actor SecretCache {
         }
     }
 
-    /// A cancelled waiter leaves its flight; the last one to leave cancels the call.
-    private func leave(_ key: SecretCacheKey, flightID: UInt64, waiterID: UInt64) {
-        guard var flight = inFlight[key], flight.id == flightID,
-            let continuation = flight.waiters.removeValue(forKey: waiterID)
-        else { return }
-        continuation.resume(throwing: CancellationError())
-        if flight.waiters.isEmpty {
-            flight.task?.cancel()
-            inFlight[key] = nil
-        } else {
-            inFlight[key] = flight
-        }
-    }
-
-    /// The call finished: store a value, then answer every waiter.
+    /// The call finished: store a value and forget the flight.
     private func finish(
         _ key: SecretCacheKey, flightID: UInt64, result: Result<SecretValue, any Error>, ttl: Duration
     ) {
         // A value fetched by a call whose waiters all left is still good to keep.
         if case .success(let value) = result { store(value, for: key, ttl: ttl) }
-        guard let flight = inFlight[key], flight.id == flightID else { return }
-        inFlight[key] = nil
-        for continuation in flight.waiters.values {
-            continuation.resume(with: result)
-        }
+        if inFlight[key]?.id == flightID { inFlight[key] = nil }
+    }
+
+    /// The requests waiting for the call under way for `key` (for tests).
+    package func waiting(for key: SecretCacheKey) -> Int {
+        inFlight[key]?.call.waiting ?? 0
     }
 
     /// The number of upstream calls under way (for tests).
-    package var callsInFlight: Int { inFlight.count }
+    package var callsInFlight: Int { inFlight.values.filter { !$0.call.isAbandoned }.count }
 
     /// Drops every entry (in-flight calls finish but their results are still stored).
     package func removeAll() {

@@ -134,7 +134,7 @@ import Testing
         let waiters = (0..<3).map { _ in
             Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch) }
         }
-        while await cache.snapshot().joins < 2 { await Task.yield() }
+        while await cache.waiting(for: key) < 3 { await Task.yield() }
         for waiter in waiters {
             waiter.cancel()
             await #expect(throws: CancellationError.self) { _ = try await waiter.value }
@@ -166,7 +166,7 @@ import Testing
         }
         let leaving = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
         let staying = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
-        while await cache.snapshot().joins < 1 { await Task.yield() }
+        while await cache.waiting(for: key) < 2 { await Task.yield() }
         leaving.cancel()
         await #expect(throws: CancellationError.self) { _ = try await leaving.value }
         await gate.open()
