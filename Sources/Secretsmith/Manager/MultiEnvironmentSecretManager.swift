@@ -57,7 +57,10 @@ public final class MultiEnvironmentSecretManager: Sendable {
     /// - Parameters:
     ///   - configuration: the loaded `secretsmith.yaml`.
     ///   - httpClient: the client whose connection pool every request uses; the caller
-    ///     owns it and shuts it down. Defaults to `HTTPClient.shared`.
+    ///     owns it and shuts it down. Defaults to `HTTPClient.shared`; a client made with
+    ///     ``recommendedHTTPClientConfiguration(concurrency:)`` fails fast when nothing
+    ///     listens at the endpoint (the shared client retries the connection until each
+    ///     request's timeout).
     ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
     ///     credential variables are read from.
     ///   - logger: receives one access event per resolved reference (never the value):
