@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build demo test deps system-deps python-deps bench clean
+.PHONY: all build demo test deps system-deps python-deps bench docs clean
 
 all: build
 
@@ -37,6 +37,10 @@ test: deps
 ## Benchmarks (not tests): secretsmith vs Google's Python client on the emulator; writes bench/RESULTS.md.
 bench:
 	@bash bench/run.sh
+
+## The library's documentation (DocC catalog in Sources/Secretsmith/Secretsmith.docc).
+docs:
+	$(SWIFT) package generate-documentation --target Secretsmith
 
 clean:
 	rm -rf .build out .demo $(VENV)

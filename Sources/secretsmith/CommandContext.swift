@@ -33,14 +33,11 @@ struct CommandContext {
             span.attributes["file.path"] = path
             return try Configuration.load(path: path, environment: environment)
         }
-        let concurrency = configuration.defaults.concurrency
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: .seconds(5), read: nil)
-        // Let as many connections per host as fetches run at once, so the pool does not
-        // queue requests the manager already allows.
-        clientConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, concurrency))
-        clientConfiguration.redirectConfiguration = .disallow
+        let concurrency = configuration.environmentNames.reduce(configuration.defaults.concurrency) {
+            max($0, configuration.settings(forEnvironment: $1)?.concurrency ?? 0)
+        }
+        let clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+            concurrency: concurrency)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)

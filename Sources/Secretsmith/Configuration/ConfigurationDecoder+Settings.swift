@@ -117,15 +117,61 @@ extension ConfigurationDecoder {
         }
         if let node = fields["circuit_breaker"] {
             let breakerPath = path.key("circuit_breaker")
-            let breaker = try self.fields(node, at: breakerPath, allowed: ["failure_threshold", "recovery_timeout"])
-            settings.breakerFailureThreshold = try breaker["failure_threshold"].map { node throws(ConfigurationError) in
-                try int(node, at: breakerPath.key("failure_threshold"), in: 1...1_000_000)
+            let breaker = try self.fields(
+                node, at: breakerPath,
+                allowed: [
+                    "failure_rate_threshold", "minimum_calls", "window", "recovery_timeout", "half_open_calls",
+                    "failure_threshold",
+                ])
+            settings.breakerFailureRateThreshold = try breaker["failure_rate_threshold"].map {
+                node throws(ConfigurationError) in
+                try percentage(node, at: breakerPath.key("failure_rate_threshold"))
+            }
+            settings.breakerMinimumCalls = try breaker["minimum_calls"].map { node throws(ConfigurationError) in
+                try int(node, at: breakerPath.key("minimum_calls"), in: 1...1_000_000)
+            }
+            settings.breakerWindow = try breaker["window"].map { node throws(ConfigurationError) in
+                try duration(node, at: breakerPath.key("window"), minimum: .seconds(1))
+            }
+            settings.breakerHalfOpenCalls = try breaker["half_open_calls"].map { node throws(ConfigurationError) in
+                try int(node, at: breakerPath.key("half_open_calls"), in: 1...1000)
+            }
+            // `failure_threshold: N` (consecutive failures, before the breaker judged a
+            // rate) stays accepted as an alias: N accesses in the window, all failed.
+            if let node = breaker["failure_threshold"] {
+                let aliasPath = breakerPath.key("failure_threshold")
+                let count = try int(node, at: aliasPath, in: 1...1_000_000)
+                if breaker["failure_rate_threshold"] != nil || breaker["minimum_calls"] != nil {
+                    throw failure(
+                        "failure_threshold cannot be combined with failure_rate_threshold or minimum_calls",
+                        at: node, path: aliasPath,
+                        hint: "failure_threshold: \(count) is an alias of failure_rate_threshold: 100% with "
+                            + "minimum_calls: \(count); keep only the rate settings.")
+                }
+                let alias = CircuitBreakerPolicy.failureThreshold(count)
+                settings.breakerFailureRateThreshold = alias.failureRateThreshold
+                settings.breakerMinimumCalls = alias.minimumCalls
             }
             settings.breakerRecoveryTimeout = try breaker["recovery_timeout"].map { node throws(ConfigurationError) in
                 try duration(node, at: breakerPath.key("recovery_timeout"), minimum: .milliseconds(1))
             }
         }
         return settings
+    }
+
+    /// A percentage from 1 to 100, written `50%` or `50`.
+    func percentage(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> Double {
+        let text = try string(node, at: path)
+        let number = text.hasSuffix("%") ? String(text.dropLast()) : text
+        guard let value = Double(number), value.isFinite, !number.isEmpty,
+            number.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
+        else {
+            throw failure("\"\(text)\" is not a percentage", at: node, path: path, hint: "Write a percentage such as 50%.")
+        }
+        guard (1...100).contains(value) else {
+            throw failure("\(text) is out of range; expected 1% to 100%", at: node, path: path)
+        }
+        return value
     }
 
     /// `endpoint`: an `https://` (or, for local emulators, `http://`) base URL with a host

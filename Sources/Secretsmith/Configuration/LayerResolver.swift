@@ -42,11 +42,19 @@ struct LayerResolver {
             multiplier: pick("retry.multiplier", \.retryMultiplier, default: defaultRetry.multiplier)
         )
         let breaker = CircuitBreakerPolicy(
-            failureThreshold: pick(
-                "circuit_breaker.failure_threshold", \.breakerFailureThreshold, default: defaultBreaker.failureThreshold
+            failureRateThreshold: pick(
+                "circuit_breaker.failure_rate_threshold", \.breakerFailureRateThreshold,
+                default: defaultBreaker.failureRateThreshold
             ),
+            minimumCalls: pick(
+                "circuit_breaker.minimum_calls", \.breakerMinimumCalls, default: defaultBreaker.minimumCalls
+            ),
+            window: pick("circuit_breaker.window", \.breakerWindow, default: defaultBreaker.window),
             recoveryTimeout: pick(
                 "circuit_breaker.recovery_timeout", \.breakerRecoveryTimeout, default: defaultBreaker.recoveryTimeout
+            ),
+            halfOpenCalls: pick(
+                "circuit_breaker.half_open_calls", \.breakerHalfOpenCalls, default: defaultBreaker.halfOpenCalls
             )
         )
         let location = pickOptional("location", \.location)

@@ -33,8 +33,15 @@ public struct LayerSettings: Sendable, Hashable {
     public var retryMaxBackoff: Duration?
     /// `retry.multiplier`.
     public var retryMultiplier: Double?
-    /// `circuit_breaker.failure_threshold`.
-    public var breakerFailureThreshold: Int?
+    /// `circuit_breaker.failure_rate_threshold`, in percent (also set by the
+    /// `failure_threshold` alias).
+    public var breakerFailureRateThreshold: Double?
+    /// `circuit_breaker.minimum_calls` (also set by the `failure_threshold` alias).
+    public var breakerMinimumCalls: Int?
+    /// `circuit_breaker.window`.
+    public var breakerWindow: Duration?
+    /// `circuit_breaker.half_open_calls`.
+    public var breakerHalfOpenCalls: Int?
     /// `circuit_breaker.recovery_timeout`.
     public var breakerRecoveryTimeout: Duration?
     /// `file_mode`: the default mode of output files.

@@ -38,7 +38,7 @@ public struct SecretConfig: Sendable, Hashable {
     /// The layer each effective setting came from, keyed by its dotted name: `credentials`,
     /// `endpoint`, `timeout`, `concurrency`, `cache.ttl`, `cache.max_entries`,
     /// `cache.max_stale`, `retry.max_attempts`, `retry.initial_backoff`, `retry.max_backoff`,
-    /// `retry.multiplier`, `circuit_breaker.failure_threshold`,
+    /// `retry.multiplier`, `circuit_breaker.failure_rate_threshold` (and its other keys),
     /// `circuit_breaker.recovery_timeout`, `file_mode`, `version`, `location`,
     /// `quota_project`, `project_id`, `secret_id`.
     public var origins: [String: SettingLayer]

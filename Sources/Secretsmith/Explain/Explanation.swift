@@ -128,11 +128,18 @@ public struct Explanation: Sendable, Hashable, Encodable {
         add("retry.max_backoff", duration(secret.retry.maxBackoff), layer("retry.max_backoff"))
         add("retry.multiplier", format(secret.retry.multiplier), layer("retry.multiplier"))
         add(
-            "circuit_breaker.failure_threshold", String(secret.circuitBreaker.failureThreshold),
-            layer("circuit_breaker.failure_threshold"))
+            "circuit_breaker.failure_rate_threshold", format(secret.circuitBreaker.failureRateThreshold) + "%",
+            layer("circuit_breaker.failure_rate_threshold"))
+        add(
+            "circuit_breaker.minimum_calls", String(secret.circuitBreaker.minimumCalls),
+            layer("circuit_breaker.minimum_calls"))
+        add("circuit_breaker.window", duration(secret.circuitBreaker.window), layer("circuit_breaker.window"))
         add(
             "circuit_breaker.recovery_timeout", duration(secret.circuitBreaker.recoveryTimeout),
             layer("circuit_breaker.recovery_timeout"))
+        add(
+            "circuit_breaker.half_open_calls", String(secret.circuitBreaker.halfOpenCalls),
+            layer("circuit_breaker.half_open_calls"))
         add("file_mode", secret.fileMode.description, layer("file_mode"))
 
         return Explanation(

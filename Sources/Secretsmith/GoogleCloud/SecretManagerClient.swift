@@ -3,6 +3,12 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A Secret Manager REST v1 client for the calls secretsmith makes: access a secret
 /// version and get a version's metadata.
@@ -135,6 +141,8 @@ package struct SecretManagerClient: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            // AsyncHTTPClient reports a request cancelled with its task as its own error.
+            if Task.isCancelled { throw CancellationError() }
             throw Self.transportError(error, resource: resource, endpoint: endpoint, timeout: timeout)
         }
         let bytes = Array(body.readableBytesView)
@@ -151,6 +159,16 @@ package struct SecretManagerClient: Sendable {
     static func transportError(
         _ error: any Error, resource: String, endpoint: SecretManagerEndpoint, timeout: Duration
     ) -> SecretManagerError {
+        if isConnectionRefused(error) {
+            let address = endpoint.hostAndPort
+            let hint =
+                endpoint.requiresCredentials
+                ? "is the `endpoint:` setting right?"
+                : "is the emulator running, and is SECRET_MANAGER_EMULATOR_HOST (\(address)) right?"
+            return SecretManagerError(
+                code: .transport, resource: resource,
+                message: "nothing is listening at \(address) (connection refused); \(hint)")
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
@@ -164,6 +182,20 @@ package struct SecretManagerClient: Sendable {
         return SecretManagerError(
             code: .transport, resource: resource,
             message: "the request to \(endpoint) failed: \(String(describing: error))")
+    }
+
+    /// Whether a connection attempt was refused: nothing listens at the address
+    /// (`ECONNREFUSED`, as NIO reports it directly or inside `NIOConnectionError`).
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        switch error {
+        case let error as IOError:
+            return error.errnoCode == ECONNREFUSED
+        case let error as NIOConnectionError:
+            return !error.connectionErrors.isEmpty
+                && error.connectionErrors.allSatisfy { isConnectionRefused($0.error) }
+        default:
+            return false
+        }
     }
 }
 

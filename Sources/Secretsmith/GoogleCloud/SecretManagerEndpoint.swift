@@ -84,4 +84,12 @@ public struct SecretManagerEndpoint: Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String { baseURL }
+
+    /// `HOST:PORT` of the base URL, the port defaulted from the scheme (443 for https,
+    /// 80 for http), for messages about the connection.
+    public var hostAndPort: String {
+        guard let components = URLComponents(string: baseURL), let host = components.host else { return baseURL }
+        let port = components.port ?? (components.scheme?.lowercased() == "http" ? 80 : 443)
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 }

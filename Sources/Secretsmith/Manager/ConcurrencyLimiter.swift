@@ -1,7 +1,8 @@
 /// An async semaphore: at most `limit` operations run at once; the others wait in FIFO
 /// order. Bounds the number of Secret Manager calls in flight (`concurrency:`).
 package actor ConcurrencyLimiter {
-    private let limit: Int
+    /// The most operations at once.
+    package let limit: Int
     private var running = 0
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID: UInt64 = 0
@@ -13,13 +14,20 @@ package actor ConcurrencyLimiter {
 
     /// Runs `operation` when a slot is free.
     ///
-    /// - Throws: `CancellationError` if the task is cancelled while waiting, or what
-    ///   `operation` throws.
+    /// - Throws: `CancellationError` if the task is cancelled while waiting (or was
+    ///   cancelled when the slot came free; the slot passes on), or what `operation` throws.
     package func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
+        try Task.checkCancellation()
         return try await operation()
     }
+
+    /// The operations running now (for tests).
+    package var inUse: Int { running }
+
+    /// The operations waiting for a slot (for tests).
+    package var waiting: Int { waiters.count }
 
     private func acquire() async throws {
         if running < limit {

@@ -2,12 +2,22 @@
 /// manager's cache, breakers and connection pool, and can only reach the environment's own
 /// declared projects.
 ///
+/// Every access resolves in ``environment``, whatever `SECRETSMITH_ENV` or an enclosing
+/// ``MultiEnvironmentSecretManager/withEnvironment(_:operation:)`` says; the manager it
+/// reads through is not reachable from it, so code handed this view cannot leave its
+/// environment.
+///
 /// Obtain one with ``MultiEnvironmentSecretManager/environmentManager(for:)``.
 public struct EnvironmentSpecificSecretManager: Sendable {
-    /// The manager this view reads through.
-    public let manager: MultiEnvironmentSecretManager
+    /// The manager this view reads through (not exposed).
+    private let manager: MultiEnvironmentSecretManager
     /// The environment every access is made in.
     public let environment: String
+
+    init(manager: MultiEnvironmentSecretManager, environment: String) {
+        self.manager = manager
+        self.environment = environment
+    }
 
     /// Accesses a secret of one of the environment's projects.
     ///
@@ -22,7 +32,7 @@ public struct EnvironmentSpecificSecretManager: Sendable {
     public func accessSecret(project: String, secret: String, version: String? = nil) async throws -> SecretValue {
         let reference = SecretReference(
             environment: environment, project: project, secret: secret, version: version, pointer: nil)
-        return try await manager.accessSecretVersion(reference)
+        return try await manager.accessSecretVersion(reference, activeEnvironment: environment)
     }
 
     /// Accesses a reference relative to this environment (`PROJECT/SECRET[@V][#POINTER]`).
@@ -36,6 +46,6 @@ public struct EnvironmentSpecificSecretManager: Sendable {
             throw ConfigurationError.crossEnvironmentReference(parsed, activeEnvironment: environment)
         }
         parsed.environment = environment
-        return try await manager.accessSecretVersion(parsed)
+        return try await manager.accessSecretVersion(parsed, activeEnvironment: environment)
     }
 }

@@ -8,9 +8,11 @@ import Tracing
 /// Swift library.
 ///
 /// Each access goes through an in-memory TTL cache with single-flight de-duplication
-/// (N concurrent requests for one version make one upstream call), a circuit breaker per
-/// (environment, project), a retry policy with exponential backoff and full jitter, a
-/// bound on calls in flight, and the shared `HTTPClient`'s connection pool.
+/// (N concurrent requests for one version make one upstream call, cancelled when the last
+/// of them is), a circuit breaker per (environment, project), a retry policy with
+/// exponential backoff and full jitter, a bound on calls in flight per environment
+/// (`concurrency:`), and the shared `HTTPClient`'s connection pool. Cancelling the calling
+/// task cancels the work done for it.
 ///
 /// ```swift
 /// let configuration = try Configuration.load(path: "secretsmith.yaml", environment: ProcessInfo.processInfo.environment)
@@ -31,7 +33,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     package let logger: Logger
     package let clock: SecretManagerClock
     package let cache: SecretCache
-    private let limiter: ConcurrencyLimiter
+    private let limiters = Mutex<[String: ConcurrencyLimiter]>([:])
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
     private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
@@ -55,7 +57,10 @@ public final class MultiEnvironmentSecretManager: Sendable {
     /// - Parameters:
     ///   - configuration: the loaded `secretsmith.yaml`.
     ///   - httpClient: the client whose connection pool every request uses; the caller
-    ///     owns it and shuts it down. Defaults to `HTTPClient.shared`.
+    ///     owns it and shuts it down. Defaults to `HTTPClient.shared`; a client made with
+    ///     ``recommendedHTTPClientConfiguration(concurrency:)`` fails fast when nothing
+    ///     listens at the endpoint (the shared client retries the connection until each
+    ///     request's timeout).
     ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
     ///     credential variables are read from.
     ///   - logger: receives one access event per resolved reference (never the value):
@@ -74,7 +79,6 @@ public final class MultiEnvironmentSecretManager: Sendable {
         self.logger = logger
         self.clock = clock
         self.cache = SecretCache(capacity: configuration.defaults.cache.maxEntries, clock: clock)
-        self.limiter = ConcurrencyLimiter(limit: configuration.defaults.concurrency)
     }
 
     // MARK: Public API
@@ -95,7 +99,13 @@ public final class MultiEnvironmentSecretManager: Sendable {
 
     /// Accesses the secret version a parsed reference names. See ``accessSecretVersion(_:)-(String)``.
     public func accessSecretVersion(_ reference: SecretReference) async throws -> SecretValue {
-        let secret = try secretConfig(for: reference)
+        try await accessSecretVersion(reference, activeEnvironment: Self.activeEnvironment ?? processEnvironment["SECRETSMITH_ENV"])
+    }
+
+    /// Accesses a reference resolved with an explicit active environment (the
+    /// environment-bound manager's path: neither the task-local nor `SECRETSMITH_ENV` applies).
+    func accessSecretVersion(_ reference: SecretReference, activeEnvironment: String?) async throws -> SecretValue {
+        let secret = try configuration.resolve(reference, activeEnvironment: activeEnvironment)
         let value = try await access(secret, reference: reference.description).value
         guard let pointer = reference.pointer else { return value }
         return SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
@@ -110,7 +120,9 @@ public final class MultiEnvironmentSecretManager: Sendable {
     }
 
     /// A manager bound to one environment, whose accesses can only reach that
-    /// environment's declared projects.
+    /// environment's declared projects. It resolves every reference in `environment`
+    /// whatever `SECRETSMITH_ENV` or an enclosing ``withEnvironment(_:operation:)`` says,
+    /// and does not expose this manager.
     ///
     /// - Throws: ``ConfigurationError`` when the configuration has no such environment.
     public func environmentManager(for environment: String) throws -> EnvironmentSpecificSecretManager {
@@ -173,7 +185,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             let (value, outcome) = try await cache.value(
                 for: key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale
             ) { [self] in
-                try await limiter.run {
+                try await self.limiter(for: secret).run {
                     try await self.callWithRetries(secret: secret, attempts: attempts) { timeout in
                         try await client.accessSecretVersion(name: secret.versionName, timeout: timeout)
                     }
@@ -190,7 +202,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             SecretsmithSpans.describe(span, secret: secret, reference: secret.versionName)
             let client = try client(for: secret)
             let attempts = AttemptCounter(span: span)
-            return try await limiter.run {
+            return try await limiter(for: secret).run {
                 try await self.callWithRetries(secret: secret, attempts: attempts, method: "get") { timeout in
                     try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
                 }
@@ -200,78 +212,126 @@ public final class MultiEnvironmentSecretManager: Sendable {
 
     // MARK: Internals
 
+    /// One access with the breaker and retries. The breaker is asked once, before the
+    /// first attempt, and told the access's final outcome (see ``CircuitBreaker``): an
+    /// admitted access keeps its retries even if the breaker opens meanwhile, so a
+    /// one-shot run's own burst of transient failures cannot cut its retries short.
     private func callWithRetries<T: Sendable>(
         secret: SecretConfig, attempts: AttemptCounter, method: String = "access",
         _ call: @Sendable (Duration) async throws -> T
     ) async throws -> T {
+        try Task.checkCancellation()
         let breaker = breaker(for: secret)
-        var generator = SystemRandomNumberGenerator()
-        var attempt = 0
+        let ticket: CircuitBreaker.Ticket
+        switch await breaker.permit() {
+        case .proceed(let admitted):
+            ticket = admitted
+        case .rejected(let retryAt):
+            counters.recordBreakerRejection()
+            SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
+            attempts.event(1, status: SecretManagerError.Code.circuitOpen.rawValue, httpStatus: nil)
+            throw circuitOpenError(
+                secret: secret, retryAt: retryAt, opening: await breaker.lastOpening,
+                lastFailure: await breaker.lastFailure)
+        }
+        do {
+            let result = try await retrying(secret: secret, attempts: attempts, method: method, call)
+            await breaker.record(ticket, unhealthy: false)
+            return result
+        } catch let error as SecretManagerError {
+            await breaker.record(ticket, unhealthy: error.indicatesUnhealthyService, cause: error.causeSummary)
+            throw error
+        } catch {
+            // Cancelled, or stopped before reaching the service (no credentials): no verdict.
+            await breaker.abandon(ticket)
+            throw error
+        }
+    }
+
+    /// The attempts of one access: retried kinds are retried with backoff up to
+    /// `retry.max_attempts` (a 401 once at once, with a new token); cancellation stops
+    /// them at once, also during a backoff.
+    private func retrying<T: Sendable>(
+        secret: SecretConfig, attempts: AttemptCounter, method: String,
+        _ call: @Sendable (Duration) async throws -> T
+    ) async throws -> T {
         var refreshedToken = false
-        while true {
-            attempt += 1
-            try Task.checkCancellation()
-            if case .rejected(let retryAt) = await breaker.permit() {
-                counters.recordBreakerRejection()
-                SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
-                attempts.event(attempt, status: SecretManagerError.Code.circuitOpen.rawValue, httpStatus: nil)
-                throw circuitOpenError(secret: secret, retryAt: retryAt, lastFailure: await breaker.lastFailure)
-            }
+        let runner = RetryRunner(policy: secret.retry, clock: clock)
+        return try await runner.run { attempt in
             attempts.value = attempt
             counters.recordUpstreamCall()
             do {
                 let result = try await call(secret.timeout)
-                await breaker.record(unhealthy: false)
                 SecretsmithMetrics.recordUpstream(
                     environment: secret.environment, project: secret.projectID, method: method, status: "OK")
                 attempts.event(attempt, status: "OK", httpStatus: 200)
                 return result
             } catch let error as SecretManagerError {
-                await breaker.record(unhealthy: error.indicatesUnhealthyService, cause: error.causeSummary)
                 SecretsmithMetrics.recordUpstream(
                     environment: secret.environment, project: secret.projectID, method: method, status: error.code.rawValue)
                 attempts.event(attempt, status: error.code.rawValue, httpStatus: error.httpStatus)
-                let retryToken = error.code == .unauthenticated && !refreshedToken
-                    && secret.credentialsRequireToken(processEnvironment: processEnvironment)
-                if retryToken { refreshedToken = true }
-                guard (error.isRetryable || retryToken), attempt < secret.retry.maxAttempts else { throw error }
-                counters.recordRetry()
-                SecretsmithMetrics.recordRetry(
-                    environment: secret.environment, project: secret.projectID, reason: error.code.rawValue)
-                let delay = retryToken ? .zero : secret.retry.delay(
-                    forRetry: attempt, retryAfter: error.retryAfter, using: &generator)
-                logger.debug(
-                    "retrying secret manager call",
-                    metadata: [
-                        "gcp.resource": "\(secret.versionName)", "error.code": "\(error.code.rawValue)",
-                        "attempt": "\(attempt)", "delay_ms": "\(Int(delay.secondsDouble * 1000))",
-                    ])
-                try await clock.sleep(delay)
+                throw error
             } catch is CancellationError {
-                await breaker.abandonTrial()
                 throw CancellationError()
             } catch {
-                await breaker.record(unhealthy: false)
                 attempts.event(attempt, status: SecretsmithSpans.errorType(error), httpStatus: nil)
                 throw error
             }
+        } decide: { error, _ in
+            guard let error = error as? SecretManagerError else { return .stop }
+            if error.code == .unauthenticated && !refreshedToken
+                && secret.credentialsRequireToken(processEnvironment: processEnvironment)
+            {
+                refreshedToken = true
+                return .retryNow
+            }
+            return error.isRetryable ? .retry(floor: error.retryAfter) : .stop
+        } willRetry: { error, attempt, delay in
+            let code = (error as? SecretManagerError)?.code.rawValue ?? "OTHER"
+            counters.recordRetry()
+            SecretsmithMetrics.recordRetry(environment: secret.environment, project: secret.projectID, reason: code)
+            logger.debug(
+                "retrying secret manager call",
+                metadata: [
+                    "gcp.resource": "\(secret.versionName)", "error.code": "\(code)",
+                    "attempt": "\(attempt)", "delay_ms": "\(Int(delay.secondsDouble * 1000))",
+                ])
         }
     }
 
     private func circuitOpenError(
-        secret: SecretConfig, retryAt: ContinuousClock.Instant?, lastFailure: String?
+        secret: SecretConfig, retryAt: ContinuousClock.Instant?, opening: CircuitBreaker.Opening?,
+        lastFailure: String?
     ) -> SecretManagerError {
         var message = "not called: the circuit breaker for project \(secret.projectID) in environment \(secret.environment) is open"
         if let retryAt {
             let wait = retryAt - clock.now()
-            message += " after \(secret.circuitBreaker.failureThreshold) consecutive failures"
+            if let opening {
+                message += " after \(opening.failures) of the last \(opening.calls) accesses failed"
+            }
             if let lastFailure { message += " (last: \(lastFailure))" }
-            message += "; it lets a trial call through in \(Self.format(wait))"
+            message += "; it lets trial calls through in \(Self.format(wait))"
         } else {
-            message += " (half-open: a trial call is under way)"
+            message += " (half-open: its trial calls are under way)"
             if let lastFailure { message += "; last failure: \(lastFailure)" }
         }
         return SecretManagerError(code: .circuitOpen, resource: secret.versionName, message: message)
+    }
+
+    /// The bound on calls in flight of an environment that has made calls (for tests).
+    package func concurrencyLimit(ofEnvironment environment: String) -> Int? {
+        limiters.withLock { $0[environment]?.limit }
+    }
+
+    /// The limiter of the secret's environment: `concurrency:` bounds the Secret Manager
+    /// calls in flight per environment (the environment's setting, else the defaults').
+    private func limiter(for secret: SecretConfig) -> ConcurrencyLimiter {
+        limiters.withLock { limiters in
+            if let existing = limiters[secret.environment] { return existing }
+            let created = ConcurrencyLimiter(limit: secret.concurrency)
+            limiters[secret.environment] = created
+            return created
+        }
     }
 
     private func breaker(for secret: SecretConfig) -> CircuitBreaker {

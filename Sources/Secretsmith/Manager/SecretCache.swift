@@ -20,11 +20,18 @@ package actor SecretCache {
         package var entries = 0
     }
 
+    /// One upstream call, shared by the requests waiting for it (single-flight).
+    private struct Flight {
+        var id: UInt64
+        var call: SharedTask<SecretValue>
+    }
+
     private let capacity: Int
     private let clock: SecretManagerClock
     private var entries: [SecretCacheKey: Entry] = [:]
-    private var inFlight: [SecretCacheKey: Task<SecretValue, any Error>] = [:]
+    private var inFlight: [SecretCacheKey: Flight] = [:]
     private var useCounter: UInt64 = 0
+    private var nextID: UInt64 = 0
     private var counters = Counters()
 
     /// - Parameters:
@@ -38,19 +45,26 @@ package actor SecretCache {
     /// Returns the cached value for `key`, or calls `fetch` once however many callers ask
     /// concurrently, and stores its result for `ttl`.
     ///
+    /// The call runs in its own task, shared by every request waiting for it: a waiter
+    /// that is cancelled leaves at once (throwing `CancellationError`) without disturbing
+    /// the others, and when the last waiter leaves the call itself is cancelled (its
+    /// retries, backoff sleeps and HTTP request stop). A later request starts a new call.
+    ///
     /// - Parameters:
     ///   - ttl: how long a fetched value is fresh; zero means it is not stored.
     ///   - maxStale: how long past its TTL an entry may still answer when `fetch` fails;
     ///     zero turns stale-if-error off.
     ///   - fetch: the upstream call.
     /// - Returns: the value and how the cache answered.
-    /// - Throws: whatever `fetch` threw, unless a stale entry answered.
+    /// - Throws: whatever `fetch` threw, unless a stale entry answered; `CancellationError`
+    ///   when the calling task is cancelled while waiting.
     package func value(
         for key: SecretCacheKey,
         ttl: Duration,
         maxStale: Duration,
         fetch: @escaping @Sendable () async throws -> SecretValue
     ) async throws -> (SecretValue, CacheOutcome) {
+        try Task.checkCancellation()
         let now = clock.now()
         if var entry = entries[key], now < entry.expiresAt {
             useCounter += 1
@@ -61,33 +75,41 @@ package actor SecretCache {
             return (entry.value, .hit)
         }
         let outcome: CacheOutcome
-        let task: Task<SecretValue, any Error>
-        if let running = inFlight[key] {
+        let call: SharedTask<SecretValue>
+        if let running = inFlight[key], !running.call.isAbandoned {
             counters.joins += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.singleFlightJoins, environment: key.environment)
             outcome = .joined
-            task = running
+            call = running.call
         } else {
             counters.misses += 1
             SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
             outcome = .miss
-            // An unstructured task, so that a waiter that is cancelled does not cancel the
-            // call for the others; it finishes and fills the cache either way.
-            task = Task { try await fetch() }
-            inFlight[key] = task
+            nextID += 1
+            let flightID = nextID
+            // A shared task, so that one waiter's cancellation does not cancel the call for
+            // the others; it is cancelled when nobody waits any more.
+            call = SharedTask { [self] in
+                let result: Result<SecretValue, any Error>
+                do {
+                    result = .success(try await fetch())
+                } catch {
+                    result = .failure(error)
+                }
+                await self.finish(key, flightID: flightID, result: result, ttl: ttl)
+                return try result.get()
+            }
+            inFlight[key] = Flight(id: flightID, call: call)
         }
         do {
-            let value = try await task.value
-            if outcome == .miss {
-                inFlight[key] = nil
-                store(value, for: key, ttl: ttl)
-            }
-            return (value, outcome)
+            return (try await call.value(), outcome)
+        } catch is CancellationError {
+            // Joined a call just as its last other waiter left (so it was cancelled), but
+            // this task was not cancelled: ask again, which starts a new call.
+            if !Task.isCancelled { return try await value(for: key, ttl: ttl, maxStale: maxStale, fetch: fetch) }
+            throw CancellationError()
         } catch {
-            if outcome == .miss { inFlight[key] = nil }
-            if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale,
-                !(error is CancellationError)
-            {
+            if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale {
                 counters.staleServes += 1
                 SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: key.environment)
                 return (entry.value, .stale)
@@ -95,6 +117,23 @@ package actor SecretCache {
             throw error
         }
     }
+
+    /// The call finished: store a value and forget the flight.
+    private func finish(
+        _ key: SecretCacheKey, flightID: UInt64, result: Result<SecretValue, any Error>, ttl: Duration
+    ) {
+        // A value fetched by a call whose waiters all left is still good to keep.
+        if case .success(let value) = result { store(value, for: key, ttl: ttl) }
+        if inFlight[key]?.id == flightID { inFlight[key] = nil }
+    }
+
+    /// The requests waiting for the call under way for `key` (for tests).
+    package func waiting(for key: SecretCacheKey) -> Int {
+        inFlight[key]?.call.waiting ?? 0
+    }
+
+    /// The number of upstream calls under way (for tests).
+    package var callsInFlight: Int { inFlight.values.filter { !$0.call.isAbandoned }.count }
 
     /// Drops every entry (in-flight calls finish but their results are still stored).
     package func removeAll() {

@@ -20,8 +20,10 @@ public struct DeadlineExceededError: SecretsmithError, Equatable {
 ///   - deadline: the time allowed; `nil` means no limit.
 ///   - clock: the time source (tests move it by hand).
 /// - Throws: ``DeadlineExceededError`` when the deadline passes first (the operation's
-///   task is cancelled, which cancels its HTTP requests and backoff sleeps), else what
-///   `operation` throws.
+///   task is cancelled, which cancels the manager's accesses: their shared calls once no
+///   other task waits for them, HTTP requests, token exchanges, backoff sleeps and waits
+///   for a free slot; this returns as soon as they have stopped), else what `operation`
+///   throws.
 package func withDeadline<Result: Sendable>(
     _ deadline: Duration?, clock: SecretManagerClock = .continuous,
     _ operation: @escaping @Sendable () async throws -> Result

@@ -83,8 +83,13 @@ struct ConfigurationResolutionTests {
         #expect(db.retry.initialBackoff == .milliseconds(250))
         #expect(db.origins["retry.initial_backoff"] == .builtIn)
         #expect(db.retry.maxBackoff == .seconds(10))
-        #expect(db.circuitBreaker.failureThreshold == 9)
-        #expect(db.origins["circuit_breaker.failure_threshold"] == .project)
+        // failure_threshold: 9 is the alias of 100% over at least 9 accesses.
+        #expect(db.circuitBreaker.failureRateThreshold == 100)
+        #expect(db.circuitBreaker.minimumCalls == 9)
+        #expect(db.origins["circuit_breaker.minimum_calls"] == .project)
+        #expect(db.origins["circuit_breaker.failure_rate_threshold"] == .project)
+        #expect(db.circuitBreaker.window == .seconds(60))
+        #expect(db.origins["circuit_breaker.window"] == .builtIn)
         #expect(db.circuitBreaker.recoveryTimeout == .seconds(30))
         #expect(db.origins["circuit_breaker.recovery_timeout"] == .builtIn)
         #expect(db.credentials == .metadata)
@@ -126,12 +131,16 @@ struct ConfigurationResolutionTests {
         #expect(config.concurrency == 16)
         #expect(config.cache == CachePolicy(ttl: .seconds(300), maxEntries: 1000, maxStale: .zero))
         #expect(config.retry == RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(250), maxBackoff: .seconds(10), multiplier: 2))
-        #expect(config.circuitBreaker == CircuitBreakerPolicy(failureThreshold: 5, recoveryTimeout: .seconds(30)))
+        #expect(
+            config.circuitBreaker
+                == CircuitBreakerPolicy(
+                    failureRateThreshold: 50, minimumCalls: 20, window: .seconds(60), recoveryTimeout: .seconds(30),
+                    halfOpenCalls: 3))
         #expect(config.fileMode.description == "0600")
         #expect(config.credentials == .applicationDefault)
         #expect(config.version == "latest")
         #expect(config.origins.values.allSatisfy { $0 == .builtIn || $0 == .project })
-        #expect(config.origins.count == 20)  // every setting, `deadline` included
+        #expect(config.origins.count == 23)  // every setting, `deadline` included
     }
 
     @Test("a regional project gets the regional resource name and endpoint")

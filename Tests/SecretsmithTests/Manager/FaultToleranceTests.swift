@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
@@ -8,7 +9,9 @@ import Testing
     static let sentinel = EmulatorFixture.sentinel
 
     /// Fifty secrets in project `acme-app-dev`, a dotenv output referencing all of them.
-    func setUp(retry: String, timeout: String = "5s") async throws -> (EmulatorFixture, Renderer, RenderPlan) {
+    func setUp(retry: String?, timeout: String = "5s", httpClient: HTTPClient? = nil) async throws
+        -> (EmulatorFixture, Renderer, RenderPlan)
+    {
         var secrets: [EmulatorSeed.Secret] = []
         var declared = ""
         var values = ""
@@ -23,10 +26,8 @@ import Testing
             version: 1
             defaults:
               timeout: \(timeout)
-              # Concurrent calls share the breaker: at a 30% error rate five failures in a
-              # row are likely among ~80 calls, so the threshold is raised for these tests.
-              circuit_breaker: { failure_threshold: 50 }
-              retry: \(retry)
+              # The circuit breaker keeps its defaults.
+            \(retry.map { "  retry: \($0)" } ?? "")
             environments:
               dev:
                 projects:
@@ -41,17 +42,20 @@ import Testing
                 values:
             \(values)
             """
-        let manager = try fixture.manager(configuration: text)
+        let manager = try fixture.manager(configuration: text, httpClient: httpClient)
         let plan = try RenderPlan.make(configuration: manager.configuration, environment: "dev", only: [])
         return (fixture, Renderer(manager: manager, processEnvironment: [:]), plan)
     }
 
-    @Test func aRenderOfFiftySecretsSurvivesThirtyPercent503s() async throws {
-        // With 10 attempts a secret fails only if all 10 draws hit the 30%: 0.3^10 ≈ 6e-6,
-        // so the render fails about once in 3,000 runs at most.
-        let (fixture, renderer, plan) = try await setUp(
-            retry: "{ max_attempts: 10, initial_backoff: 10ms, max_backoff: 100ms }")
-        await fixture.faults([FaultRule(.error(httpStatus: 503), method: .access, rate: 0.3)])
+    @Test(arguments: [0.3, 0.5])
+    func aRenderOfFiftySecretsSurvives503sWithTheDefaultBreaker(rate: Double) async throws {
+        // The default breaker (50% of at least 20 accesses' final outcomes) with enough
+        // attempts that the faults alone almost never exhaust them: at 50%, 16 attempts all
+        // fail with probability 2^-16, so the render fails about once in 1,300 runs.
+        // The consecutive-failure breaker this replaced opened in most such runs. Backoff
+        // sleeps advance the test clock (the breaker's window too) instead of waiting.
+        let (fixture, renderer, plan) = try await setUp(retry: "{ max_attempts: 16 }")
+        await fixture.faults([FaultRule(.error(httpStatus: 503), method: .access, rate: rate)])
         let values = try await renderer.fetch(plan)
         #expect(values.count == 50)
         let rendered = try renderer.render(plan, values: values)
@@ -65,7 +69,30 @@ import Testing
         #expect(upstream == 50 + stats.retries)
         #expect(stats.retries >= faulted)
         #expect(faulted > 0, "the fault was injected")
-        print("30% 503s, 50 secrets: \(upstream) upstream access calls, \(faulted) answered 503")
+        #expect(stats.breakerRejections == 0)
+        #expect(stats.breakers.allSatisfy { $0.openings == 0 } && stats.breakers.count == 1)
+        print("\(Int(rate * 100))% 503s, 50 secrets: \(upstream) upstream access calls, \(faulted) answered 503")
+        await fixture.shutdown()
+    }
+
+    @Test func withEveryDefaultAFiftyPercent503RenderIsNeverFailedByTheBreaker() async throws {
+        // Default retries (5 attempts) leave about 1 secret in 32 failing after all its
+        // attempts at 50%; those failures are the faults'. The breaker opens only when at
+        // least half of 20 accesses fail after their retries, which is then (binomially)
+        // all but impossible: no access may be refused by it.
+        let (fixture, renderer, plan) = try await setUp(retry: nil)
+        await fixture.faults([FaultRule(.error(httpStatus: 503), method: .access, rate: 0.5)])
+        do {
+            _ = try await renderer.fetch(plan)
+        } catch let failure as RenderFailure {
+            for problem in failure.problems {
+                #expect((problem.error as? SecretManagerError)?.code == .unavailable)
+            }
+        }
+        let stats = await renderer.manager.stats()
+        #expect(stats.breakerRejections == 0)
+        #expect(stats.breakers.first?.openings == 0)
+        #expect(stats.breakers.first?.state == "closed")
         await fixture.shutdown()
     }
 
@@ -84,12 +111,34 @@ import Testing
     }
 
     @Test func theRunDeadlineCancelsOutstandingWork() async throws {
-        let (fixture, renderer, plan) = try await setUp(retry: "{ max_attempts: 1 }")
-        await fixture.faults([FaultRule(.stall(seconds: 30), method: .access, resource: "secrets/s3/")])
-        let error = await #expect(throws: DeadlineExceededError.self) {
-            _ = try await withDeadline(.milliseconds(100)) { try await renderer.fetch(plan) }
+        // Every access stalls for 120 s, longer than the 60 s per-request timeout: without
+        // cancellation the deadline would only return after the in-flight calls' timeouts
+        // (60 s at least). It returns at once here; the bound is loose because the whole
+        // suite shares two cooperative threads with tests that block them.
+        // Its own client (the recommended configuration), shut down before the emulator
+        // stops, so that no connection of the cancelled calls is accepted while it stops.
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(concurrency: 16))
+        let (fixture, renderer, plan): (EmulatorFixture, Renderer, RenderPlan)
+        do {
+            (fixture, renderer, plan) = try await setUp(retry: "{ max_attempts: 3 }", timeout: "60s", httpClient: client)
+        } catch {
+            try await client.shutdown()
+            throw error
         }
-        #expect(error?.kind == .unavailable)
+        await fixture.faults([FaultRule(.stall(seconds: 120), method: .access)])
+        let start = ContinuousClock.now
+        let error = await #expect(throws: DeadlineExceededError.self) {
+            _ = try await withDeadline(.milliseconds(200)) { try await renderer.fetch(plan) }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(error == DeadlineExceededError(deadline: .milliseconds(200)))
+        #expect(elapsed < .seconds(30), "returned after \(elapsed)")
+        // Nothing is left running: no call in flight, no slot of the limiter taken.
+        #expect(await renderer.manager.cache.callsInFlight == 0)
+        #expect(await renderer.manager.stats().retries == 0)
+        try await client.shutdown()
         await fixture.shutdown()
     }
 

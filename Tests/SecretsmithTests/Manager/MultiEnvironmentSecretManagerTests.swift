@@ -39,6 +39,45 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func environmentManagerIgnoresSECRETSMITH_ENVAndTheTaskLocal() async throws {
+        let fixture = try await EmulatorFixture.start()
+        // prod is strict (the default), and it is the active environment twice over.
+        let manager = try fixture.manager(environment: ["SECRETSMITH_ENV": "prod"])
+        let dev = try manager.environmentManager(for: "dev")
+        let value = try await dev.accessSecret(project: "app", secret: "db-password-v2")
+        #expect(value.version == 2)
+        let relative = try await manager.withEnvironment("prod") {
+            try await dev.accessSecretVersion("app/api-key")
+        }
+        #expect(relative.utf8String == "key-\(Self.sentinel)")
+        // Relative references of the parent still follow SECRETSMITH_ENV.
+        #expect(try await manager.accessSecretVersion("app/db-password").utf8String == "prod-\(Self.sentinel)")
+        await fixture.shutdown()
+    }
+
+    @Test func concurrencyIsBoundedPerEnvironment() async throws {
+        let fixture = try await EmulatorFixture.start()
+        let text = EmulatorFixture.standardConfiguration.replacingOccurrences(
+            of: "  dev:\n    projects:", with: "  dev:\n    concurrency: 1\n    projects:")
+        #expect(text != EmulatorFixture.standardConfiguration)
+        let manager = try fixture.manager(configuration: text)
+        _ = try await manager.accessSecretVersion("dev/eu/regional")
+        _ = try await manager.accessSecretVersion("prod/app/db-password")
+        #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 1)
+        #expect(manager.concurrencyLimit(ofEnvironment: "prod") == 16)
+        // Behaviour: with 1 slot, four slow dev accesses run one after another.
+        await fixture.faults([FaultRule(.latency(milliseconds: 200), method: .access)])
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in ["api-key", "db-password-v2", "config", "binary"] {
+                group.addTask { _ = try await manager.accessSecretVersion("dev/app/\(name)") }
+            }
+            try await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(800), "four 200 ms calls, one at a time")
+        await fixture.shutdown()
+    }
+
     @Test func strictIsolationRefusesAnotherEnvironmentsProjectBeforeFetching() async throws {
         let fixture = try await EmulatorFixture.start()
         let manager = try fixture.manager()
@@ -127,7 +166,7 @@ import Testing
         let fixture = try await EmulatorFixture.start()
         await fixture.faults([FaultRule(.error(httpStatus: 503))])
         let manager = try fixture.manager()
-        // threshold 3, max_attempts 3: the first access opens the breaker.
+        // minimum_calls 1 at 100%: the first access, failing after its 3 attempts, opens the breaker.
         await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("dev/app/api-key") }
         let callsWhenOpened = await fixture.accessCalls()
         #expect(callsWhenOpened == 3)

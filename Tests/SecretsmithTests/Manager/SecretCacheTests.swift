@@ -108,6 +108,75 @@ import Testing
         _ = try await cache.value(for: key, ttl: .zero, maxStale: .zero, fetch: upstream.fetch())
         #expect(upstream.count == 2)
     }
+
+    /// An upstream call that runs until it is cancelled (60 s at most) and says whether it was.
+    final class Endless: Sendable {
+        let started = Counter()
+        let cancelled = Counter()
+        var fetch: @Sendable () async throws -> SecretValue {
+            { [started, cancelled] in
+                started.increment()
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch {
+                    cancelled.increment()
+                    throw error
+                }
+                return SecretValue(bytes: [1], version: 1)
+            }
+        }
+    }
+
+    @Test func theCallIsCancelledWhenItsLastWaiterLeaves() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Endless()
+        let start = ContinuousClock.now
+        let waiters = (0..<3).map { _ in
+            Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch) }
+        }
+        while await cache.waiting(for: key) < 3 { await Task.yield() }
+        for waiter in waiters {
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+        }
+        // The waiters left at once, and the call they shared was cancelled, not left running.
+        while upstream.cancelled.value == 0 && ContinuousClock.now - start < .seconds(30) { await Task.yield() }
+        #expect(ContinuousClock.now - start < .seconds(30), "bounded by the 60 s call if it were not cancelled")
+        #expect(upstream.started.value == 1)
+        #expect(upstream.cancelled.value == 1)
+        #expect(await cache.callsInFlight == 0)
+        // A later request starts a new call rather than joining the cancelled one.
+        let later = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch) }
+        while upstream.started.value < 2 { await Task.yield() }
+        #expect(await cache.snapshot().misses == 2)
+        later.cancel()
+        _ = try? await later.value
+    }
+
+    @Test func aWaiterLeavingDoesNotCancelTheCallForTheOthers() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let calls = Counter()
+        let cancelledCalls = Counter()
+        let gate = AsyncGate()
+        let fetch: @Sendable () async throws -> SecretValue = {
+            calls.increment()
+            await gate.wait()
+            if Task.isCancelled { cancelledCalls.increment() }
+            return SecretValue(bytes: [7], version: 3)
+        }
+        let leaving = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
+        let staying = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
+        while await cache.waiting(for: key) < 2 { await Task.yield() }
+        leaving.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await leaving.value }
+        await gate.open()
+        let (value, _) = try await staying.value
+        #expect(value.bytes == [7])
+        #expect(calls.value == 1)
+        #expect(cancelledCalls.value == 0)
+        // The value was stored for later requests.
+        #expect(try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch).1 == .hit)
+    }
 }
 
 /// Suspends waiters until opened.

@@ -115,7 +115,7 @@ import Testing
         }
         await fixture.faults([FaultRule(.error(httpStatus: 503), method: .access)])
         await SecretsmithMetrics.$factoryOverride.withValue(metrics) {
-            // failure_threshold 3, max_attempts 3: one access opens the breaker.
+            // minimum_calls 1 at 100%: one access failing after its retries opens the breaker.
             await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("dev/app/db-password") }
             await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("dev/app/api-key") }
         }

@@ -47,7 +47,8 @@ struct EmulatorFixture {
         version: 1
         defaults:
           retry: { max_attempts: 3, initial_backoff: 100ms, max_backoff: 1s, multiplier: 2 }
-          circuit_breaker: { failure_threshold: 3, recovery_timeout: 30s }
+          # One access failing after its retries opens the breaker (tests of the breaker).
+          circuit_breaker: { failure_rate_threshold: 100%, minimum_calls: 1, recovery_timeout: 30s, half_open_calls: 1 }
         environments:
           dev:
             projects:
@@ -85,15 +86,18 @@ struct EmulatorFixture {
 
     /// A manager over `configuration` whose requests go to this emulator and whose retry
     /// backoff advances the test clock instead of sleeping.
-    func manager(configuration text: String = standardConfiguration, environment: [String: String] = [:])
-        throws -> MultiEnvironmentSecretManager
-    {
+    ///
+    /// - Parameter client: the HTTP client to use instead of the fixture's shared one.
+    func manager(
+        configuration text: String = standardConfiguration, environment: [String: String] = [:],
+        httpClient client: HTTPClient? = nil
+    ) throws -> MultiEnvironmentSecretManager {
         var processEnvironment = environment
         processEnvironment["SECRET_MANAGER_EMULATOR_HOST"] = host
         let configuration = try Configuration.parse(
             Array(text.utf8), file: "test.yaml", environment: processEnvironment, directory: "/tmp")
         return MultiEnvironmentSecretManager(
-            configuration: configuration, httpClient: httpClient, processEnvironment: processEnvironment,
+            configuration: configuration, httpClient: client ?? httpClient, processEnvironment: processEnvironment,
             clock: clock.clock)
     }
 

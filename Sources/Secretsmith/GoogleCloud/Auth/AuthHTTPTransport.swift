@@ -65,51 +65,52 @@ package struct AuthHTTPTransport: Sendable {
     package func send(
         _ request: HTTPClientRequest, source: String, endpoint: String, retryTransportFailures: Bool = true
     ) async throws -> Answer {
-        var generator = SystemRandomNumberGenerator()
-        var attempt = 0
-        while true {
-            attempt += 1
-            try Task.checkCancellation()
-            let outcome: Result<Answer, any Error>
-            do {
-                outcome = .success(try await self.attempt(request, timeout: timeout))
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                outcome = .failure(error)
+        var attempts = 0
+        do {
+            return try await RetryRunner(policy: retry, clock: clock).run { number in
+                attempts = number
+                let answer = try await self.attempt(request, timeout: timeout)
+                guard !Self.retryableStatuses.contains(answer.status) else { throw RetryableAnswer(answer: answer) }
+                return answer
+            } decide: { error, _ in
+                if let retryable = error as? RetryableAnswer {
+                    return .retry(
+                        floor: retryable.answer.headers.first(name: "Retry-After")
+                            .flatMap(GoogleErrorResponse.parseRetryAfter))
+                }
+                return retryTransportFailures && !Self.isUnusableURL(error) ? .retry() : .stop
+            } willRetry: { error, attempt, _ in
+                var metadata: Logger.Metadata = ["auth.source": "\(source)", "attempt": "\(attempt)"]
+                if let retryable = error as? RetryableAnswer {
+                    metadata["http.status"] = "\(retryable.answer.status)"
+                } else {
+                    metadata["error"] = "\(Self.describe(error))"
+                }
+                logger.debug("retrying an authentication request", metadata: metadata)
             }
-            var retryAfter: Duration?
-            switch outcome {
-            case .success(let answer):
-                guard Self.retryableStatuses.contains(answer.status) else { return answer }
-                guard attempt < retry.maxAttempts else {
-                    throw AuthenticationError(
-                        source: source,
-                        message: "the \(endpoint) answered HTTP \(answer.status) \(attempt) times; try again later",
-                        kind: .unavailable)
-                }
-                retryAfter = answer.headers.first(name: "Retry-After").flatMap(GoogleErrorResponse.parseRetryAfter)
-                logger.debug(
-                    "retrying an authentication request",
-                    metadata: ["auth.source": "\(source)", "http.status": "\(answer.status)", "attempt": "\(attempt)"])
-            case .failure(let error):
-                if Self.isUnusableURL(error) {
-                    throw AuthenticationError(
-                        source: source, message: "the \(endpoint) is not a usable http or https URL", kind: .configuration)
-                }
-                guard retryTransportFailures, attempt < retry.maxAttempts else {
-                    throw AuthenticationError(
-                        source: source,
-                        message: "the \(endpoint) could not be reached"
-                            + (attempt > 1 ? " after \(attempt) attempts" : "") + ": \(Self.describe(error))",
-                        kind: .unavailable)
-                }
-                logger.debug(
-                    "retrying an authentication request",
-                    metadata: ["auth.source": "\(source)", "error": "\(Self.describe(error))", "attempt": "\(attempt)"])
+        } catch let retryable as RetryableAnswer {
+            throw AuthenticationError(
+                source: source,
+                message: "the \(endpoint) answered HTTP \(retryable.answer.status) \(attempts) times; try again later",
+                kind: .unavailable)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Self.isUnusableURL(error) {
+                throw AuthenticationError(
+                    source: source, message: "the \(endpoint) is not a usable http or https URL", kind: .configuration)
             }
-            try await clock.sleep(retry.delay(forRetry: attempt, retryAfter: retryAfter, using: &generator))
+            throw AuthenticationError(
+                source: source,
+                message: "the \(endpoint) could not be reached"
+                    + (attempts > 1 ? " after \(attempts) attempts" : "") + ": \(Self.describe(error))",
+                kind: .unavailable)
         }
+    }
+
+    /// An answer with a retried status, carried through the retry runner as an error.
+    private struct RetryableAnswer: Error {
+        var answer: Answer
     }
 
     /// Sends `request` once, without retries.

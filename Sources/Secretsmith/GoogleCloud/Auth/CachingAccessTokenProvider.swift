@@ -10,8 +10,9 @@ import Logging
 ///   than twice that margin (only emulators issue such tokens) is refreshed at half its
 ///   lifetime instead, so it is still reused.
 /// - Single flight: however many tasks ask while no fresh token is cached, one call to
-///   the source is made and every waiter gets its result (or its error). The call runs in
-///   its own task, so a waiter that is cancelled does not cancel it for the others.
+///   the source is made and every waiter gets its result (or its error). The call is a
+///   ``SharedTask``: a waiter that is cancelled leaves at once without cancelling it for
+///   the others, and the call is cancelled when every waiter has left.
 /// - ``invalidate(_:)`` forgets a token a server refused (HTTP 401), so the next request
 ///   obtains a new one.
 /// - A failed exchange is remembered for ``failureHoldOff``: requests in that window get
@@ -39,7 +40,7 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
     private let logger: Logger
     private var cached: Entry?
     private var failure: (error: any Error, until: ContinuousClock.Instant)?
-    private var inFlight: (generation: Int, task: Task<String, any Error>)?
+    private var inFlight: (generation: Int, task: SharedTask<String>)?
     private var generation = 0
     /// How many times the source was asked for a token.
     package private(set) var fetches = 0
@@ -64,29 +65,29 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
     ///   ``failureHoldOff``; the first call after that tries again.
     package func accessToken() async throws -> String {
         if let cached, isFresh(cached) { return cached.value }
-        if let inFlight { return try await inFlight.task.value }
+        if let inFlight, !inFlight.task.isAbandoned { return try await inFlight.task.value() }
         if let failure, clock.now() < failure.until { throw failure.error }
         generation += 1
         let current = generation
         fetches += 1
         // The task inherits this task's locals, so the exchange's span is a child of the
         // access that needed the token and its counts go to that access's manager.
-        let task = Task { [tokenSource, clock, credentialType, source, logger] in
+        let task = SharedTask { [self, tokenSource, clock, credentialType, source, logger] in
             let started = clock.now()
             do {
                 let fetched = try await TokenExchangeObservation.observe(
                     credentialType: credentialType, source: source, endpoint: tokenSource.tokenEndpoint,
                     logger: logger, clock: clock
                 ) { _ in try await tokenSource.fetchToken() }
-                self.store(fetched, requestedAt: started, generation: current)
+                await self.store(fetched, requestedAt: started, generation: current)
                 return fetched.value
             } catch {
-                self.abandon(generation: current, error: error)
+                await self.abandon(generation: current, error: error)
                 throw error
             }
         }
         inFlight = (current, task)
-        return try await task.value
+        return try await task.value()
     }
 
     /// Forgets `token` if it is the cached one, so the next call obtains a new token.

@@ -33,6 +33,48 @@ import Testing
         }
     }
 
+    /// A source whose exchange hangs (60 s at most) until it is cancelled.
+    final class HangingSource: AccessTokenSource {
+        let started = Mutex(0)
+        let cancelled = Mutex(0)
+        let source = "hanging source"
+        let tokenEndpoint: String? = nil
+
+        func fetchToken() async throws -> FetchedAccessToken {
+            started.withLock { $0 += 1 }
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                cancelled.withLock { $0 += 1 }
+                throw error
+            }
+            return FetchedAccessToken(value: "late", expiresIn: nil)
+        }
+    }
+
+    @Test func anExchangeIsCancelledWhenEveryWaiterIsAndTheNextCallStartsAnother() async throws {
+        let source = HangingSource()
+        let provider = CachingAccessTokenProvider(
+            tokenSource: source, credentialType: "test", clock: TestClock().clock, logger: Logger(label: "test"))
+        let start = ContinuousClock.now
+        let waiters = (0..<2).map { _ in Task { try await provider.accessToken() } }
+        while source.started.withLock({ $0 }) == 0 { await Task.yield() }
+        for waiter in waiters {
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+        }
+        while source.cancelled.withLock({ $0 }) == 0 && ContinuousClock.now - start < .seconds(30) {
+            await Task.yield()
+        }
+        #expect(ContinuousClock.now - start < .seconds(30), "bounded by the 60 s exchange if it were not cancelled")
+        #expect(source.cancelled.withLock { $0 } == 1)
+        // A cancelled exchange is not a failure to hold off: the next call tries again.
+        let next = Task { try await provider.accessToken() }
+        while source.started.withLock({ $0 }) < 2 { await Task.yield() }
+        next.cancel()
+        _ = try? await next.value
+    }
+
     func provider(_ source: CountingSource, clock: TestClock) -> CachingAccessTokenProvider {
         CachingAccessTokenProvider(tokenSource: source, credentialType: "test", clock: clock.clock, logger: Logger(label: "test"))
     }
