@@ -12,7 +12,7 @@ import Testing
               dev:
                 circuit_breaker: { failure_rate_threshold: 60 }
                 projects:
-                  p: { project_id: proj, secrets: { s: {} } }
+                  p: { project_id: proj-one, secrets: { s: {} } }
             """)
         let secret = try configuration.resolve(SecretReference.parse("dev/p/s"), activeEnvironment: nil)
         #expect(
@@ -28,7 +28,7 @@ import Testing
         let configuration = try ConfigurationTesting.parse(ConfigurationTesting.minimal(devBody: """
                 circuit_breaker: { failure_threshold: 5 }
                 projects:
-                  p: { project_id: proj, secrets: { s: {} } }
+                  p: { project_id: proj-one, secrets: { s: {} } }
             """))
         let secret = try configuration.resolve(SecretReference.parse("dev/p/s"), activeEnvironment: nil)
         #expect(secret.circuitBreaker.failureRateThreshold == 100)
