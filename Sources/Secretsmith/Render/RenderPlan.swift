@@ -194,16 +194,24 @@ public struct RenderPlan: Sendable {
             // A large template repeats the same few references many times: parse and
             // resolve each distinct text once per output, and share the result.
             var resolved: [String: PlannedReference.Resolution] = [:]
-            var failed = Set<String>()
+            // A text that failed fails the same way at each of its sites: decided once.
+            var failures: [String: any SecretsmithError] = [:]
+            var skipped = Set<String>()
             func plan(_ text: String, at site: ReferenceSite) {
                 if let resolution = resolved[text] {
                     planned.references.append(PlannedReference(resolution: resolution, site: site))
                     return
                 }
+                if let error = failures[text] {
+                    problems.append(RenderProblem(site: site, reference: nil, error: error))
+                    return
+                }
+                if skipped.contains(text) { return }
                 do {
                     let reference = try SecretReference.parse(text)
                     if reference.environment == nil, active == nil {
                         if missingEnvironment.last != output.name { missingEnvironment.append(output.name) }
+                        skipped.insert(text)
                         return
                     }
                     let secret = try configuration.resolve(reference, activeEnvironment: active)
@@ -213,18 +221,20 @@ public struct RenderPlan: Sendable {
                 } catch var error as ConfigurationError {
                     if error.unsetVariable != nil {
                         // Positioned at the variable, and the same for every reference.
-                        if failed.insert(text).inserted,
-                           !problems.contains(where: { ($0.error as? ConfigurationError) == error })
-                        {
+                        skipped.insert(text)
+                        if !problems.contains(where: { ($0.error as? ConfigurationError) == error }) {
                             problems.append(RenderProblem(site: nil, reference: nil, error: error))
                         }
                         return
                     }
                     // The site already names the file, and the message names the reference.
                     error.file = nil
+                    failures[text] = error
                     problems.append(RenderProblem(site: site, reference: nil, error: error))
                 } catch {
-                    problems.append(RenderProblem(site: site, reference: nil, error: UnexpectedError.wrap(error)))
+                    let wrapped = UnexpectedError.wrap(error)
+                    failures[text] = wrapped
+                    problems.append(RenderProblem(site: site, reference: nil, error: wrapped))
                 }
             }
             if output.format == .template, let templatePath = output.template {
