@@ -261,17 +261,20 @@ package struct AtomicFileWriter: Sendable {
         var directories: [String] = []
         var steps: [StagedFileRegistry.CommitStep] = []
         var stepOutputs: [Int?] = []
+        var stepGroups: [Int?] = []
         for (index, output) in staged.enumerated() {
             guard let temporary = output.temporaryPath else { continue }
             steps.append(.rename(from: temporary, to: output.destination))
             stepOutputs.append(index)
+            stepGroups.append(nil)
             let directory = FileSystemCalls.split(output.destination).directory
             if !directories.contains(directory) { directories.append(directory) }
         }
-        for group in groups {
+        for (position, group) in groups.enumerated() {
             let groupSteps = DataDirectory.commitSteps(group)
             steps += groupSteps
             stepOutputs += groupSteps.map { _ in nil }
+            stepGroups += groupSteps.map { _ in position }
         }
         // Every rename under one hold of the registry's lock: a termination cleanup waits
         // for the last one, so a signal cannot leave some destinations new and some old.
@@ -281,11 +284,8 @@ package struct AtomicFileWriter: Sendable {
                 throw .system(staged[index].destination, "renaming the temporary file into place", errno: failure.errno)
             }
             discard([], groups: groups)
-            throw .system(groups.first?.directory ?? "", "switching the \(DataDirectory.linkName) link", errno: failure.errno)
-        }
-        for group in groups {
-            let code = DataDirectory.finish(group)
-            if code != 0 { throw .system(group.directory, "flushing the directory (fsync)", errno: code) }
+            let directory = stepGroups[failure.index].map { groups[$0].directory } ?? ""
+            throw .system(directory, "switching the \(DataDirectory.linkName) link", errno: failure.errno)
         }
         for directory in directories {
             let code = FileSystemCalls.syncDirectory(directory)

@@ -208,8 +208,14 @@ struct DataDirectory {
         }
         for member in members {
             let file = FileSystemCalls.join(path, member.name)
-            let descriptor = open(file, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode_t(member.options.mode))
-            guard descriptor >= 0 else { throw fail(.system(member.path, "creating '\(file)'", errno: errno)) }
+            // Created under the registry's lock, so a signal's cleanup never races a new entry.
+            guard let created = writer.registry.create(file, {
+                open(file, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode_t(member.options.mode))
+            }) else {
+                throw fail(OutputWriteError(path: member.path, reason: .shuttingDown))
+            }
+            let descriptor = created.descriptor
+            guard descriptor >= 0 else { throw fail(.system(member.path, "creating '\(file)'", errno: created.errno)) }
             var failure: (String, Int32)?
             if member.owner != nil || member.group != nil,
                 fchown(descriptor, member.owner ?? uid_t.max, member.group ?? gid_t.max) != 0
@@ -229,8 +235,11 @@ struct DataDirectory {
         if let old, let entries = FileSystemCalls.directoryEntries(old) {
             let names = Set(members.map(\.name))
             for entry in entries where !names.contains(entry) {
-                if link(FileSystemCalls.join(old, entry), FileSystemCalls.join(path, entry)) != 0 {
-                    throw fail(.system(first.path, "keeping '\(entry)' of the current directory (link)", errno: errno))
+                guard let code = writer.registry.createLink(from: FileSystemCalls.join(old, entry), to: FileSystemCalls.join(path, entry)) else {
+                    throw fail(OutputWriteError(path: first.path, reason: .shuttingDown))
+                }
+                if code != 0 {
+                    throw fail(.system(first.path, "keeping '\(entry)' of the current directory (link)", errno: code))
                 }
             }
         }
@@ -269,8 +278,9 @@ struct DataDirectory {
         return removed
     }
 
-    /// The commit steps of a staged group: the `..data` switch, then a link for every
-    /// member whose path is not one yet. Empty when unchanged.
+    /// The commit steps of a staged group: the `..data` switch, a link for every member
+    /// whose path is not one yet, then the directory flushed and the previous timestamped
+    /// directory removed. Empty when unchanged.
     static func commitSteps(_ staged: Staged) -> [StagedFileRegistry.CommitStep] {
         guard let new = staged.newDirectory else { return [] }
         var steps: [StagedFileRegistry.CommitStep] = [
@@ -287,15 +297,10 @@ struct DataDirectory {
                         staged.directory, AtomicFileWriter.temporaryName(for: name, suffix: AtomicFileWriter.randomSuffix())),
                     destination: FileSystemCalls.join(staged.directory, name), forget: nil))
         }
+        // Flushed before the old directory goes, so `..data` never points to a removed one
+        // after a crash; inside the locked phase, so a signal does not leave it behind.
+        // Readers that opened a file in the old directory keep reading it.
+        steps.append(.syncAndRemove(directory: staged.directory, removing: staged.oldDirectory))
         return steps
-    }
-
-    /// After a commit: flushes the directory and removes the previous timestamped
-    /// directory (readers that opened a file in it keep reading it).
-    static func finish(_ staged: Staged) -> Int32 {
-        guard staged.newDirectory != nil else { return 0 }
-        let code = FileSystemCalls.syncDirectory(staged.directory)
-        if let old = staged.oldDirectory { _ = FileSystemCalls.removeFlatDirectory(old) }
-        return code
     }
 }

@@ -50,7 +50,9 @@ package final class StagedFileRegistry: Sendable {
     package func removeAll(closing: Bool = true) -> Int {
         state.withLock { state in
             var removed = 0
-            for path in state.paths where unlink(path) == 0 || FileSystemCalls.removeFlatDirectory(path) {
+            // Longest first: the files of a staged directory before the directory.
+            for path in state.paths.sorted(by: { $0.utf8.count > $1.utf8.count })
+            where unlink(path) == 0 || FileSystemCalls.removeFlatDirectory(path) {
                 removed += 1
             }
             state.paths.removeAll()
@@ -85,6 +87,25 @@ package final class StagedFileRegistry: Sendable {
         }
     }
 
+    /// Forgets a path and every path below it.
+    private static func forget(_ path: String, in paths: inout Set<String>) {
+        paths.remove(path)
+        let prefix = path + "/"
+        paths = paths.filter { !$0.hasPrefix(prefix) }
+    }
+
+    /// Creates a hard link (`link`) under the lock and registers it.
+    ///
+    /// - Returns: 0 or the `errno` of `link`; nil when the registry is closed.
+    func createLink(from existing: String, to path: String) -> Int32? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            guard link(existing, path) == 0 else { return errno }
+            state.paths.insert(path)
+            return 0
+        }
+    }
+
     /// Creates a staged directory (`mkdir`) under the lock and registers it; a cleanup
     /// removes it with the files in it.
     ///
@@ -105,6 +126,9 @@ package final class StagedFileRegistry: Sendable {
         /// Create a symbolic link to `target` at `temporary`, rename it over `destination`,
         /// then forget `forget` (a staged directory the link now points to), if given.
         case link(target: String, temporary: String, destination: String, forget: String?)
+        /// Flush a directory (`fsync`), then remove a directory no link points to any more
+        /// with the files in it, if given.
+        case syncAndRemove(directory: String, removing: String?)
     }
 
     /// Carries out commit steps in order, all under one hold of the lock (so
@@ -130,7 +154,11 @@ package final class StagedFileRegistry: Sendable {
                         _ = unlink(temporary)
                         return (index, code)
                     }
-                    if let forget { state.paths.remove(forget) }
+                    if let forget { Self.forget(forget, in: &state.paths) }
+                case .syncAndRemove(let directory, let removing):
+                    let code = FileSystemCalls.syncDirectory(directory)
+                    if code != 0 { return (index, code) }
+                    if let removing { FileSystemCalls.removeFlatDirectory(removing) }
                 }
             }
             return nil
@@ -140,9 +168,10 @@ package final class StagedFileRegistry: Sendable {
     /// Removes a staged file (`unlink`, errors ignored) under the lock, and forgets it.
     func remove(_ path: String) {
         state.withLock { state in
-            if state.paths.remove(path) != nil, unlink(path) != 0 {
+            if state.paths.contains(path), unlink(path) != 0 {
                 FileSystemCalls.removeFlatDirectory(path)
             }
+            Self.forget(path, in: &state.paths)
         }
     }
 }

@@ -34,6 +34,7 @@ struct DataDirectoryTests {
         #expect(try AtomicFileWriterTests.mode(directory + "/\(data)/b.key") == 0o640)
         #expect(try AtomicFileWriterTests.mode(directory + "/\(data)") == 0o750)
         #expect(try OutputTestSupport.listDirectory(directory).sorted() == ["..data", data, "a.env", "b.key"].sorted())
+        #expect(writer.registry.paths.isEmpty, "nothing stays registered after a commit")
 
         let inode = try AtomicFileWriterTests.status(directory + "/\(data)/a.env").st_ino
         let again = try write(directory, ["a.env": "A=1\n", "b.key": "key-1\n"])
@@ -127,7 +128,8 @@ struct DataDirectoryTests {
             in: directory, writer: staging)
         let staged = try #require(group.newDirectory)
         #expect(FileManager.default.fileExists(atPath: staged))
-        #expect(registry.removeAll(closing: true) == 1)
+        #expect(registry.paths.count == 2, "the directory and the file in it")
+        #expect(registry.removeAll(closing: true) == 2)
         #expect(!FileManager.default.fileExists(atPath: staged))
         #expect(try OutputTestSupport.readFile(directory + "/a.env") == Array("A=1\n".utf8))
     }
