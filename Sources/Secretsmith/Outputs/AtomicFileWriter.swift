@@ -89,8 +89,10 @@ package struct AtomicFileWriter: Sendable {
                 throw .system(output.path, "checking the path (it contains a NUL byte)", errno: EINVAL)
             }
             let path = FilePaths.absolute(output.path)
-            let (directory, name) = FileSystemCalls.split(path)
+            let (written, name) = FileSystemCalls.split(path)
             guard !name.isEmpty, !name.hasPrefix("..") else { throw OutputWriteError(path: path, reason: .notRegularFile) }
+            // One group per real directory, however its path is spelled.
+            let directory = (try? FilePaths.resolved(written, followFinalLink: true)) ?? written
             let member = DataDirectory.Member(
                 path: path, name: name, bytes: output.bytes, options: output.options, owner: ids.owner, group: ids.group)
             if let position = groups.firstIndex(where: { $0.directory == directory }) {

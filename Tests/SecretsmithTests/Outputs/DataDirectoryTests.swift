@@ -79,6 +79,21 @@ struct DataDirectoryTests {
         #expect(try OutputTestSupport.readFile(directory + "/b.key") == Array("key-1\n".utf8))
     }
 
+    @Test("one directory spelled two ways (through a link) is one group with one ..data")
+    func oneGroupPerRealDirectory() throws {
+        let root = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(root) }
+        try FileManager.default.createDirectory(atPath: root + "/app", withIntermediateDirectories: true)
+        #expect(symlink("app", root + "/alias") == 0)
+        _ = try writer.write([
+            (path: root + "/app/a.env", bytes: [1], options: options),
+            (path: root + "/alias/./b.env", bytes: [2], options: options),
+        ])
+        let entries = try OutputTestSupport.listDirectory(root + "/app").sorted()
+        #expect(entries.filter { DataDirectory.isTimestampName($0) }.count == 1, "\(entries)")
+        #expect(try OutputTestSupport.readFile(root + "/app/b.env") == [2])
+    }
+
     @Test("a failure anywhere leaves every group and plain output as it was, with nothing staged left")
     func allOrNothing() throws {
         let root = try OutputTestSupport.makeTemporaryDirectory()
