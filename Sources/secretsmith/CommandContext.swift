@@ -27,8 +27,7 @@ struct CommandContext {
         // too, so one output path can serve every environment (out/${SECRETSMITH_ENV}/...).
         if let env = options.env { environment["SECRETSMITH_ENV"] = env }
         let logger = LogSetup.bootstrap(options)
-        let path = options.config ?? environment["SECRETSMITH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "secretsmith.yaml"
+        let path = configurationPath(options, environment: environment)
         let configuration = try withSpan(SecretsmithSpans.configLoad) { span in
             span.attributes["file.path"] = path
             return try Configuration.load(path: path, environment: environment)
@@ -56,17 +55,49 @@ struct CommandContext {
             logger: logger, httpClient: httpClient, manager: manager, deadline: deadline)
     }
 
+    /// The configuration file: `--config`, else `$SECRETSMITH_CONFIG`, else `secretsmith.yaml`.
+    static func configurationPath(_ options: GlobalOptions, environment: [String: String]) -> String {
+        options.config ?? environment["SECRETSMITH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "secretsmith.yaml"
+    }
+
     /// Builds a context, runs `body` with it and shuts the HTTP client down, also when
     /// `body` throws; all inside the run span, and followed by the `--metrics-file` and
     /// `--trace-file` writes (see ``RunObservability``).
-    static func with<Result>(_ options: GlobalOptions, _ body: (CommandContext) async throws -> Result)
-        async throws -> Result
-    {
+    ///
+    /// Files named on the command line that the run writes (`--metrics-file`,
+    /// `--trace-file` and `alsoWrites`, such as `--manifest`) are compared with the
+    /// configuration file before anything starts, and with every other file of the run
+    /// once the configuration is loaded (``RunFiles``); a clash is a ``ConfigurationError``
+    /// (exit 65) and those files are then not written.
+    static func with<Result>(
+        _ options: GlobalOptions, alsoWrites: [(flag: String, path: String?)] = [],
+        _ body: (CommandContext) async throws -> Result
+    ) async throws -> Result {
         let environment = ProcessInfo.processInfo.environment
+        let commandLineFiles = RunFiles.commandLine(
+            [("--metrics-file", options.metricsFile), ("--trace-file", options.traceFile)] + alsoWrites)
+        let configurationFile = RunFiles.File(
+            role: "the configuration file",
+            path: FilePaths.absolute(configurationPath(options, environment: environment)),
+            writes: false, followFinalLink: true)
+        if let clash = RunFiles(files: [configurationFile] + commandLineFiles).clashes(configurationFile: nil).first {
+            throw clash
+        }
         let observability = RunObservability.start(options, environment: environment)
         let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "run"
         return try await observability.run(command: command, environment: environment) {
             let context = try make(options)
+            let run = RunFiles(
+                files: RunFiles.of(context.configuration, selected: context.configuration.outputs).files
+                    + commandLineFiles)
+            let clashes = run.clashes(configurationFile: context.configuration.file) { first, second in
+                commandLineFiles.contains { $0.role == first.role } || commandLineFiles.contains { $0.role == second.role }
+            }
+            if let clash = clashes.first {
+                observability.suppressFiles()
+                await context.shutdown()
+                throw clash
+            }
             do {
                 let result = try await body(context)
                 await context.shutdown()
@@ -89,9 +120,12 @@ struct CommandContext {
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
+        TerminationCleanup.deferToSignal()
     } catch let error as ExitCode {
+        TerminationCleanup.deferToSignal()
         throw error
     } catch let error as any SecretsmithError {
+        TerminationCleanup.deferToSignal()
         // `FILE:LINE:COLUMN: error: ...` (paths relative to the working directory) for
         // located problems, `secretsmith: error: ...` otherwise; one cause printed once.
         let errors: [any SecretsmithError] = (error as? ConfigurationError)?.all ?? [error]
@@ -101,6 +135,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         throw ExitCode(error.kind.exitCode)
     } catch {
+        TerminationCleanup.deferToSignal()
         // Unknown errors may come from anywhere; print their type only, never a
         // description that might carry data.
         FileHandle.standardError.write(

@@ -30,6 +30,15 @@ struct GlobalOptions: ParsableArguments {
         help: "At the end of the run, append its trace spans to this file, one JSON object per line (TRACEPARENT parents the run).")
     var traceFile: String?
 
+    func validate() throws {
+        // The C library would cut a path at the NUL and use another file.
+        for (flag, path) in [("--config", config), ("--metrics-file", metricsFile), ("--trace-file", traceFile)] {
+            if let path, path.utf8.contains(0) {
+                throw ValidationError("\(flag): a path must not contain a NUL byte.")
+            }
+        }
+    }
+
     enum LogFormat: String, ExpressibleByArgument, CaseIterable {
         case text
         case json

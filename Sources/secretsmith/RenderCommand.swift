@@ -39,6 +39,9 @@ struct RenderCommand: AsyncParsableCommand {
         if dryRun && stdout {
             throw ValidationError("--dry-run and --stdout cannot be used together.")
         }
+        if let manifest, FilePaths.containsNUL(manifest) {
+            throw ValidationError("--manifest: a path must not contain a NUL byte.")
+        }
         if manifest != nil && (dryRun || stdout) {
             throw ValidationError("--manifest records files written, so it cannot be used with --dry-run or --stdout.")
         }
@@ -47,7 +50,7 @@ struct RenderCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             TerminationCleanup.install()
-            try await CommandContext.with(global) { context in
+            try await CommandContext.with(global, alsoWrites: [("--manifest", manifest)]) { context in
             try await StatsReport.printing(stats, of: context.manager) {
             // The render span: planning, every fetch, every output's rendering, the writes.
             try await withSpan(SecretsmithSpans.render) { _ in

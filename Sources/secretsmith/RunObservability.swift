@@ -21,6 +21,8 @@ final class RunObservability: Sendable {
     let registry: PrometheusCollectorRegistry?
     let recorder: SpanRecorder?
     private let finished = Mutex(false)
+    /// Set when a file of the run clashes with the metrics or trace file: neither is written.
+    private let suppressed = Mutex(false)
     private let started = ContinuousClock.now
 
     private static let current = Mutex<RunObservability?>(nil)
@@ -93,6 +95,12 @@ final class RunObservability: Sendable {
         }
     }
 
+    /// Stops the metrics and trace files from being written by this run (their paths clash
+    /// with a file the run reads or writes).
+    func suppressFiles() {
+        suppressed.withLock { $0 = true }
+    }
+
     /// Writes what the run has so far, for a command about to replace the process
     /// (`exec`): the metrics with exit code 0 and the spans finished so far.
     static func flushBeforeExec(command: String) {
@@ -113,7 +121,7 @@ final class RunObservability: Sendable {
             defer { done = true }
             return !done
         }
-        guard first else { return }
+        guard first, !suppressed.withLock({ $0 }) else { return }
         if let metricsFile, let registry {
             let labels = [("command", command)]
             Gauge(label: "secretsmith_run_exit_code", dimensions: labels).record(Int(exitCode))
@@ -133,7 +141,9 @@ final class RunObservability: Sendable {
         if let traceFile, let recorder {
             let lines = recorder.drain().map(\.jsonLine).joined()
             if !Self.append(Array(lines.utf8), to: traceFile) {
-                Self.warn("the trace file \(traceFile) could not be written: \(String(cString: strerror(errno)))")
+                let reason = errno == ELOOP
+                    ? "it is a symbolic link" : errno == EINVAL ? "it is not a regular file" : String(cString: strerror(errno))
+                Self.warn("the trace file \(traceFile) could not be written: \(reason)")
             }
         }
     }
@@ -154,11 +164,19 @@ final class RunObservability: Sendable {
     }
 
     /// Appends bytes with one `write(2)` on an `O_APPEND` descriptor (mode 0600 when
-    /// created), so runs sharing a file do not interleave within a line.
-    private static func append(_ bytes: [UInt8], to path: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    /// created), so runs sharing a file do not interleave within a line. A symbolic link
+    /// at the path is refused (`O_NOFOLLOW`), as the metrics file's writer refuses one, and
+    /// so is anything but a regular file (`O_NONBLOCK`: a FIFO does not hang the run).
+    static func append(_ bytes: [UInt8], to path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o600)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return false }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            errno = EINVAL
+            return false
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

@@ -151,7 +151,9 @@ public struct Configuration: Sendable {
         func failure(_ what: String) -> ConfigurationError {
             ConfigurationError(file: path, message: "cannot read the configuration file: \(what)")
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard !FilePaths.containsNUL(path) else { throw failure("the path contains a NUL byte") }
+        // O_NONBLOCK: a FIFO or a device named as the configuration must not hang the run.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var status = stat()

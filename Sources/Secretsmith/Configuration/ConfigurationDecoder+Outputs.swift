@@ -3,7 +3,7 @@ import YAML
 extension ConfigurationDecoder {
     private static let outputKeys = [
         "name", "format", "path", "template", "values", "mode", "environment", "follow_symlinks", "create_dirs",
-        "owner", "group", "allow_world_readable",
+        "owner", "group", "allow_world_readable", "atomic_dir",
     ]
 
     /// `outputs:` — a sequence of output mappings with unique names.
@@ -117,6 +117,12 @@ extension ConfigurationDecoder {
         let explicitMode = try fields["mode"].map { modeNode throws(ConfigurationError) in
             try fileMode(modeNode, at: path.key("mode"), allowWorldReadable: allowWorldReadable)
         }
+        let atomicDirectory = try flag("atomic_dir", default: false)
+        if atomicDirectory, let followNode = fields["follow_symlinks"], try bool(followNode, at: path.key("follow_symlinks")) {
+            throw failure(
+                "follow_symlinks cannot be used with atomic_dir: the path is the link through ..data that secretsmith manages",
+                at: followNode, path: path.key("follow_symlinks"))
+        }
         let environmentMode = environment.flatMap { name in environments.first { $0.name == name }?.settings.fileMode }
         return OutputConfiguration(
             name: name, format: format, path: destination, template: template, values: values,
@@ -130,7 +136,7 @@ extension ConfigurationDecoder {
             group: try fields["group"].map { groupNode throws(ConfigurationError) in
                 try nonEmptyString(groupNode, at: path.key("group"))
             },
-            allowWorldReadable: allowWorldReadable, mark: node.mark
+            allowWorldReadable: allowWorldReadable, atomicDirectory: atomicDirectory, mark: node.mark
         )
     }
 

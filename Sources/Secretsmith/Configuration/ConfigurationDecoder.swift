@@ -224,9 +224,14 @@ struct ConfigurationDecoder {
         return mode
     }
 
-    /// A path, absolute, resolved against the configuration file's directory.
+    /// A path, absolute, resolved against the configuration file's directory and normalised
+    /// lexically (`a/../b` is `b`; see ``FilePaths``).
     func path(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         let text = try nonEmptyString(node, at: path)
+        // The C library would cut the path at the NUL: two paths could name one file.
+        guard !FilePaths.containsNUL(text) else {
+            throw failure("a path must not contain a NUL byte", at: node, path: path)
+        }
         return FilePaths.absolute(text, relativeTo: directory)
     }
 

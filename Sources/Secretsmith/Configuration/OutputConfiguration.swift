@@ -33,6 +33,10 @@ public struct OutputConfiguration: Sendable, Hashable {
     public let group: String?
     /// `allow_world_readable` (default false): permits a `mode` granting access to others.
     public let allowWorldReadable: Bool
+    /// `atomic_dir` (default false): the path becomes a symbolic link `NAME -> ..data/NAME`,
+    /// and the outputs with `atomic_dir: true` in one directory are switched as one unit
+    /// by replacing the `..data` link (Kubernetes' ConfigMap volume layout).
+    public let atomicDirectory: Bool
     /// Where the output's entry starts.
     public let mark: Mark
     /// Set when a value of this output uses a `${NAME}` whose variable is not set (an

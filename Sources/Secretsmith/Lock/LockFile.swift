@@ -68,21 +68,14 @@ public struct LockFile: Sendable, Hashable {
     /// - Returns: the lock, or `nil` when no file exists at `path`.
     /// - Throws: ``LockFileError`` when the file cannot be read or is malformed.
     public static func load(path: String) throws(LockFileError) -> LockFile? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LockFileError(path: path, message: "the lock file cannot be read")
+        let bytes: [UInt8]
+        switch FileSystemCalls.readRegularFile(path, limit: maxBytes) {
+        case .success(let read): bytes = read
+        case .failure(.missing): return nil
+        case .failure(let failure):
+            throw LockFileError(path: path, message: "the lock file cannot be used: \(failure.reason(limit: maxBytes))")
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
-        } catch {
-            throw LockFileError(path: path, message: "the lock file cannot be read")
-        }
-        guard data.count <= maxBytes else {
-            throw LockFileError(path: path, message: "the lock file is larger than \(maxBytes) bytes")
-        }
-        return try decode([UInt8](data), path: path)
+        return try decode(bytes, path: path)
     }
 
     /// Parses lock file content.

@@ -26,15 +26,33 @@ import Darwin
 /// a symbolic link; directories above it may be links (`/var/run` → `/run`).
 ///
 /// Staged temporary files are registered in a ``StagedFileRegistry``;
-/// ``removeStagedTemporaryFiles()`` removes them when the CLI is stopped by a signal.
+/// ``removeStagedTemporaryFiles()`` removes them when the CLI is stopped by a signal. The
+/// renames of one commit happen while the registry's lock is held, so such a cleanup
+/// waits for all of them: a signal during the rename phase leaves every destination new.
+///
+/// A run killed outright (`SIGKILL`, a power cut) leaves its temporary files behind.
+/// Before staging, a destination's stale temporary files (this writer's own name pattern
+/// for that destination, in its directory, last modified before ``staleBefore``) are
+/// removed and counted in ``StagedOutput/staleTemporaryFilesRemoved``.
+///
+/// Directories created while staging are removed again (when empty) if the write is
+/// discarded.
 package struct AtomicFileWriter: Sendable {
     /// Where staged temporary files are registered.
     package let registry: StagedFileRegistry
 
-    /// - Parameter registry: The registry of staged files; ``StagedFileRegistry/shared``
-    ///   unless a test isolates its own.
-    package init(registry: StagedFileRegistry = .shared) {
+    /// Temporary files of a destination last modified before this instant are stale (left
+    /// by a run that was killed) and removed before staging; nil removes none.
+    package let staleBefore: timespec?
+
+    /// - Parameters:
+    ///   - registry: The registry of staged files; ``StagedFileRegistry/shared`` unless a
+    ///     test isolates its own.
+    ///   - staleBefore: See ``staleBefore``; default the start of this process (a run never
+    ///     removes a temporary file created after it started, such as another run's).
+    package init(registry: StagedFileRegistry = .shared, staleBefore: timespec? = ProcessStart.time) {
         self.registry = registry
+        self.staleBefore = staleBefore
     }
 
     /// Removes every temporary file staged through the shared registry and refuses to
@@ -55,16 +73,59 @@ package struct AtomicFileWriter: Sendable {
     /// - Returns: One result per output, in order.
     /// - Throws: The first ``OutputWriteError`` from staging or committing.
     package func write(_ outputs: [(path: String, bytes: [UInt8], options: WriteOptions)]) throws(OutputWriteError) -> [OutputWriteResult] {
-        var staged: [StagedOutput] = []
+        try writeCounting(outputs).results
+    }
+
+    /// ``write(_:)``, also telling how many stale temporary files of these destinations
+    /// (left by killed runs) were removed before staging.
+    package func writeCounting(
+        _ outputs: [(path: String, bytes: [UInt8], options: WriteOptions)]
+    ) throws(OutputWriteError) -> (results: [OutputWriteResult], staleTemporaryFilesRemoved: Int) {
+        // Outputs with `atomicDirectory` are grouped by directory and switched per group.
+        var groups: [(directory: String, members: [(index: Int, member: DataDirectory.Member)])] = []
+        for (index, output) in outputs.enumerated() where output.options.atomicDirectory {
+            let ids = try checkOptions(path: output.path, options: output.options)
+            guard !FilePaths.containsNUL(output.path) else {
+                throw .system(output.path, "checking the path (it contains a NUL byte)", errno: EINVAL)
+            }
+            let path = FilePaths.absolute(output.path)
+            let (written, name) = FileSystemCalls.split(path)
+            guard !name.isEmpty, !name.hasPrefix("..") else { throw OutputWriteError(path: path, reason: .notRegularFile) }
+            // One group per real directory, however its path is spelled.
+            let directory = (try? FilePaths.resolved(written, followFinalLink: true)) ?? written
+            let member = DataDirectory.Member(
+                path: path, name: name, bytes: output.bytes, options: output.options, owner: ids.owner, group: ids.group)
+            if let position = groups.firstIndex(where: { $0.directory == directory }) {
+                groups[position].members.append((index, member))
+            } else {
+                groups.append((directory, [(index, member)]))
+            }
+        }
+        var staged: [(index: Int, output: StagedOutput)] = []
+        var stagedGroups: [DataDirectory.Staged] = []
         do throws(OutputWriteError) {
-            for output in outputs {
-                staged.append(try stage(output.bytes, to: output.path, options: output.options))
+            for (index, output) in outputs.enumerated() where !output.options.atomicDirectory {
+                staged.append((index, try stage(output.bytes, to: output.path, options: output.options)))
+            }
+            for group in groups {
+                stagedGroups.append(try DataDirectory.stage(group.members, in: group.directory, writer: self))
             }
         } catch {
-            discard(staged)
+            discard(staged.map(\.output), groups: stagedGroups)
             throw error
         }
-        return try commit(staged)
+        let stale = staged.reduce(0) { $0 + $1.output.staleTemporaryFilesRemoved } + stagedGroups.reduce(0) { $0 + $1.staleRemoved }
+        let plain = try commit(staged.map(\.output), groups: stagedGroups)
+        var results = [OutputWriteResult?](repeating: nil, count: outputs.count)
+        for (position, result) in plain.enumerated() { results[staged[position].index] = result }
+        for group in stagedGroups {
+            for member in group.members {
+                results[member.index] = OutputWriteResult(
+                    path: member.path, mode: member.mode, byteCount: member.byteCount,
+                    status: member.changed ? .written : .unchanged)
+            }
+        }
+        return (results.map { $0! }, stale)
     }
 
     /// Tells what ``write(_:)`` would do for one output, without touching the disk: the
@@ -75,6 +136,21 @@ package struct AtomicFileWriter: Sendable {
     ///   mode, owner, symbolic link, not a regular file, missing directory.
     package func preview(_ bytes: [UInt8], to path: String, options: WriteOptions) throws(OutputWriteError) -> OutputWriteResult {
         let ids = try checkOptions(path: path, options: options)
+        if options.atomicDirectory {
+            // Compared with the file behind `..data`, which readers see.
+            let absolute = FilePaths.absolute(path)
+            let (directory, name) = FileSystemCalls.split(absolute)
+            let current = FileSystemCalls.join(FileSystemCalls.join(directory, DataDirectory.linkName), name)
+            var unchanged = false
+            if case .success(let info) = FileSystemCalls.status(current, followingLinks: false),
+                FileSystemCalls.isType(info.st_mode, S_IFREG)
+            {
+                unchanged = OutputDestination.matches(
+                    info, path: current, bytes: bytes, mode: options.mode, owner: ids.owner, group: ids.group)
+            }
+            return OutputWriteResult(
+                path: absolute, mode: options.mode, byteCount: bytes.count, status: unchanged ? .unchanged : .written)
+        }
         let destination = try OutputDestination.resolve(path, bytes: bytes, options: options, owner: ids.owner, group: ids.group)
         return OutputWriteResult(
             path: destination.path, mode: options.mode, byteCount: bytes.count,
@@ -95,18 +171,79 @@ package struct AtomicFileWriter: Sendable {
     package func stage(_ bytes: [UInt8], to path: String, options: WriteOptions) throws(OutputWriteError) -> StagedOutput {
         let ids = try checkOptions(path: path, options: options)
         let destination = try OutputDestination.resolve(path, bytes: bytes, options: options, owner: ids.owner, group: ids.group)
+        var removed = 0
+        if let staleBefore, destination.missingDirectories.isEmpty {
+            removed = removeStaleTemporaryFiles(of: destination, olderThan: staleBefore)
+        }
         if destination.isUnchanged {
-            return StagedOutput(
+            var staged = StagedOutput(
                 requestedPath: path, destination: destination.path, temporaryPath: nil,
                 mode: options.mode, byteCount: bytes.count
             )
+            staged.staleTemporaryFilesRemoved = removed
+            return staged
         }
-        try createDirectories(destination.missingDirectories, for: destination.path, owner: ids.owner, group: ids.group)
-        let temporary = try writeTemporaryFile(bytes, beside: destination, options: options, owner: ids.owner, group: ids.group)
-        return StagedOutput(
+        var created: [String] = []
+        let temporary: String
+        do throws(OutputWriteError) {
+            try createDirectories(
+                destination.missingDirectories, for: destination.path, owner: ids.owner, group: ids.group,
+                created: &created)
+            temporary = try writeTemporaryFile(bytes, beside: destination, options: options, owner: ids.owner, group: ids.group)
+        } catch {
+            Self.removeDirectories(created)
+            throw error
+        }
+        var staged = StagedOutput(
             requestedPath: path, destination: destination.path, temporaryPath: temporary,
             mode: options.mode, byteCount: bytes.count
         )
+        staged.createdDirectories = created
+        staged.staleTemporaryFilesRemoved = removed
+        return staged
+    }
+
+    /// The name of a temporary file for the destination `name`.
+    static func temporaryName(for name: String, suffix: String) -> String {
+        ".\(name).secretsmith-\(suffix).tmp"
+    }
+
+    /// Whether `entry` is a temporary file name of this writer for the destination `name`:
+    /// `.<name>.secretsmith-` followed by 16 lowercase hexadecimal digits and `.tmp`.
+    static func isTemporaryName(_ entry: String, for name: String) -> Bool {
+        let prefix = ".\(name).secretsmith-"
+        guard entry.hasPrefix(prefix), entry.hasSuffix(".tmp") else { return false }
+        let middle = entry.utf8.dropFirst(prefix.utf8.count).dropLast(4)
+        return middle.count == 16 && middle.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// Removes the destination's temporary files that are not staged by this process and
+    /// were last modified before `instant`.
+    ///
+    /// - Returns: How many were removed.
+    private func removeStaleTemporaryFiles(of destination: OutputDestination, olderThan instant: timespec) -> Int {
+        guard let entries = FileSystemCalls.directoryEntries(destination.directory) else { return 0 }
+        let staged = Set(registry.paths)
+        var removed = 0
+        for entry in entries where Self.isTemporaryName(entry, for: destination.name) {
+            let path = FileSystemCalls.join(destination.directory, entry)
+            guard !staged.contains(path), case .success(let info) = FileSystemCalls.status(path, followingLinks: false),
+                FileSystemCalls.isType(info.st_mode, S_IFREG), info.st_uid == geteuid()
+            else { continue }
+            guard Self.isBefore(info.st_mtim, instant) else { continue }
+            if unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
+    /// Whether `time` is strictly before `instant`.
+    static func isBefore(_ time: timespec, _ instant: timespec) -> Bool {
+        time.tv_sec < instant.tv_sec || (time.tv_sec == instant.tv_sec && time.tv_nsec < instant.tv_nsec)
+    }
+
+    /// Removes directories (innermost first) that are empty; others are kept.
+    static func removeDirectories(_ directories: [String]) {
+        for directory in directories.reversed() { _ = rmdir(directory) }
     }
 
     /// Renames every staged temporary file over its destination, in order, then fsyncs
@@ -117,16 +254,40 @@ package struct AtomicFileWriter: Sendable {
     /// - Throws: ``OutputWriteError`` for a failed `rename` (the remaining temporary files
     ///   are removed; earlier renames stay) or a failed directory `fsync`.
     package func commit(_ staged: [StagedOutput]) throws(OutputWriteError) -> [OutputWriteResult] {
+        try commit(staged, groups: [])
+    }
+
+    /// ``commit(_:)``, with groups of ``DataDirectory`` outputs switched in the same
+    /// locked rename phase.
+    func commit(_ staged: [StagedOutput], groups: [DataDirectory.Staged]) throws(OutputWriteError) -> [OutputWriteResult] {
         var directories: [String] = []
+        var steps: [StagedFileRegistry.CommitStep] = []
+        var stepOutputs: [Int?] = []
+        var stepGroups: [Int?] = []
         for (index, output) in staged.enumerated() {
             guard let temporary = output.temporaryPath else { continue }
-            let code = registry.rename(temporary, to: output.destination)
-            if code != 0 {
-                discard(Array(staged[index...]))
-                throw .system(output.destination, "renaming the temporary file into place", errno: code)
-            }
+            steps.append(.rename(from: temporary, to: output.destination))
+            stepOutputs.append(index)
+            stepGroups.append(nil)
             let directory = FileSystemCalls.split(output.destination).directory
             if !directories.contains(directory) { directories.append(directory) }
+        }
+        for (position, group) in groups.enumerated() {
+            let groupSteps = DataDirectory.commitSteps(group)
+            steps += groupSteps
+            stepOutputs += groupSteps.map { _ in nil }
+            stepGroups += groupSteps.map { _ in position }
+        }
+        // Every rename under one hold of the registry's lock: a termination cleanup waits
+        // for the last one, so a signal cannot leave some destinations new and some old.
+        if let failure = registry.commitAll(steps) {
+            if let index = stepOutputs[failure.index] {
+                discard(Array(staged[index...]), groups: groups)
+                throw .system(staged[index].destination, "renaming the temporary file into place", errno: failure.errno)
+            }
+            discard([], groups: groups)
+            let directory = stepGroups[failure.index].map { groups[$0].directory } ?? ""
+            throw .system(directory, "switching the \(DataDirectory.linkName) link", errno: failure.errno)
         }
         for directory in directories {
             let code = FileSystemCalls.syncDirectory(directory)
@@ -139,9 +300,17 @@ package struct AtomicFileWriter: Sendable {
     ///
     /// - Parameter staged: Outputs from ``stage(_:to:options:)``.
     package func discard(_ staged: [StagedOutput]) {
+        discard(staged, groups: [])
+    }
+
+    func discard(_ staged: [StagedOutput], groups: [DataDirectory.Staged]) {
         for output in staged {
             if let temporary = output.temporaryPath { registry.remove(temporary) }
         }
+        for group in groups {
+            if let directory = group.newDirectory { registry.remove(directory) }
+        }
+        Self.removeDirectories(staged.flatMap(\.createdDirectories) + groups.flatMap(\.createdDirectories))
     }
 
     /// Checks the mode and resolves owner and group names to ids.
@@ -167,7 +336,9 @@ package struct AtomicFileWriter: Sendable {
 
     /// Creates missing directories (outermost first) with mode 0700 exactly, the output's
     /// owner and group, and fsyncs each one's parent.
-    private func createDirectories(_ directories: [String], for path: String, owner: uid_t?, group: gid_t?) throws(OutputWriteError) {
+    func createDirectories(
+        _ directories: [String], for path: String, owner: uid_t?, group: gid_t?, created: inout [String]
+    ) throws(OutputWriteError) {
         for directory in directories {
             if mkdir(directory, 0o700) != 0 {
                 let code = errno
@@ -177,6 +348,7 @@ package struct AtomicFileWriter: Sendable {
                 }
                 throw .system(path, "creating the directory '\(directory)'", errno: code)
             }
+            created.append(directory)
             if chmod(directory, 0o700) != 0 {
                 throw .system(path, "setting the mode of the directory '\(directory)'", errno: errno)
             }
@@ -198,7 +370,8 @@ package struct AtomicFileWriter: Sendable {
         var temporary = ""
         var descriptor: Int32 = -1
         for _ in 0..<8 {
-            temporary = FileSystemCalls.join(destination.directory, ".\(destination.name).secretsmith-\(Self.randomSuffix()).tmp")
+            temporary = FileSystemCalls.join(
+                destination.directory, Self.temporaryName(for: destination.name, suffix: Self.randomSuffix()))
             guard let created = registry.create(temporary, { open(temporary, flags, mode_t(options.mode)) }) else {
                 throw OutputWriteError(path: destination.path, reason: .shuttingDown)
             }
@@ -234,7 +407,7 @@ package struct AtomicFileWriter: Sendable {
     }
 
     /// 16 random lowercase hexadecimal digits (64 bits from the system generator).
-    private static func randomSuffix() -> String {
+    static func randomSuffix() -> String {
         var generator = SystemRandomNumberGenerator()
         let digits = String(generator.next() as UInt64, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits

@@ -82,6 +82,80 @@ enum FileSystemCalls {
         return content
     }
 
+    /// Why ``readRegularFile(_:limit:)`` refused or failed.
+    enum ReadFailure: Error, Hashable {
+        /// Nothing exists at the path.
+        case missing
+        /// The path is a directory.
+        case directory
+        /// The path is a device, FIFO or socket.
+        case notRegularFile
+        /// The file is larger than the limit (its size in bytes, when known).
+        case tooLarge(Int?)
+        /// A system call failed with this `errno`.
+        case system(Int32)
+
+        /// The reason as a clause: "it is a directory, not a regular file".
+        func reason(limit: Int) -> String {
+            switch self {
+            case .missing: "it does not exist"
+            case .directory: "it is a directory, not a regular file"
+            case .notRegularFile: "it is not a regular file (a device, FIFO or socket)"
+            case .tooLarge(let size?): "it is \(size) bytes, more than the limit of \(limit) bytes"
+            case .tooLarge(nil): "it is more than the limit of \(limit) bytes"
+            case .system(let code): "it cannot be read (\(String(cString: strerror(code))))"
+            }
+        }
+    }
+
+    /// Reads a whole regular file of at most `limit` bytes. Opens it with `O_NONBLOCK`, so
+    /// a FIFO or a device cannot hang the caller, then checks the type and size on the
+    /// opened descriptor (`fstat`: nothing can be swapped in between) before reading, and
+    /// refuses a file that grows past `limit` while being read.
+    ///
+    /// - Returns: The bytes, or why they could not be read.
+    static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
+        guard !path.utf8.contains(0) else { return .failure(.system(EINVAL)) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { return .failure(errno == ENOENT ? .missing : .system(errno)) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return .failure(.system(errno)) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return .failure(.directory)
+        default: return .failure(.notRegularFile)
+        }
+        guard Int(info.st_size) <= limit else { return .failure(.tooLarge(Int(info.st_size))) }
+        guard let bytes = readAll(descriptor, limit: limit) else { return .failure(.system(errno)) }
+        guard bytes.count <= limit else { return .failure(.tooLarge(nil)) }
+        return .success(bytes)
+    }
+
+    /// The names in a directory (without `.` and `..`), or nil if it cannot be read.
+    static func directoryEntries(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a directory and the files directly in it (not recursive: the writer's
+    /// directories hold files only).
+    ///
+    /// - Returns: Whether the directory is gone.
+    @discardableResult
+    static func removeFlatDirectory(_ path: String) -> Bool {
+        for entry in directoryEntries(path) ?? [] { _ = unlink(join(path, entry)) }
+        return rmdir(path) == 0
+    }
+
     /// Flushes a directory's entries to disk (after a rename or mkdir in it).
     ///
     /// - Returns: 0, or the `errno` of the failed `open` or `fsync`.

@@ -22,7 +22,7 @@ struct OutputDestination {
     let isUnchanged: Bool
 
     /// The most symbolic links followed before giving up (Linux's `MAXSYMLINKS`).
-    static let maximumLinks = 40
+    static let maximumLinks = FilePaths.maximumLinks
 
     /// Resolves a destination without changing anything on disk.
     ///
@@ -38,7 +38,12 @@ struct OutputDestination {
     static func resolve(
         _ path: String, bytes: [UInt8], options: WriteOptions, owner: uid_t?, group: gid_t?
     ) throws(OutputWriteError) -> OutputDestination {
-        let target = try followLinks(path, follow: options.followSymlinks)
+        guard !FilePaths.containsNUL(path) else {
+            throw .system(path, "checking the path (it contains a NUL byte)", errno: EINVAL)
+        }
+        // Lexically first (`out/missing/../a.env` is `out/a.env`), so no walk up the
+        // directories below depends on what exists.
+        let target = try followLinks(FilePaths.absolute(path), follow: options.followSymlinks)
         let (directory, name) = FileSystemCalls.split(target.path)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw OutputWriteError(path: path, reason: .notRegularFile)
@@ -76,7 +81,10 @@ struct OutputDestination {
             guard follow else { throw OutputWriteError(path: path, reason: .symbolicLinkRefused) }
             switch FileSystemCalls.readLink(current) {
             case .success(let link):
-                current = link.hasPrefix("/") ? link : FileSystemCalls.join(FileSystemCalls.split(current).directory, link)
+                // A relative target is relative to the link's real directory.
+                let directory = FileSystemCalls.split(current).directory
+                let base = (try? FilePaths.resolved(directory, followFinalLink: true)) ?? directory
+                current = FilePaths.absolute(link, relativeTo: base)
             case .failure(let error):
                 throw .system(current, "reading the symbolic link (readlink)", errno: error.code)
             }
@@ -85,7 +93,7 @@ struct OutputDestination {
     }
 
     /// The ancestors of `directory` that do not exist, outermost first.
-    private static func missingAncestors(of directory: String, for path: String) throws(OutputWriteError) -> [String] {
+    static func missingAncestors(of directory: String, for path: String) throws(OutputWriteError) -> [String] {
         var missing: [String] = []
         var current = directory
         while true {
@@ -108,7 +116,7 @@ struct OutputDestination {
 
     /// Whether an existing regular file already has these bytes, mode, owner and group.
     /// A file that cannot be read counts as different (it is then replaced).
-    private static func matches(_ info: stat, path: String, bytes: [UInt8], mode: UInt32, owner: uid_t?, group: gid_t?) -> Bool {
+    static func matches(_ info: stat, path: String, bytes: [UInt8], mode: UInt32, owner: uid_t?, group: gid_t?) -> Bool {
         guard UInt32(info.st_mode) & 0o7777 == mode, Int(info.st_size) == bytes.count else { return false }
         if let owner, info.st_uid != owner { return false }
         if let group, info.st_gid != group { return false }

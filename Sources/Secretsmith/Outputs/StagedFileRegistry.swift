@@ -50,7 +50,9 @@ package final class StagedFileRegistry: Sendable {
     package func removeAll(closing: Bool = true) -> Int {
         state.withLock { state in
             var removed = 0
-            for path in state.paths where unlink(path) == 0 {
+            // Longest first: the files of a staged directory before the directory.
+            for path in state.paths.sorted(by: { $0.utf8.count > $1.utf8.count })
+            where unlink(path) == 0 || FileSystemCalls.removeFlatDirectory(path) {
                 removed += 1
             }
             state.paths.removeAll()
@@ -85,12 +87,91 @@ package final class StagedFileRegistry: Sendable {
         }
     }
 
+    /// Forgets a path and every path below it.
+    private static func forget(_ path: String, in paths: inout Set<String>) {
+        paths.remove(path)
+        let prefix = path + "/"
+        paths = paths.filter { !$0.hasPrefix(prefix) }
+    }
+
+    /// Creates a hard link (`link`) under the lock and registers it.
+    ///
+    /// - Returns: 0 or the `errno` of `link`; nil when the registry is closed.
+    func createLink(from existing: String, to path: String) -> Int32? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            guard link(existing, path) == 0 else { return errno }
+            state.paths.insert(path)
+            return 0
+        }
+    }
+
+    /// Creates a staged directory (`mkdir`) under the lock and registers it; a cleanup
+    /// removes it with the files in it.
+    ///
+    /// - Returns: 0 or the `errno` of `mkdir`; nil when the registry is closed.
+    func createDirectory(_ path: String, mode: mode_t) -> Int32? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            guard mkdir(path, mode) == 0 else { return errno }
+            state.paths.insert(path)
+            return 0
+        }
+    }
+
+    /// One step of a commit.
+    enum CommitStep {
+        /// Rename a staged file over its destination, and forget it.
+        case rename(from: String, to: String)
+        /// Create a symbolic link to `target` at `temporary`, rename it over `destination`,
+        /// then forget `forget` (a staged directory the link now points to), if given.
+        case link(target: String, temporary: String, destination: String, forget: String?)
+        /// Flush a directory (`fsync`), then remove a directory no link points to any more
+        /// with the files in it, if given.
+        case syncAndRemove(directory: String, removing: String?)
+    }
+
+    /// Carries out commit steps in order, all under one hold of the lock (so
+    /// ``removeAll(closing:)`` from a signal's cleanup waits until the last rename is
+    /// done). Stops at the first failure.
+    ///
+    /// - Returns: nil, or the index of the step that failed and its `errno` (what it
+    ///   staged stays registered).
+    func commitAll(_ steps: [CommitStep]) -> (index: Int, errno: Int32)? {
+        state.withLock { state in
+            for (index, step) in steps.enumerated() {
+                switch step {
+                case .rename(let from, let to):
+                    guard state.paths.contains(from) else { return (index, ENOENT) }
+                    if systemRename(from, to) != 0 { return (index, errno) }
+                    state.paths.remove(from)
+                case .link(let target, let temporary, let destination, let forget):
+                    if let forget, !state.paths.contains(forget) { return (index, ENOENT) }
+                    _ = unlink(temporary)
+                    if symlink(target, temporary) != 0 { return (index, errno) }
+                    if systemRename(temporary, destination) != 0 {
+                        let code = errno
+                        _ = unlink(temporary)
+                        return (index, code)
+                    }
+                    if let forget { Self.forget(forget, in: &state.paths) }
+                case .syncAndRemove(let directory, let removing):
+                    let code = FileSystemCalls.syncDirectory(directory)
+                    if code != 0 { return (index, code) }
+                    if let removing { FileSystemCalls.removeFlatDirectory(removing) }
+                }
+            }
+            return nil
+        }
+    }
+
     /// Removes a staged file (`unlink`, errors ignored) under the lock, and forgets it.
     func remove(_ path: String) {
         state.withLock { state in
-            if state.paths.remove(path) != nil {
-                _ = unlink(path)
+            if state.paths.contains(path), unlink(path) != 0 {
+                FileSystemCalls.removeFlatDirectory(path)
             }
+            Self.forget(path, in: &state.paths)
         }
     }
 }

@@ -14,6 +14,12 @@ package struct StagedOutput: Sendable, Hashable {
     package let mode: UInt32
     /// The size of the content, in bytes.
     package let byteCount: Int
+    /// The directories staging created for it, outermost first; removed again (when
+    /// empty) if the write is discarded.
+    package var createdDirectories: [String] = []
+    /// How many stale temporary files of this destination (left by a killed run) staging
+    /// removed.
+    package var staleTemporaryFilesRemoved = 0
 
     /// Whether the destination already holds this content and needs no rename.
     package var isUnchanged: Bool { temporaryPath == nil }

@@ -15,6 +15,10 @@ package struct WriteOptions: Sendable, Hashable {
     /// Allow a mode that grants any access to others (`allow_world_readable`). The
     /// configuration refuses such modes first; this repeats the check where the file is made.
     package var allowWorldReadable: Bool
+    /// Write the file into a timestamped directory switched through a `..data` link, with
+    /// the other such outputs of its directory, as one unit (`atomic_dir`); see
+    /// ``DataDirectory``.
+    package var atomicDirectory: Bool
 
     /// - Parameters:
     ///   - mode: Permission bits, `0o000`–`0o777`; default `0o600`.
@@ -29,8 +33,10 @@ package struct WriteOptions: Sendable, Hashable {
         createDirectories: Bool = true,
         owner: String? = nil,
         group: String? = nil,
-        allowWorldReadable: Bool = false
+        allowWorldReadable: Bool = false,
+        atomicDirectory: Bool = false
     ) {
+        self.atomicDirectory = atomicDirectory
         self.mode = mode
         self.followSymlinks = followSymlinks
         self.createDirectories = createDirectories

@@ -172,20 +172,10 @@ public struct RenderPlan: Sendable {
             }
             selected.append(output)
         }
-        var pathOwners: [String: String] = [:]
-        for output in selected {
-            // Compare where the bytes would land: `a/../b`, and a followed link, are the same file.
-            let destination = canonicalDestination(output.path, followSymlinks: output.followSymlinks)
-            if let first = pathOwners[destination] {
-                problems.append(
-                    RenderProblem(
-                        site: nil, reference: nil,
-                        error: ConfigurationError(
-                            file: configuration.file, mark: output.mark, keyPath: "outputs.\(output.name).path",
-                            message: "outputs \"\(first)\" and \"\(output.name)\" both write \(destination)")))
-            } else {
-                pathOwners[destination] = output.name
-            }
+        // Every file the run writes, compared with every file it reads or writes, where the
+        // bytes land: `a/../b`, a followed link and a linked parent directory are one file.
+        for clash in RunFiles.of(configuration, selected: selected).clashes(configurationFile: configuration.file) {
+            problems.append(RenderProblem(site: nil, reference: nil, error: clash))
         }
         var outputs: [PlannedOutput] = []
         for output in selected {
@@ -291,31 +281,6 @@ public struct RenderPlan: Sendable {
         }
         return (RenderPlan(outputs: outputs), problems)
     }
-
-    /// The file an output's bytes would land in: the real path of the deepest existing
-    /// ancestor directory joined with the rest, and, when links are followed, the link's
-    /// final target.
-    static func canonicalDestination(_ path: String, followSymlinks: Bool) -> String {
-        if followSymlinks, let resolved = realPath(path) { return resolved }
-        var head = path
-        var tail: [String] = []
-        while !head.isEmpty, head != "/" {
-            let url = URL(fileURLWithPath: head)
-            let parent = url.deletingLastPathComponent().path
-            tail.insert(url.lastPathComponent, at: 0)
-            if let resolved = realPath(parent) {
-                return ([resolved == "/" ? "" : resolved] + tail).joined(separator: "/")
-            }
-            head = parent
-        }
-        return path
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        defer { free(pointer) }
-        return String(cString: pointer)
-    }
 }
 
 /// A planning problem that is not about one reference (an unknown `--only` name).
@@ -325,23 +290,24 @@ struct PlanError: SecretsmithError {
     var description: String { message }
 }
 
-/// Reads template files with a size limit.
+/// Reads template files: regular files only, with a size limit checked before reading.
 enum TemplateFile {
     /// The largest template accepted, in bytes (256 MiB).
     static let maxBytes = 256 << 20
 
-    /// - Throws: ``TemplateReadError`` (`.configuration`) naming the path and the reason.
+    /// Opens the file without blocking (a FIFO or a device must not hang the run), checks
+    /// on the opened descriptor (`fstat`, so nothing can swap the file in between) that it
+    /// is a regular file of at most ``maxBytes`` bytes, then reads it (still refusing more
+    /// than ``maxBytes`` if it grows meanwhile).
+    ///
+    /// - Throws: ``TemplateReadError`` (`.configuration`) naming the path and the reason:
+    ///   it does not exist, cannot be read, is a directory or another non-regular file, or
+    ///   is too large.
     static func read(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
-            throw TemplateReadError(path: path, reason: reason)
+        switch FileSystemCalls.readRegularFile(path, limit: maxBytes) {
+        case .success(let bytes): return bytes
+        case .failure(let failure): throw TemplateReadError(path: path, reason: failure.reason(limit: maxBytes))
         }
-        defer { try? handle.close() }
-        let data = (try? handle.readToEnd()) ?? Data()
-        guard data.count <= maxBytes else {
-            throw TemplateReadError(path: path, reason: "it is larger than \(maxBytes) bytes")
-        }
-        return [UInt8](data)
     }
 }
 

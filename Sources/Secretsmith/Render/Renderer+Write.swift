@@ -53,7 +53,14 @@ extension Renderer {
         if dryRun {
             results = try requests.map { try writer.preview($0.bytes, to: $0.path, options: $0.options) }
         } else {
-            results = try writer.write(requests)
+            let written = try writer.writeCounting(requests)
+            results = written.results
+            if written.staleTemporaryFilesRemoved > 0 {
+                // A count only: the names say which outputs, and the files held values.
+                manager.logger.info(
+                    "removed stale temporary files left by an interrupted run",
+                    metadata: ["count": "\(written.staleTemporaryFilesRemoved)"])
+            }
         }
         return zip(rendered, results).map { output, result in
             OutputReport(
@@ -66,6 +73,7 @@ extension Renderer {
         WriteOptions(
             mode: output.mode.rawValue, followSymlinks: output.output.followSymlinks,
             createDirectories: output.output.createDirectories, owner: output.output.owner,
-            group: output.output.group, allowWorldReadable: output.output.allowWorldReadable)
+            group: output.output.group, allowWorldReadable: output.output.allowWorldReadable,
+            atomicDirectory: output.output.atomicDirectory)
     }
 }

@@ -1,0 +1,163 @@
+import Foundation
+import Glibc
+@testable import Secretsmith
+import Testing
+
+/// No output may write a file the run reads or another output writes; templates must be
+/// regular files.
+@Suite("Files of a run: clashes and templates")
+struct RunFilesTests {
+    /// A configuration in a new directory, parsed from `secretsmith.yaml` there.
+    func configuration(_ outputs: String, files: [String: String] = [:]) throws -> (Configuration, String) {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        for (name, text) in files {
+            try FileManager.default.createDirectory(
+                atPath: (directory + "/" + name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try OutputTestSupport.writeFile(directory + "/" + name, Array(text.utf8))
+        }
+        let text = """
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { a: {} } }
+            outputs:
+            \(outputs)
+            """
+        try OutputTestSupport.writeFile(directory + "/secretsmith.yaml", Array(text.utf8))
+        let configuration = try Configuration.load(path: directory + "/secretsmith.yaml", environment: [:])
+        return (configuration, directory)
+    }
+
+    func problems(_ configuration: Configuration) -> [String] {
+        RenderPlan.collect(configuration: configuration, environment: "dev", only: []).problems.map(\.description)
+    }
+
+    @Test(
+        "an output over the configuration, its own template, another's template or the lock file is refused (65)",
+        arguments: [
+            "path: secretsmith.yaml", "path: ./secretsmith.yaml", "path: sub/../secretsmith.yaml",
+            "path: t.tmpl", "path: sub/../t.tmpl", "path: other.tmpl", "path: secretsmith.lock",
+        ])
+    func clashesWithFilesTheRunReads(path: String) throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: evil, format: template, template: t.tmpl, \(path) }
+              - { name: other, format: template, template: other.tmpl, path: out/other }
+            """, files: ["t.tmpl": "x\n", "other.tmpl": "y\n", "sub/keep": ""])
+        defer { OutputTestSupport.removeTree(directory) }
+        let found = problems(configuration)
+        #expect(found.count == 1, "\(found)")
+        let text = found.joined()
+        #expect(text.contains("output \"evil\" would write"), "\(text)")
+        #expect(text.contains("outputs.evil.path"), "\(text)")
+        #expect(
+            ["the configuration file", "the template of output \"evil\"", "the template of output \"other\"", "the lock file"]
+                .contains { text.contains($0) }, "\(text)")
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: ["evil"])
+        }
+        #expect(failure?.kind == .configuration)
+    }
+
+    @Test("a clash through a linked directory or a followed link is found too")
+    func clashesThroughLinks() throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: one, format: dotenv, path: alias/app.env, values: { A: app/a } }
+              - { name: two, format: dotenv, path: real/app.env, values: { A: app/a } }
+              - { name: three, format: dotenv, path: link.env, follow_symlinks: true, values: { A: app/a } }
+            """, files: ["real/keep": ""])
+        defer { OutputTestSupport.removeTree(directory) }
+        #expect(symlink("real", directory + "/alias") == 0)
+        #expect(symlink("secretsmith.yaml", directory + "/link.env") == 0)
+        let found = problems(configuration)
+        #expect(found.count == 2, "\(found)")
+        #expect(found.contains { $0.contains("output \"one\" and output \"two\" both write") }, "\(found)")
+        #expect(found.contains { $0.contains("output \"three\" would write") && $0.contains("the configuration file") })
+    }
+
+    @Test("a path through a missing directory and dot-dot plans at once and writes beside it")
+    func missingDirectoryAndDotDot() throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: q, format: dotenv, path: out/nonexist/../q.env, values: { A: app/a } }
+            """, files: ["out/keep": ""])
+        defer { OutputTestSupport.removeTree(directory) }
+        let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        #expect(plan.outputs[0].output.path == FilePaths.absolute(directory + "/out/q.env"))
+        let results = try AtomicFileWriter(registry: StagedFileRegistry()).write([
+            (path: plan.outputs[0].output.path, bytes: Array("A=1\n".utf8), options: WriteOptions())
+        ])
+        #expect(results[0].status == .written)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out/nonexist"))
+        // The writer normalises a raw path the same way.
+        _ = try AtomicFileWriter(registry: StagedFileRegistry()).write([
+            (path: directory + "/out/missing/../r.env", bytes: [1], options: WriteOptions())
+        ])
+        #expect(FileManager.default.fileExists(atPath: directory + "/out/r.env"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out/missing"))
+    }
+
+    @Test(
+        "a template that is not a regular file is a configuration error, and a FIFO does not hang",
+        arguments: ["tdir", "/dev/null", ".", "fifo"])
+    func templateMustBeARegularFile(template: String) throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: t, format: template, template: "\(template)", path: out/t.env }
+            """, files: ["tdir/keep": ""])
+        defer { OutputTestSupport.removeTree(directory) }
+        #expect(mkfifo(directory + "/fifo", 0o600) == 0)
+        let found = problems(configuration)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.contains("not a regular file") == true, "\(found)")
+        #expect(found.first?.contains("outputs.t.template") == true, "\(found)")
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        }
+        #expect(failure?.kind == .configuration)
+    }
+
+    @Test("a NUL in an output path is refused when the configuration is read")
+    func nulInPath() throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        let text = """
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { a: {} } }
+            outputs:
+              - { name: a, format: dotenv, path: "out/a.env\\0x", values: { A: app/a } }
+            """
+        let error = #expect(throws: ConfigurationError.self) {
+            _ = try Configuration.parse(Array(text.utf8), file: directory + "/secretsmith.yaml", environment: [:])
+        }
+        #expect(error?.description.contains("NUL") == true, "\(String(describing: error))")
+        #expect(error?.kind == .configuration)
+    }
+
+    @Test("command-line files clash with the configuration, outputs and each other")
+    func commandLineFiles() throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: a, format: dotenv, path: out/a.env, values: { A: app/a } }
+            """)
+        defer { OutputTestSupport.removeTree(directory) }
+        let flags = RunFiles.commandLine([
+            ("--manifest", directory + "/out/a.env"), ("--metrics-file", directory + "/secretsmith.yaml"),
+            ("--trace-file", directory + "/t.jsonl"), ("--unused", nil),
+        ])
+        #expect(flags.count == 3)
+        let clashes = RunFiles(files: RunFiles.of(configuration, selected: []).files + flags)
+            .clashes(configurationFile: configuration.file)
+        let text = clashes.map(\.description)
+        #expect(text.count == 1, "\(text)")
+        #expect(text.first?.contains("--metrics-file would write") == true)
+        let withOutputs = RunFiles(files: RunFiles.of(configuration, selected: configuration.outputs).files + flags)
+            .clashes(configurationFile: configuration.file)
+        #expect(withOutputs.map(\.description).contains { $0.contains("output \"a\" and --manifest both write") })
+    }
+}
