@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The authentication endpoints (GCP-WIRE.md): the OAuth token endpoint, the metadata
+/// The authentication endpoints Google's auth libraries call: the OAuth token endpoint, the metadata
 /// server and IAM Credentials `generateAccessToken`. Counted and faulted like API
 /// methods (methods `oauthToken`, `metadataPing`, `metadataToken`, `metadataProjectID`,
 /// `generateAccessToken`).

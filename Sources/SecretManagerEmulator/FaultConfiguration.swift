@@ -3,8 +3,9 @@ import Foundation
 /// The fault rules of an emulator and the seed of its random choices.
 ///
 /// Given at startup (``EmulatorConfiguration/faults``) and replaced at run time with
-/// `POST /_emulator/faults` (see ``parse(adminBody:)``); `DELETE /_emulator/faults`
-/// clears it. Replacing the rules restarts their counts.
+/// `POST /_emulator/faults` (this struct as JSON, an array of rules or one rule, each
+/// rule an object or a `--fault` string; or plain-text `--fault` rules, one per line);
+/// `DELETE /_emulator/faults` clears it. Replacing the rules restarts their counts.
 ///
 /// ```json
 /// {"seed": 42, "rules": [{"kind": "error", "httpStatus": 503, "count": 2, "method": "access"}]}
@@ -56,7 +57,7 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
     ///
     /// - Throws: `DecodingError` for invalid JSON, ``FaultRuleSyntaxError`` for an invalid
     ///   text rule, ``EmptyBody`` for a body with no rule at all.
-    public static func parse(adminBody body: [UInt8]) throws -> FaultConfiguration {
+    static func parse(adminBody body: [UInt8]) throws -> FaultConfiguration {
         let text = String(decoding: body, as: UTF8.self)
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let first = trimmed.first else { throw EmptyBody() }
@@ -73,8 +74,8 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
     }
 
     /// `POST /_emulator/faults` was sent without a body.
-    public struct EmptyBody: Error, CustomStringConvertible {
-        public var description: String {
+    struct EmptyBody: Error, CustomStringConvertible {
+        var description: String {
             "The body is empty: send a fault configuration as JSON, or --fault rules, one per line (DELETE clears the rules)."
         }
     }

@@ -20,14 +20,14 @@ import ServiceLifecycle
 /// lets requests in progress finish, cuts injected delays short (closing their
 /// connections) and logs no error.
 ///
-/// Served: the API routes of GCP-WIRE.md (global and regional; also `PATCH` of a
+/// Served: the Secret Manager REST v1 routes (global and regional; also `PATCH` of a
 /// secret's labels, annotations and other mutable fields, and `:getIamPolicy` /
 /// `:setIamPolicy`, as `gcloud secrets update` and `gcloud secrets get-iam-policy` send
 /// them), Google's error envelope,
 /// an HTML 404 page for unknown paths, request counters (``stats()``) and fault injection
 /// (``FaultRule``). Payloads never appear in its logs.
 ///
-/// Authentication (GCP-WIRE.md), counted and faultable like the API methods:
+/// Authentication, counted and faultable like the API methods:
 /// - `POST /token`: the OAuth token endpoint. The JWT-bearer grant checks the RS256
 ///   signature against the seeded service account's public key (by `iss`, and `kid`), the
 ///   audience (Google's token URL or this emulator's `http://HOST:PORT/token`), the
@@ -83,8 +83,9 @@ public actor SecretManagerEmulator: Service {
     }
 
     /// How long a graceful shutdown may take before the server is cancelled (requests
-    /// still in progress are then cut off).
-    static let maximumGracefulShutdownDuration: Duration = .seconds(5)
+    /// still in progress are then cut off). Injected delays end at once; this bounds a
+    /// client that is slow to send its request.
+    public static let maximumGracefulShutdownDuration: Duration = .seconds(10)
 
     /// Creates an emulator; nothing listens until ``start()`` or ``run(onListening:)``.
     ///

@@ -125,7 +125,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             // SIGTERM and SIGINT shut the server down gracefully: a requested stop, not an error.
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            groupConfiguration.maximumGracefulShutdownDuration = .seconds(5)
+            groupConfiguration.maximumGracefulShutdownDuration = SecretManagerEmulator.maximumGracefulShutdownDuration
             let group = ServiceGroup(configuration: groupConfiguration)
             do {
                 try await group.run()

@@ -102,7 +102,7 @@ import Testing
         let started = Date()
         emulator.process.terminate()
         emulator.process.waitUntilExit()
-        #expect(Date().timeIntervalSince(started) < 4, "the stall was cut short")
+        #expect(Date().timeIntervalSince(started) < 30, "the 60 s stall was cut short")
         #expect(emulator.process.terminationReason == .exit && emulator.process.terminationStatus == 0)
         let log = try String(contentsOfFile: workspace.path("emulator.log"), encoding: .utf8)
         #expect(!log.lowercased().contains("error"), "\(log)")

@@ -180,7 +180,8 @@ import Testing
         let clock = ContinuousClock()
         let start = clock.now
         await emulator.stop()
-        #expect(clock.now - start < .seconds(4), "a graceful stop does not wait for the stall")
+        // The stall is 60 s; the bound leaves room for a loaded machine.
+        #expect(clock.now - start < .seconds(30), "a graceful stop does not wait for the stall")
         await #expect(throws: (any Error).self, "the stalled request gets no answer") { _ = try await request.value }
         try await harness.client.shutdown()
     }

@@ -1,3 +1,7 @@
+// The emulator's middleware, in the order a counted request meets them: NotFoundPage
+// (router level), Route (per route), MetadataFlavor (metadata routes), FaultInjection,
+// Authentication (API routes with --auth).
+
 import Hummingbird
 import Logging
 import NIOCore
