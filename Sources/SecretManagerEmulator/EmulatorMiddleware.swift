@@ -5,7 +5,6 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 
 /// Counts every request of a counted route (API and authentication methods) and applies
 /// the fault rules, in the order a front end in front of the service would: count the
@@ -13,8 +12,9 @@ import ServiceLifecycle
 /// delays, then answer an injected error or 429, drop the connection, or pass the request
 /// on (with the wrong-checksum flag set) and count the answer's status.
 ///
-/// Injected delays end early when the server shuts down gracefully: the connection is
-/// then closed without an answer, so a stall never holds up `stop()` or a SIGTERM.
+/// Injected delays end early when the emulator stops (``EmulatorState/cutDelays()``, on
+/// `stop()` and on a service group's graceful shutdown): the connection is then closed
+/// without an answer, so a stall never holds up `stop()` or a SIGTERM.
 struct FaultInjectionMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
 
@@ -36,9 +36,16 @@ struct FaultInjectionMiddleware: RouterMiddleware {
         }
         let delay = plan.latency + plan.stall
         if delay > .zero {
+            let sleeper = await state.beginDelay(delay)
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                try await withTaskCancellationHandler {
+                    try await sleeper.task.value
+                } onCancel: {
+                    sleeper.task.cancel()
+                }
+                await state.endDelay(sleeper.id)
             } catch {
+                await state.endDelay(sleeper.id)
                 logger.debug("Closing the connection of a delayed request: the server is stopping", metadata: metadata)
                 try? await context.channel.close()
                 throw ConnectionClosed()

@@ -113,6 +113,7 @@ public actor SecretManagerEmulator: Service {
     public func start() async throws -> Int {
         guard !running else { throw LifecycleError.alreadyRunning }
         running = true
+        await state.resumeDelays()
         let (ports, continuation) = AsyncThrowingStream.makeStream(of: Int.self)
         let application = makeApplication { port in continuation.yield(port) }
         var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: serverLogger)
@@ -149,6 +150,7 @@ public actor SecretManagerEmulator: Service {
         guard let server = started else { return }
         started = nil
         await server.group.triggerGracefulShutdown()
+        await state.cutDelays()
         _ = await server.task.result
         running = false
         port = nil
@@ -174,12 +176,18 @@ public actor SecretManagerEmulator: Service {
             running = false
             port = nil
         }
+        await state.resumeDelays()
         let application = makeApplication { port in
             await self.listening(on: port)
             await onListening(port)
         }
+        let state = self.state
         do {
-            try await application.run()
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                Task { await state.cutDelays() }
+            }
         } catch {
             if Task.isCancelled { return }
             throw error
