@@ -24,6 +24,13 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
     case deleteSecret
     /// `GET …/secrets`.
     case listSecrets
+    /// `PATCH …/secrets/S?updateMask=…`: labels, annotations, aliases and the other
+    /// mutable fields of a secret (what `gcloud secrets update` sends).
+    case updateSecret
+    /// `GET …/secrets/S:getIamPolicy`.
+    case getIamPolicy
+    /// `POST …/secrets/S:setIamPolicy`.
+    case setIamPolicy
     /// `POST /token`: the OAuth 2.0 token endpoint (JWT-bearer and refresh-token grants).
     case oauthToken
     /// `GET /` with `Metadata-Flavor: Google`: a client checking that a metadata server is there.
@@ -36,29 +43,6 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
     case generateAccessToken
 
     public var description: String { rawValue }
-
-    /// The method an HTTP method and an API path call, or `nil` when the API has no such
-    /// route (Google's front end then answers with an HTML 404).
-    ///
-    /// - Parameters:
-    ///   - httpMethod: The request method, upper case (`GET`, `POST`, `DELETE`).
-    ///   - path: The parsed API path.
-    init?(httpMethod: String, path: ResourcePath) {
-        switch (httpMethod, path.target, path.verb) {
-        case ("GET", .version, "access"?): self = .access
-        case ("GET", .version, nil): self = .getVersion
-        case ("POST", .version, "enable"?): self = .enable
-        case ("POST", .version, "disable"?): self = .disable
-        case ("POST", .version, "destroy"?): self = .destroy
-        case ("GET", .versions, nil): self = .listVersions
-        case ("POST", .secret, "addVersion"?): self = .addVersion
-        case ("GET", .secret, nil): self = .getSecret
-        case ("DELETE", .secret, nil): self = .deleteSecret
-        case ("GET", .secrets, nil): self = .listSecrets
-        case ("POST", .secrets, nil): self = .createSecret
-        default: return nil
-        }
-    }
 
     /// The IAM permission Google checks for this method, used in 403 messages.
     var permission: String {
@@ -74,6 +58,9 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
         case .getSecret: "secretmanager.secrets.get"
         case .deleteSecret: "secretmanager.secrets.delete"
         case .listSecrets: "secretmanager.secrets.list"
+        case .updateSecret: "secretmanager.secrets.update"
+        case .getIamPolicy: "secretmanager.secrets.getIamPolicy"
+        case .setIamPolicy: "secretmanager.secrets.setIamPolicy"
         case .generateAccessToken: "iam.serviceAccounts.getAccessToken"
         case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID: "none"
         }

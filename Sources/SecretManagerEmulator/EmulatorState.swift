@@ -66,4 +66,43 @@ actor EmulatorState {
     func setFaults(_ configuration: FaultConfiguration) {
         injector = FaultInjector(configuration)
     }
+
+    // MARK: Injected delays
+
+    /// The injected delays in progress, by id; cancelled by ``cutDelays()``.
+    private var delays: [Int: Task<Void, any Error>] = [:]
+    private var nextDelayID = 0
+    /// Set by ``cutDelays()`` until ``resumeDelays()``: new delays end at once.
+    private var delaysCut = false
+
+    /// Starts an injected delay (latency, stall) and registers it so a stop can cut it
+    /// short; the caller awaits the task, then calls ``endDelay(_:)``.
+    func beginDelay(_ duration: Duration) -> (id: Int, task: Task<Void, any Error>) {
+        let task = Task { try await Task.sleep(for: duration) }
+        nextDelayID += 1
+        if delaysCut {
+            task.cancel()
+        } else {
+            delays[nextDelayID] = task
+        }
+        return (nextDelayID, task)
+    }
+
+    /// Forgets a finished delay.
+    func endDelay(_ id: Int) {
+        delays[id] = nil
+    }
+
+    /// Cancels every injected delay in progress and every later one, for a stop: the
+    /// server then closes their connections without an answer.
+    func cutDelays() {
+        delaysCut = true
+        for task in delays.values { task.cancel() }
+        delays.removeAll()
+    }
+
+    /// Lets injected delays run again (a restarted emulator).
+    func resumeDelays() {
+        delaysCut = false
+    }
 }

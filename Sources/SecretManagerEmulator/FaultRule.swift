@@ -11,7 +11,8 @@
 /// firing error, 429 or drop decides the answer (later ones are not tried, and their
 /// counts are not used up). A wrong checksum only concerns `access`.
 ///
-/// JSON form (admin endpoint `POST /_emulator/faults`, see ``FaultConfiguration``):
+/// JSON form (admin endpoint `POST /_emulator/faults`, see ``FaultConfiguration``), an
+/// object or the text form as a JSON string (`"error:503,count=2"`):
 /// ```json
 /// {"kind": "latency", "latencyMs": 200, "jitterMs": 50, "method": "access"}
 /// {"kind": "error", "httpStatus": 503, "status": "UNAVAILABLE", "rate": 0.5}
@@ -95,7 +96,17 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
         case latencyMs, jitterMs, httpStatus, status, retryAfterSeconds, seconds
     }
 
+    /// Decodes the JSON object form, or a string in the compact text form of `--fault`
+    /// (``init(parsing:)``).
     public init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+            do {
+                self = try FaultRule(parsing: text)
+            } catch {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            }
+            return
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let expected = Set(["kind", "method", "resource", "rate", "count", "latencyMs", "jitterMs", "httpStatus", "status", "retryAfterSeconds", "seconds"])
         if let unknown = AnyCodingKey.unexpectedNames(in: decoder, expected: expected).first {

@@ -64,6 +64,16 @@ enum JSONValue: Sendable, Equatable, Decodable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// Whether this is `{}`, `[]` or `""` (proto3 JSON leaves such fields out).
+    var isEmptyCollection: Bool {
+        switch self {
+        case .object(let members): members.isEmpty
+        case .array(let values): values.isEmpty
+        case .string(let text): text.isEmpty
+        default: false
+        }
+    }
+
     /// The string value, or `nil` when this is not a string.
     var stringValue: String? {
         if case .string(let value) = self { return value }

@@ -1,16 +1,17 @@
 import Foundation
 
-/// A request path of the Secret Manager REST v1 API, taken apart.
+/// The resource a Secret Manager REST v1 request names, from the route's captures
+/// (``EmulatorRouter``).
 ///
 /// The shapes (<https://cloud.google.com/secret-manager/docs/reference/rest>), with an
 /// optional `locations/L/` after `projects/P/` for regional secrets:
 /// ```
 /// /v1/projects/P/secrets                       list, create
-/// /v1/projects/P/secrets/S[:addVersion]        get, delete, add a version
+/// /v1/projects/P/secrets/S[:verb]              get, update, delete, addVersion, get/setIamPolicy
 /// /v1/projects/P/secrets/S/versions            list versions
 /// /v1/projects/P/secrets/S/versions/V[:verb]   get, access, enable, disable, destroy
 /// ```
-/// Parsing checks the shape only (a path of another shape is not an API path: Google's
+/// The router checks the shape (a path of another shape is not an API path: Google's
 /// front end answers it with an HTML 404); ``validationError`` then checks the contents
 /// of each segment (a malformed name is a 400 INVALID_ARGUMENT from the API itself).
 struct ResourcePath: Sendable, Equatable {
@@ -32,55 +33,6 @@ struct ResourcePath: Sendable, Equatable {
     var location: String?
     /// What the path names.
     var target: Target
-    /// The custom verb after `:` in the last segment (`access`, `addVersion`, ...), or `nil`.
-    var verb: String?
-
-    /// Parses a raw request path (percent-encoded, without the query).
-    ///
-    /// - Returns: `nil` when the path does not have one of the API's shapes.
-    static func parse(_ rawPath: String) -> ResourcePath? {
-        guard rawPath.hasPrefix("/v1/") else { return nil }
-        var segments: [String] = []
-        for raw in rawPath.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false) {
-            guard !raw.isEmpty, let decoded = String(raw).removingPercentEncoding, !decoded.isEmpty else {
-                return nil
-            }
-            segments.append(decoded)
-        }
-        var verb: String?
-        if let last = segments.last, let colon = last.firstIndex(of: ":") {
-            let name = String(last[..<colon])
-            let custom = String(last[last.index(after: colon)...])
-            guard !name.isEmpty, !custom.isEmpty else { return nil }
-            segments[segments.count - 1] = name
-            verb = custom
-        }
-        guard segments.count >= 3, segments[0] == "projects" else { return nil }
-        let project = segments[1]
-        var index = 2
-        var location: String?
-        if segments[index] == "locations" {
-            guard segments.count >= 5 else { return nil }
-            location = segments[3]
-            index = 4
-        }
-        guard segments[index] == "secrets" else { return nil }
-        let rest = Array(segments[(index + 1)...])
-        let target: Target
-        switch rest.count {
-        case 0:
-            target = .secrets
-        case 1:
-            target = .secret(rest[0])
-        case 2 where rest[1] == "versions":
-            target = .versions(secret: rest[0])
-        case 3 where rest[1] == "versions":
-            target = .version(secret: rest[0], version: rest[2])
-        default:
-            return nil
-        }
-        return ResourcePath(project: project, location: location, target: target, verb: verb)
-    }
 
     /// The secret id the path names, if any.
     var secretID: String? {

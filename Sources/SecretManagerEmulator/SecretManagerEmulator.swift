@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A local Google Cloud Secret Manager speaking the REST v1 wire format, for development,
 /// examples, tests and benchmarks.
@@ -13,13 +14,20 @@ import NIOCore
 /// let stats = await emulator.stats()
 /// await emulator.stop()
 /// ```
-/// The CLI calls ``run(onListening:)`` instead, which serves until its task is cancelled.
+/// It is also a swift-service-lifecycle `Service`: in a `ServiceGroup`, ``run()`` (or
+/// ``run(onListening:)``, as the CLI does) serves until the group shuts down gracefully
+/// (SIGTERM, SIGINT) or its task is cancelled. A graceful shutdown closes the listener,
+/// lets requests in progress finish, cuts injected delays short (closing their
+/// connections) and logs no error.
 ///
-/// Served: the API routes of GCP-WIRE.md (global and regional), Google's error envelope,
+/// Served: the Secret Manager REST v1 routes (global and regional; also `PATCH` of a
+/// secret's labels, annotations and other mutable fields, and `:getIamPolicy` /
+/// `:setIamPolicy`, as `gcloud secrets update` and `gcloud secrets get-iam-policy` send
+/// them), Google's error envelope,
 /// an HTML 404 page for unknown paths, request counters (``stats()``) and fault injection
 /// (``FaultRule``). Payloads never appear in its logs.
 ///
-/// Authentication (GCP-WIRE.md), counted and faultable like the API methods:
+/// Authentication, counted and faultable like the API methods:
 /// - `POST /token`: the OAuth token endpoint. The JWT-bearer grant checks the RS256
 ///   signature against the seeded service account's public key (by `iss`, and `kid`), the
 ///   audience (Google's token URL or this emulator's `http://HOST:PORT/token`), the
@@ -44,14 +52,16 @@ import NIOCore
 /// - `GET /_emulator/impersonations` → the recorded `generateAccessToken` requests
 /// - `POST /_emulator/revoke-tokens` → forgets every issued token (``revokeTokens()``)
 /// - `GET /_emulator/faults` → the ``FaultConfiguration`` in force; `POST /_emulator/faults`
-///   replaces it (a configuration, an array of rules or one rule, as JSON);
+///   replaces it (a configuration, an array of rules or one rule, as JSON, each rule an
+///   object or a `--fault` string; or plain-text `--fault` rules, one per line);
 ///   `DELETE /_emulator/faults` clears it
-public actor SecretManagerEmulator {
+public actor SecretManagerEmulator: Service {
     /// The configuration given at creation.
     public nonisolated let configuration: EmulatorConfiguration
     private let state: EmulatorState
     private let logger: Logger
-    private var serverTask: Task<Void, any Error>?
+    /// The group serving a ``start()``ed emulator, and the task running it.
+    private var started: (group: ServiceGroup, task: Task<Void, any Error>)?
     private var running = false
 
     /// The bound port while serving, else `nil`.
@@ -72,6 +82,11 @@ public actor SecretManagerEmulator {
         }
     }
 
+    /// How long a graceful shutdown may take before the server is cancelled (requests
+    /// still in progress are then cut off). Injected delays end at once; this bounds a
+    /// client that is slow to send its request.
+    public static let maximumGracefulShutdownDuration: Duration = .seconds(10)
+
     /// Creates an emulator; nothing listens until ``start()`` or ``run(onListening:)``.
     ///
     /// - Parameters:
@@ -91,24 +106,29 @@ public actor SecretManagerEmulator {
         self.logger = logger
     }
 
-    /// Starts serving in a background task.
+    /// Starts serving in a background task (its own `ServiceGroup`).
     ///
     /// - Returns: The bound TCP port (the ephemeral one when the configured port is 0).
     /// - Throws: ``LifecycleError/alreadyRunning``, or the bind error (e.g. address in use).
     public func start() async throws -> Int {
         guard !running else { throw LifecycleError.alreadyRunning }
         running = true
+        await state.resumeDelays()
         let (ports, continuation) = AsyncThrowingStream.makeStream(of: Int.self)
         let application = makeApplication { port in continuation.yield(port) }
-        serverTask = Task {
+        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: serverLogger)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.maximumGracefulShutdownDuration
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let task = Task {
             do {
-                try await application.run()
+                try await group.run()
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
                 throw error
             }
         }
+        started = (group, task)
         do {
             for try await bound in ports {
                 port = bound
@@ -116,48 +136,63 @@ public actor SecretManagerEmulator {
             }
             throw LifecycleError.stoppedBeforeListening
         } catch {
-            serverTask = nil
+            started = nil
             running = false
             throw error
         }
     }
 
-    /// Serves in the calling task until it is cancelled; for the CLI. Prints nothing.
+    /// Stops a server started with ``start()`` with a graceful shutdown: closes the
+    /// listener and idle connections, lets requests in progress finish, cuts injected
+    /// delays short (stalls included; their connections are closed without an answer),
+    /// and waits until it is down.
+    public func stop() async {
+        guard let server = started else { return }
+        started = nil
+        await server.group.triggerGracefulShutdown()
+        await state.cutDelays()
+        _ = await server.task.result
+        running = false
+        port = nil
+    }
+
+    /// Serves until the service group shuts down gracefully or the task is cancelled
+    /// (the `Service` requirement).
+    public func run() async throws {
+        try await run(onListening: { _ in })
+    }
+
+    /// Serves in the calling task until a graceful shutdown (in a `ServiceGroup`) or
+    /// cancellation; for the CLI. Prints nothing.
     ///
     /// - Parameter onListening: Called once with the bound port when the server listens
     ///   (the CLI prints the address there).
-    /// - Throws: ``LifecycleError/alreadyRunning``, or the bind error. Cancellation is
-    ///   not an error: the method returns.
-    public func run(onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {
+    /// - Throws: ``LifecycleError/alreadyRunning``, or the bind error. A shutdown is not
+    ///   an error: the method returns.
+    public func run(onListening: @escaping @Sendable (_ port: Int) async -> Void) async throws {
         guard !running else { throw LifecycleError.alreadyRunning }
         running = true
         defer {
             running = false
             port = nil
         }
+        await state.resumeDelays()
         let application = makeApplication { port in
             await self.listening(on: port)
             await onListening(port)
         }
+        let state = self.state
         do {
-            try await application.run()
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                Task { await state.cutDelays() }
+            }
         } catch {
             if Task.isCancelled { return }
             throw error
         }
     }
-
-    /// Stops a server started with ``start()``: closes the listener and every connection,
-    /// cancelling requests in progress (stalls included), and waits until it is down.
-    public func stop() async {
-        guard let task = serverTask else { return }
-        serverTask = nil
-        task.cancel()
-        _ = await task.result
-        running = false
-        port = nil
-    }
-
     /// `http://HOST:PORT` while serving, else `nil`.
     public var baseURL: String? {
         port.map { "http://\(configuration.host):\($0)" }
@@ -198,16 +233,22 @@ public actor SecretManagerEmulator {
         self.port = port
     }
 
-    private func makeApplication(
-        onListening: @escaping @Sendable (Int) async -> Void
-    ) -> Application<EmulatorResponder> {
+    /// The logger of the HTTP server and the service group: the emulator's, at `notice`
+    /// or above unless it is at `debug` or lower.
+    private var serverLogger: Logger {
         var serverLogger = logger
         if serverLogger.logLevel > .debug {
             serverLogger.logLevel = max(serverLogger.logLevel, .notice)
         }
+        return serverLogger
+    }
+
+    private func makeApplication(
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
         let configuredPort = configuration.port
         return Application(
-            responder: EmulatorResponder(
+            router: EmulatorRouter.make(
                 state: state, logger: logger, requireAuthentication: configuration.requireAuthentication),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -1,7 +1,8 @@
 /// The secret methods: create, get, delete, list.
 extension SecretStore {
     /// `POST …/secrets?secretId=S` with `{"replication":{…}}` (global secrets; regional
-    /// secrets have no replication).
+    /// secrets have no replication), and optionally labels, annotations, topics,
+    /// `expireTime` or `ttl`, rotation and `versionDestroyTtl`.
     ///
     /// - Throws: 400 INVALID_ARGUMENT for a missing or malformed `secretId` or a global
     ///   secret without `replication`; 409 ALREADY_EXISTS; 403 for an unknown project.
@@ -30,7 +31,10 @@ extension SecretStore {
         guard projects[project].secrets[key(path)] == nil else {
             throw .alreadyExists("Secret [\(name)] already exists.")
         }
-        let secret = makeSecret(id: secretID, created: now(), location: path.location, replication: replication)
+        var secret = makeSecret(id: secretID, created: now(), location: path.location, replication: replication)
+        for field in Self.updatableFields where field != "versionAliases" {
+            if let value = body?[field] { try apply(field, value: value, to: &secret) }
+        }
         store(secret, project: project, location: path.location)
         return WireFormat.secret(secret, name: name)
     }

@@ -27,7 +27,7 @@ struct SecretStore: Sendable {
     /// Creation counter for secrets, for stable listing.
     private var nextSequence = 0
     /// Etag counter; etags are quoted hex strings like Google's (`"\"1a2b…\""`).
-    private var etagCounter: UInt64
+    var etagCounter: UInt64
     /// The wall clock for `createTime` and `destroyTime`.
     let now: @Sendable () -> Date
 
@@ -76,8 +76,11 @@ struct SecretStore: Sendable {
         case .getSecret: try getSecret(request)
         case .deleteSecret: try deleteSecret(request)
         case .listSecrets: try listSecrets(request)
+        case .updateSecret: try updateSecret(request)
+        case .getIamPolicy: try getIamPolicy(request)
+        case .setIamPolicy: try setIamPolicy(request)
         case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID, .generateAccessToken:
-            // Served by EmulatorResponder+Auth, never routed here.
+            // Served by the authentication routes, never routed here.
             throw GoogleAPIError(httpStatus: 500, status: "INTERNAL", message: "Not a Secret Manager method.")
         }
     }

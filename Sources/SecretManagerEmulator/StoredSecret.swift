@@ -35,6 +35,16 @@ struct StoredSecret: Sendable {
     var replication: JSONValue?
     /// The secret's etag.
     var etag: String
+    /// The other mutable fields of the secret as the client sent them (`labels`,
+    /// `annotations`, `topics`, `expireTime`, `rotation`, `versionDestroyTtl`), by JSON name.
+    var fields: [String: JSONValue] = [:]
+    /// The IAM policy set with `setIamPolicy`: `bindings` (and `auditConfigs`) as sent, or
+    /// `nil` for none yet.
+    var iamPolicy: [(String, JSONValue)]?
+    /// The policy's version (1 when unset or without conditions; 3 when the client asked for it).
+    var iamPolicyVersion: Int64 = 1
+    /// The policy's etag: base64 of 8 bytes, as IAM sends it (`"ACAB"` for an unset policy).
+    var iamPolicyEtag = "ACAB"
 
     /// The version a path segment names: a number, `latest` (the newest version whatever
     /// its state) or an alias; `nil` when there is no such version.

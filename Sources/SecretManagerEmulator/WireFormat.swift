@@ -43,19 +43,41 @@ enum WireFormat {
         return .object(members)
     }
 
-    /// `Secret`: name, replication (global secrets), createTime, etag, versionAliases
-    /// (alias → version number as a string, int64 in JSON).
+    /// `Secret`: name, replication (global secrets), createTime, labels, topics,
+    /// expireTime, etag, rotation, versionAliases (alias → version number as a string,
+    /// int64 in JSON), annotations, versionDestroyTtl: the proto's field order, empty
+    /// fields left out.
     static func secret(_ secret: StoredSecret, name: String) -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(name))]
         if let replication = secret.replication {
             members.append(("replication", replication))
         }
         members.append(("createTime", .string(timestamp(secret.createTime))))
+        for field in ["labels", "topics", "expireTime"] {
+            if let value = secret.fields[field], !value.isEmptyCollection { members.append((field, value)) }
+        }
         members.append(("etag", .string(secret.etag)))
+        if let rotation = secret.fields["rotation"], !rotation.isEmptyCollection {
+            members.append(("rotation", rotation))
+        }
         if !secret.aliases.isEmpty {
             let aliases = secret.aliases.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string(String($0.value))) }
             members.append(("versionAliases", .object(aliases)))
         }
+        for field in ["annotations", "versionDestroyTtl"] {
+            if let value = secret.fields[field], !value.isEmptyCollection { members.append((field, value)) }
+        }
+        return .object(members)
+    }
+
+    /// An IAM `Policy`: `{"version":N,"bindings":[…],"etag":"…"}`; an unset policy is
+    /// `{"version":1,"etag":"ACAB"}`, as IAM answers.
+    static func policy(of secret: StoredSecret) -> JSONValue {
+        var members: [(String, JSONValue)] = [("version", .integer(secret.iamPolicyVersion))]
+        for (key, value) in secret.iamPolicy ?? [] where !value.isEmptyCollection {
+            members.append((key, value))
+        }
+        members.append(("etag", .string(secret.iamPolicyEtag)))
         return .object(members)
     }
 

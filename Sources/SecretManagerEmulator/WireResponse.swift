@@ -29,6 +29,16 @@ enum WireResponse {
         return response
     }
 
+    /// An error of a call that checks a bearer token: a 401 carries `WWW-Authenticate`,
+    /// as Google's does.
+    static func authorizationError(_ error: GoogleAPIError) -> Response {
+        var response = Self.error(error)
+        if error.httpStatus == 401 {
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"https://accounts.google.com/\""
+        }
+        return response
+    }
+
     /// The HTML 404 page Google's front end answers for a path no API serves.
     ///
     /// - Parameter path: The requested path, shown HTML-escaped.

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import SecretManagerEmulator
 import Secretsmith
+import ServiceLifecycle
 
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,9 +11,11 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Run a local Secret Manager speaking the REST v1 wire format.",
         discussion: """
             Serves /v1/projects/... (access, get, list, addVersion, enable, disable, destroy, create, \
-            delete; global and regional paths) and admin endpoints under /_emulator/ (GET stats, \
-            POST reset, POST/DELETE faults). Point secretsmith at it with \
-            SECRET_MANAGER_EMULATOR_HOST=HOST:PORT. Stops on SIGINT or SIGTERM.
+            update (PATCH), delete, getIamPolicy, setIamPolicy; global and regional paths) and admin \
+            endpoints under /_emulator/ (GET health, GET stats, POST reset, GET/POST/DELETE faults). \
+            Point secretsmith at it with SECRET_MANAGER_EMULATOR_HOST=HOST:PORT, and gcloud with \
+            `gcloud config set api_endpoint_overrides/secretmanager http://HOST:PORT/`. Stops \
+            gracefully on SIGINT or SIGTERM (requests in progress finish; injected stalls are cut short).
 
             Authentication: POST /token (JWT-bearer assertions of the seed's service_accounts, \
             refresh tokens of its authorized_users), the metadata server (/computeMetadata/v1/...; \
@@ -24,7 +26,12 @@ struct EmulatorCommand: AsyncParsableCommand {
 
             Fault rules (--fault, repeatable): latency:MS[+JITTER], error:HTTP[/STATUS], quota:SECONDS \
             (429 with Retry-After), drop, stall:SECONDS, checksum; then optional ,method=access \
-            ,resource=PATTERN ,rate=0.3 ,count=N. Example: --fault error:503,method=access,rate=0.3
+            ,resource=PATTERN ,rate=0.3 ,count=N. Example: --fault error:503,method=access,rate=0.3. \
+            At run time, POST the same strings to /_emulator/faults (one per line, or as JSON strings).
+
+            Service account keys for the seed: --generate-service-account EMAIL --key-file KEY.json \
+            [--public-key-file KEY.pem] [--token-uri URL] [--project-id ID] writes a key file (mode \
+            0600) and the public key the seed's public_key_file names, then exits.
             """)
 
     @Option(name: .long, help: "The address to listen on (loopback by default).")
@@ -60,19 +67,19 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A JWT audience the token endpoint accepts (repeatable); default: Google's token URL and this emulator's /token.")
     var tokenAudience: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Write a new service account key file for EMAIL and exit.", visibility: .hidden))
+    @Option(name: .long, help: "Write a new service account key file for EMAIL (with --key-file) and exit.")
     var generateServiceAccount: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file to write.", visibility: .hidden))
+    @Option(name: .long, help: "With --generate-service-account: the key file to write.")
     var keyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the public key PEM file to write.", visibility: .hidden))
+    @Option(name: .long, help: "With --generate-service-account: the public key PEM file to write.")
     var publicKeyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file's token_uri.", visibility: .hidden))
+    @Option(name: .long, help: "With --generate-service-account: the key file's token_uri.")
     var tokenURI = "https://oauth2.googleapis.com/token"
 
-    @Option(name: .long, help: ArgumentHelp("With --generate-service-account: the key file's project_id.", visibility: .hidden))
+    @Option(name: .long, help: "With --generate-service-account: the key file's project_id.")
     var projectID = "emulator-project"
 
     func validate() throws {
@@ -106,28 +113,38 @@ struct EmulatorCommand: AsyncParsableCommand {
             let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
             let portFile = self.portFile
             let host = self.host
-            let server = Task {
-                try await emulator.run { bound in
-                    FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
-                    if let portFile {
-                        // Write then rename, so a reader never sees a partial number.
-                        let temporary = portFile + ".tmp"
-                        try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: temporary))
-                        _ = rename(temporary, portFile)
-                    }
+            let service = ListeningEmulator(emulator: emulator) { bound in
+                FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
+                if let portFile {
+                    // Write then rename, so a reader never sees a partial number.
+                    let temporary = portFile + ".tmp"
+                    try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: temporary))
+                    _ = rename(temporary, portFile)
                 }
             }
-            let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
-            await signals.wait(orUntilDone: server)
-            server.cancel()
+            // SIGTERM and SIGINT shut the server down gracefully: a requested stop, not an error.
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = SecretManagerEmulator.maximumGracefulShutdownDuration
+            let group = ServiceGroup(configuration: groupConfiguration)
             do {
-                try await server.value
+                try await group.run()
             } catch let error as any SecretsmithError {
                 throw error
             } catch {
                 throw EmulatorStartError(host: host, port: port, underlying: error)
             }
         }
+    }
+}
+
+/// The emulator as the CLI's service: serves, and reports the bound port once listening.
+struct ListeningEmulator: Service {
+    let emulator: SecretManagerEmulator
+    let onListening: @Sendable (Int) async -> Void
+
+    func run() async throws {
+        try await emulator.run(onListening: onListening)
     }
 }
 
@@ -147,7 +164,7 @@ extension EmulatorCommand {
     }
 
     private static func write(_ text: String, to path: String, mode: mode_t) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw UsageError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         _ = fchmod(descriptor, mode)
@@ -164,30 +181,6 @@ extension EmulatorCommand {
         } catch {
             throw UsageError("\(option) \(text): \(error.message)")
         }
-    }
-}
-
-/// Waits for the first of some signals, or for a task to end.
-struct SignalWaiter: Sendable {
-    let signals: [Int32]
-
-    func wait(orUntilDone task: Task<Void, any Error>) async {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        var sources: [any DispatchSourceSignal] = []
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            sources.append(source)
-        }
-        let watcher = Task {
-            _ = await task.result
-            continuation.yield()
-        }
-        for await _ in stream { break }
-        watcher.cancel()
-        sources.forEach { $0.cancel() }
     }
 }
 

@@ -30,7 +30,10 @@ enum ProcessReplacement {
     /// render installed is removed; every signal's disposition is reset to the default
     /// and the signal mask emptied, because ignored signals and the mask survive
     /// `execve` (POSIX `execve`, "Signal Handling"), and libdispatch blocks the signals it
-    /// watches.
+    /// watches; every descriptor above 2 is marked close-on-exec (the event loops' epoll
+    /// and eventfd descriptors, and anything a library opened without `O_CLOEXEC`), so
+    /// COMMAND inherits only standard input, output and error; and the core-dump limit
+    /// secretsmith inherited is given back (``ProcessHardening/restoreForExec()``).
     ///
     /// - Returns: only when `execve` failed: the error to report (exit 126, or 127 when
     ///   the file vanished). As `execvp` does, a file the kernel cannot execute
@@ -44,6 +47,8 @@ enum ProcessReplacement {
         var empty = sigset_t()
         sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &empty, nil)
+        markDescriptorsCloseOnExec()
+        ProcessHardening.restoreForExec()
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map(cString) + [nil]
@@ -56,6 +61,38 @@ enum ProcessReplacement {
         }
         let command = arguments.first ?? path
         return CommandLookupError(command: command, reason: code == ENOENT ? .notFound : .execFailed(errno: code))
+    }
+
+    /// Marks every descriptor from 3 up close-on-exec: `close_range(3, ~0, CLOSE_RANGE_CLOEXEC)`
+    /// (Linux 5.11, glibc 2.34), else each descriptor listed in `/proc/self/fd`, else
+    /// every number below the descriptor limit.
+    static func markDescriptorsCloseOnExec() {
+        typealias CloseRange = @convention(c) (UInt32, UInt32, Int32) -> Int32
+        let closeRangeCloexec: Int32 = 1 << 2  // CLOSE_RANGE_CLOEXEC, linux/close_range.h
+        if let symbol = dlsym(dlopen(nil, RTLD_NOW), "close_range"),
+            unsafeBitCast(symbol, to: CloseRange.self)(3, UInt32.max, closeRangeCloexec) == 0
+        {
+            return
+        }
+        func mark(_ descriptor: Int32) {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 {
+                _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC)
+            }
+        }
+        if let directory = opendir("/proc/self/fd") {
+            let own = dirfd(directory)
+            var descriptors: [Int32] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if let descriptor = Int32(name), descriptor > 2, descriptor != own { descriptors.append(descriptor) }
+            }
+            closedir(directory)
+            descriptors.forEach(mark)
+            return
+        }
+        let limit = min(Int32(clamping: sysconf(Int32(_SC_OPEN_MAX))), 65_536)
+        for descriptor in 3..<max(3, limit) { mark(descriptor) }
     }
 
     /// A NUL-terminated copy of `bytes` (which hold no NUL: values were checked).

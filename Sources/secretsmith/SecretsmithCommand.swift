@@ -25,6 +25,23 @@ struct SecretsmithCommand: AsyncParsableCommand {
             GetCommand.self,
             EmulatorCommand.self,
             VersionCommand.self,
+            DiagnoseProcessCommand.self,
         ]
     )
+
+    /// Applies the crash and core-dump policy (``ProcessHardening``) before anything
+    /// else, then runs the command as `AsyncParsableCommand.main()` does.
+    static func main() async {
+        ProcessHardening.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -138,6 +138,54 @@ import Testing
         }
     }
 
+    @Test func theAdminEndpointTakesTheRuleStringsOfFault() async throws {
+        try await EmulatorHarness.with { harness async throws in
+            let lines = try await harness.send("POST", "/_emulator/faults", body: "# two rules\nquota:2,method=access,count=1\n\nerror:503,count=1\n")
+            #expect(lines.status == 200, "\(lines.text)")
+            #expect(await harness.emulator.faults().rules == [
+                FaultRule(.resourceExhausted(retryAfterSeconds: 2), method: .access, count: 1),
+                FaultRule(.error(httpStatus: 503), count: 1),
+            ])
+            #expect(try await harness.access("api-key", "1").header("Retry-After") == "2")
+            #expect(try await harness.access("api-key", "1").status == 503)
+            #expect(try await harness.access("api-key", "1").status == 200)
+
+            let strings = try await harness.send("POST", "/_emulator/faults", body: #"{"seed":7,"rules":["latency:5+1,method=access",{"kind":"drop","count":0}]}"#)
+            #expect(strings.status == 200, "\(strings.text)")
+            #expect(await harness.emulator.faults() == FaultConfiguration(
+                rules: [FaultRule(.latency(milliseconds: 5, jitterMilliseconds: 1), method: .access), FaultRule(.dropConnection, count: 0)],
+                seed: 7))
+            _ = try await harness.send("POST", "/_emulator/faults", body: #""checksum""#)
+            #expect(await harness.emulator.faults().rules == [FaultRule(.wrongChecksum)])
+
+            let invalid = try await harness.send("POST", "/_emulator/faults", body: "error:999")
+            #expect(invalid.status == 400)
+            #expect(invalid.text.contains("error:999"))
+            let invalidJSON = try await harness.send("POST", "/_emulator/faults", body: #"["meteor:1"]"#)
+            #expect(invalidJSON.status == 400)
+            #expect(invalidJSON.text.contains("meteor"))
+            #expect(try await harness.send("POST", "/_emulator/faults", body: " ").status == 400)
+            #expect(await harness.emulator.faults().rules == [FaultRule(.wrongChecksum)], "a refused body changes nothing")
+        }
+    }
+
+    @Test func stopCutsAnInjectedStallShortAndClosesItsConnection() async throws {
+        let emulator = SecretManagerEmulator(
+            seed: EmulatorHarness.standardSeed,
+            configuration: EmulatorConfiguration(faults: faults(FaultRule(.stall(seconds: 60)))))
+        let port = try await emulator.start()
+        let harness = EmulatorHarness(emulator: emulator, port: port, client: .init(eventLoopGroupProvider: .singleton))
+        let request = Task { try await harness.access("api-key", "1") }
+        while await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        await emulator.stop()
+        // The stall is 60 s; the bound leaves room for a loaded machine.
+        #expect(clock.now - start < .seconds(30), "a graceful stop does not wait for the stall")
+        await #expect(throws: (any Error).self, "the stalled request gets no answer") { _ = try await request.value }
+        try await harness.client.shutdown()
+    }
+
     @Test func faultsChangeInProcess() async throws {
         try await EmulatorHarness.with { harness async throws in
             await harness.emulator.setFaults(FaultConfiguration(rules: [FaultRule(.error(httpStatus: 503), count: 1)]))

@@ -34,7 +34,8 @@ extension ConfigurationDecoder {
                 var unavailable = OutputConfiguration(
                     name: name, format: .dotenv, path: directory, template: nil, values: [],
                     mode: .ownerReadWrite, explicitMode: nil, environment: nil, followSymlinks: false,
-                    createDirectories: false, owner: nil, group: nil, allowWorldReadable: false, mark: element.mark)
+                    createDirectories: false, owner: nil, group: nil, allowWorldReadable: false, atomicDirectory: false,
+                    mark: element.mark)
                 unavailable.variableError = error
                 output = unavailable
             }

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
-/// The admin endpoints, for tests that run the emulator in another process. They are
-/// not counted and never faulted.
+/// The admin endpoints under `/_emulator/`, for tests that run the emulator in another
+/// process. They are not counted and never faulted.
 ///
 /// | method and path | effect |
 /// |---|---|
@@ -13,50 +14,51 @@ import NIOCore
 /// | `GET /_emulator/impersonations` | the `generateAccessToken` requests received (``ImpersonationRecord``) |
 /// | `POST /_emulator/revoke-tokens` | forgets every issued access token (their next use gets 401) |
 /// | `GET /_emulator/faults` | the ``FaultConfiguration`` in force |
-/// | `POST /_emulator/faults` | replaces it (body: a ``FaultConfiguration`` or an array of ``FaultRule``) |
+/// | `POST /_emulator/faults` | replaces it: a ``FaultConfiguration`` as JSON, or `--fault` rule strings (see ``FaultConfiguration/parse(adminBody:)``) |
 /// | `DELETE /_emulator/faults` | removes all fault rules |
-extension EmulatorResponder {
+struct AdminRoutes {
     /// The largest admin request body, in bytes.
-    static let maxAdminBodyBytes = 1 << 20
+    static let maxBodyBytes = 1 << 20
 
-    func admin(_ request: Request, path: String) async throws -> Response {
-        switch (request.method, path) {
-        case (.get, "/_emulator/health"):
-            return WireResponse.admin(["status": "ok"])
-        case (.get, "/_emulator/stats"):
-            return WireResponse.admin(await state.stats())
-        case (.post, "/_emulator/reset"):
+    let state: EmulatorState
+    let logger: Logger
+
+    func register(on group: RouterGroup<EmulatorRequestContext>) {
+        let state = self.state
+        let logger = self.logger
+        group.get("health") { _, _ in WireResponse.admin(["status": "ok"]) }
+        group.get("stats") { _, _ in WireResponse.admin(await state.stats()) }
+        group.post("reset") { _, _ in
             await state.resetStats()
             return WireResponse.admin(await state.stats())
-        case (.get, "/_emulator/impersonations"):
-            return WireResponse.admin(await state.impersonations())
-        case (.post, "/_emulator/revoke-tokens"):
+        }
+        group.get("impersonations") { _, _ in WireResponse.admin(await state.impersonations()) }
+        group.post("revoke-tokens") { _, _ in
             await state.revokeTokens()
             return WireResponse.admin(["status": "revoked"])
-        case (.get, "/_emulator/faults"):
-            return WireResponse.admin(await state.faults())
-        case (.delete, "/_emulator/faults"):
+        }
+        group.get("faults") { _, _ in WireResponse.admin(await state.faults()) }
+        group.delete("faults") { _, _ in
             await state.setFaults(.none)
             return WireResponse.admin(await state.faults())
-        case (.post, "/_emulator/faults"):
+        }
+        group.post("faults") { request, _ in
             var request = request
             let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: Self.maxAdminBodyBytes)
+                body = try await request.collectBody(upTo: Self.maxBodyBytes)
             } catch {
                 return WireResponse.adminError("The body is too large or could not be read.", status: 400)
             }
             let configuration: FaultConfiguration
             do {
-                configuration = try JSONDecoder().decode(FaultConfiguration.self, from: Data(Array(buffer: body)))
+                configuration = try FaultConfiguration.parse(adminBody: Array(buffer: body))
             } catch {
                 return WireResponse.adminError("The fault configuration is invalid: \(Self.describe(error))", status: 400)
             }
             await state.setFaults(configuration)
             logger.info("Fault rules replaced", metadata: ["emulator.fault_rules": "\(configuration.rules.count)"])
             return WireResponse.admin(configuration)
-        default:
-            return WireResponse.adminError("Unknown admin endpoint \(request.method) \(path).", status: 404)
         }
     }
 
