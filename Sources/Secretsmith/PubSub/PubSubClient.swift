@@ -27,11 +27,12 @@ package struct PubSubClient: Sendable {
     /// Manager events (a Secret resource is at most a few tens of KiB) fits many times over.
     package static let defaultMaxResponseBytes = 16 << 20
 
-    /// The largest `maxMessages` Pub/Sub accepts in one pull.
+    /// The largest `maxMessages` this client asks for in one pull (the API only requires a
+    /// positive number and may return fewer); a larger batch gains nothing for events.
     package static let maxMessagesLimit = 1000
 
-    /// Ack ids per `acknowledge` or `modifyAckDeadline` request: Google caps a request at
-    /// 512 KB, and an ack id is a few hundred bytes.
+    /// Ack ids per `acknowledge` or `modifyAckDeadline` request, so a request stays a few
+    /// hundred KB at most (an ack id is a few hundred bytes).
     package static let ackIDsPerRequest = 500
 
     package let httpClient: HTTPClient
@@ -248,8 +249,10 @@ package struct PubSubClient: Sendable {
     }
 
     /// Checks a resource name before it goes into a URL: `projects/P/KIND/ID`, every
-    /// segment non-empty and made of the characters Pub/Sub allows in names
-    /// (letters, digits, `-_.~+%`; <https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names>).
+    /// segment non-empty and made of the characters Pub/Sub allows in names (letters,
+    /// digits, `-_.~+%`: the `name` field of the Topic and Subscription resources,
+    /// <https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.topics>). The
+    /// server checks the rest (length, first character).
     ///
     /// - Throws: ``PubSubError`` (INVALID_ARGUMENT) naming the resource.
     static func validate(_ name: String, kind: String) throws {

@@ -53,8 +53,7 @@ package struct PubSubError: SecretsmithError, Equatable {
 
     /// Whether the same call may succeed when tried again: HTTP 429 and 5xx answers
     /// (RESOURCE_EXHAUSTED, INTERNAL, UNKNOWN, UNAVAILABLE, DEADLINE_EXCEEDED), ABORTED, and
-    /// connections that failed or dropped. Google documents `Pull` answering UNAVAILABLE
-    /// under load (<https://cloud.google.com/pubsub/docs/reference/error-codes>).
+    /// connections that failed or dropped. A pull may answer UNAVAILABLE under load.
     package var isRetryable: Bool {
         switch code {
         case .resourceExhausted, .internal, .unknown, .unavailable, .deadlineExceeded, .aborted, .transport:
