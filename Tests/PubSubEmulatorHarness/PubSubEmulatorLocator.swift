@@ -35,7 +35,8 @@ package enum PubSubEmulatorLocator {
         else {
             throw PubSubEmulatorUnavailable(
                 reason: "Google's Pub/Sub emulator is not installed (Debian package \(packageName) from "
-                    + "Google's apt repository; looked for \(relativePath) under \(roots.joined(separator: ", ")))")
+                    + "Google's apt repository; looked for \(relativePath) under "
+                    + (roots.isEmpty ? "no directory)" : "\(roots.joined(separator: ", ")))"))
         }
         let javaHome = environment["JAVA_HOME"].map { "\($0)/bin/java" }
         guard javaHome.map(FileManager.default.isExecutableFile(atPath:)) == true
