@@ -101,9 +101,17 @@ let package = Package(
             dependencies: ["YAML"],
             swiftSettings: swiftSettings
         ),
+        // Google's Pub/Sub emulator as a child process, for every test target that needs it
+        // (`withPubSubEmulator { host in ... }`).
+        .target(
+            name: "PubSubEmulatorHarness",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/PubSubEmulatorHarness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SecretsmithTests",
-            dependencies: ["Secretsmith", "YAML", "SecretManagerEmulator"],
+            dependencies: ["Secretsmith", "YAML", "SecretManagerEmulator", "PubSubEmulatorHarness"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
