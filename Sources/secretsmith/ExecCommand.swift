@@ -73,7 +73,7 @@ struct ExecCommand: AsyncParsableCommand {
         let path = try CommandLocator.locate(command[0], searchPath: ProcessInfo.processInfo.environment["PATH"])
 
         let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
-        let values = try await withDeadline(context.deadline) { try await renderer.fetch(plan) }
+        let values = try await renderer.fetch(plan, deadline: context.deadline)
         let files = plan.filter { !ExecEnvironment.feedsEnvironment($0.output.format) }
         var problems: [RenderProblem] = []
         var rendered: [RenderedOutput] = []

@@ -24,7 +24,7 @@ struct LockCommand: AsyncParsableCommand {
                 let plan = try RenderPlan.make(
                     configuration: context.configuration, environment: context.activeEnvironment, only: [])
                 let locker = Locker(manager: context.manager)
-                let pins = try await withDeadline(context.deadline) { try await locker.pins(for: plan) }
+                let pins = try await locker.pins(for: plan, deadline: context.deadline)
                 let path = LockFile.path(for: context.configuration)
                 var existing = LockFile(pins: [])
                 do throws(LockFileError) {

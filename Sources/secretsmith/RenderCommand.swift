@@ -60,9 +60,7 @@ struct RenderCommand: AsyncParsableCommand {
                     "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
             }
             let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
-            let (values, fetchProblems) = try await withDeadline(context.deadline) {
-                await renderer.fetchCollecting(plan)
-            }
+            let (values, fetchProblems) = try await renderer.fetchCollecting(plan, deadline: context.deadline)
             let rendered = try renderer.render(plan, values: values, fetchProblems: fetchProblems)
             if stdout {
                 FileHandle.standardOutput.write(Data(rendered[0].bytes))
