@@ -35,7 +35,8 @@ struct SecretsmithCommand: AsyncParsableCommand {
     /// process's exit status: the one place errors become exit codes.
     ///
     /// A command line that does not parse ends as ArgumentParser reports it (usage, 64 for
-    /// validation errors); a run that throws ends with ``exitCode(reporting:)``. Before
+    /// validation errors); a run of one of secretsmith's commands (``ReportedCommand``)
+    /// that throws ends with ``exitCode(reporting:)``. Before
     /// exiting, a run that a termination signal interrupted waits for the signal's
     /// cleanup, which exits with 128 + the signal number
     /// (``TerminationCleanup/deferToSignal()``).
@@ -56,6 +57,9 @@ struct SecretsmithCommand: AsyncParsableCommand {
             TerminationCleanup.deferToSignal()
         } catch {
             TerminationCleanup.deferToSignal()
+            // ArgumentParser's own commands (`help`, the root without a subcommand) end
+            // with its errors, which it reports itself (help text, exit 0).
+            guard command is any ReportedCommand else { exit(withError: error) }
             exit(withError: exitCode(reporting: error))
         }
     }
@@ -86,3 +90,17 @@ struct SecretsmithCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// A secretsmith command whose errors ``SecretsmithCommand/exitCode(reporting:)`` maps to
+/// an exit code (ArgumentParser's built-in commands report their own).
+protocol ReportedCommand: ParsableCommand {}
+
+extension RenderCommand: ReportedCommand {}
+extension ExecCommand: ReportedCommand {}
+extension CheckCommand: ReportedCommand {}
+extension LockCommand: ReportedCommand {}
+extension ExplainCommand: ReportedCommand {}
+extension GetCommand: ReportedCommand {}
+extension EmulatorCommand: ReportedCommand {}
+extension VersionCommand: ReportedCommand {}
+extension DiagnoseProcessCommand: ReportedCommand {}
