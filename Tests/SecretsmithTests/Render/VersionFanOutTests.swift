@@ -51,12 +51,13 @@ import Testing
         let error = await #expect(throws: DeadlineExceededError.self) {
             _ = try await VersionFanOut(width: 2, deadline: .milliseconds(200)).run(plan.distinctSecrets) { _, _ in
                 started.increment()
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(120))
             }
         }
         #expect(error?.deadline == .milliseconds(200))
-        // A correctness bound (the operations sleep 30 s), not a speed target.
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // A correctness bound (the operations sleep 120 s), not a speed target; loose
+        // because the suite shares two cooperative threads with tests that block them.
+        #expect(ContinuousClock.now - start < .seconds(60))
         #expect(started.value == 2)
         await setup.shutdown()
     }
