@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import SecretManagerEmulator
 @testable import Secretsmith
 import Testing
 
@@ -92,6 +94,47 @@ import Testing
         let dryRun = try await pipeline.run(.init(environment: "dev", destination: .dryRun))
         #expect(dryRun.changedOutputs == ["db", "key", "config"])
         #expect(!FileManager.default.fileExists(atPath: setup.path("out/db.env")))
+        await setup.shutdown()
+    }
+
+    @Test func theRunsDeadlineCancelsItsFetchesAndNothingIsWritten() async throws {
+        let setup = try await ConfiguredEmulator.start(outputs: Self.outputs)
+        // Its own client, shut down before the emulator stops, so that no connection of
+        // the cancelled calls is accepted while it stops.
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: setup.configuration))
+        let manager = MultiEnvironmentSecretManager(
+            configuration: setup.configuration, httpClient: client, processEnvironment: setup.environment)
+        let pipeline = RenderPipeline(manager: manager, processEnvironment: [:])
+        await setup.fixture.faults([FaultRule(.stall(seconds: 120), method: .access)])
+        let start = ContinuousClock.now
+        let error = await #expect(throws: DeadlineExceededError.self) {
+            _ = try await pipeline.run(.init(environment: "dev", deadline: .milliseconds(200)))
+        }
+        #expect(error == DeadlineExceededError(deadline: .milliseconds(200)))
+        // A correctness bound (every access stalls 120 s), loose because the suite shares
+        // two cooperative threads with tests that block them.
+        #expect(ContinuousClock.now - start < .seconds(60))
+        #expect(await manager.cache.callsInFlight == 0)
+        #expect(!FileManager.default.fileExists(atPath: setup.path("out")))
+        try await client.shutdown()
+        await setup.shutdown()
+    }
+
+    @Test func anExecRunWritesTheFileOutputsAndReturnsTheVariables() async throws {
+        let setup = try await ConfiguredEmulator.start(
+            outputs: """
+                  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key } }
+                  - { name: config, format: json, path: out/config.json, values: { port: "app/config#/db/port" } }
+                """)
+        let pipeline = RenderPipeline(manager: setup.manager, processEnvironment: [:])
+        let outcome = try await pipeline.runForExec(.init(environment: "dev"))
+        #expect(outcome.reports.map(\.name) == ["config"])
+        #expect(outcome.variables.map(\.name) == ["KEY"])
+        #expect(outcome.variables.first.map { String(decoding: $0.value, as: UTF8.self) } == "key-\(Self.sentinel)")
+        #expect(FileManager.default.fileExists(atPath: setup.path("out/config.json")))
+        #expect(!FileManager.default.fileExists(atPath: setup.path("out/app.env")))
         await setup.shutdown()
     }
 }
