@@ -32,30 +32,24 @@ struct CheckCommand: AsyncParsableCommand {
     var format: ReportFormat = .text
 
     func run() async throws {
-        try await reportingErrors {
-            var report: CheckReport
-            do {
-                report = try await CommandContext.with(global) { context in
-                    let checker = Checker(manager: context.manager, processEnvironment: context.processEnvironment)
-                    return await checker.check(
-                        .init(
-                            environment: context.activeEnvironment, only: only, access: access, frozen: frozen,
-                            deadline: context.deadline))
-                }
-            } catch let error as ConfigurationError {
-                // The configuration itself did not load: a report with its problems.
-                report = CheckReport(
-                    problems: error.all.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) },
-                    versions: [],
-                    outputs: 0, access: access, frozen: frozen)
+        var report: CheckReport
+        do {
+            report = try await CommandContext.with(global) { context in
+                await context.pipeline.check(context.options(only: only, frozen: frozen), access: access)
             }
-            // Paths as render prints them: relative to the working directory when below it.
-            report.problems = report.problems.map(DisplayPath.shown)
-            switch format {
-            case .text: FileHandle.standardOutput.write(Data(report.text.utf8))
-            case .json: FileHandle.standardOutput.write(Data(report.json))
-            }
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        } catch let error as ConfigurationError {
+            // The configuration itself did not load: a report with its problems.
+            report = CheckReport(
+                problems: error.all.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) },
+                versions: [],
+                outputs: 0, access: access, frozen: frozen)
         }
+        // Paths as render prints them: relative to the working directory when below it.
+        report.problems = report.problems.map(DisplayPath.shown)
+        switch format {
+        case .text: FileHandle.standardOutput.write(Data(report.text.utf8))
+        case .json: FileHandle.standardOutput.write(Data(report.json))
+        }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }

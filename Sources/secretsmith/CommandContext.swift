@@ -27,37 +27,44 @@ struct CommandContext {
         // too, so one output path can serve every environment (out/${SECRETSMITH_ENV}/...).
         if let env = options.env { environment["SECRETSMITH_ENV"] = env }
         let logger = LogSetup.bootstrap(options)
-        let path = configurationPath(options, environment: environment)
+        let location = ConfigurationLocation.discover(explicit: options.config, environment: environment)
         let configuration = try withSpan(SecretsmithSpans.configLoad) { span in
-            span.attributes["file.path"] = path
-            return try Configuration.load(path: path, environment: environment)
+            span.attributes["file.path"] = location.path
+            return try location.load(environment: environment)
         }
-        let concurrency = configuration.environmentNames.reduce(configuration.defaults.concurrency) {
-            max($0, configuration.settings(forEnvironment: $1)?.concurrency ?? 0)
-        }
-        let clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
-            concurrency: concurrency)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration))
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
         let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-        var deadline = active.flatMap { configuration.settings(forEnvironment: $0)?.deadline }
-            ?? configuration.defaults.deadline
+        var timeout: Duration?
         if let text = options.timeout {
             do {
-                deadline = try DurationSyntax.parse(text)
+                timeout = try DurationSyntax.parse(text)
             } catch {
                 throw UsageError("--timeout \(text): \(error.message)")
             }
         }
         return CommandContext(
             processEnvironment: environment, configuration: configuration, activeEnvironment: active,
-            logger: logger, httpClient: httpClient, manager: manager, deadline: deadline)
+            logger: logger, httpClient: httpClient, manager: manager,
+            deadline: RenderPipeline.deadline(in: configuration, environment: active, override: timeout))
     }
 
-    /// The configuration file: `--config`, else `$SECRETSMITH_CONFIG`, else `secretsmith.yaml`.
-    static func configurationPath(_ options: GlobalOptions, environment: [String: String]) -> String {
-        options.config ?? environment["SECRETSMITH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "secretsmith.yaml"
+    /// The library's pipeline over this run's manager.
+    var pipeline: RenderPipeline {
+        RenderPipeline(manager: manager, processEnvironment: processEnvironment)
+    }
+
+    /// The pipeline's options for this run: its active environment and deadline.
+    func options(
+        only: [String] = [], frozen: Bool = false, destination: RenderPipeline.Destination = .files,
+        manifestPath: String? = nil
+    ) -> RenderPipeline.Options {
+        RenderPipeline.Options(
+            environment: activeEnvironment, only: only, frozen: frozen, deadline: deadline, destination: destination,
+            manifestPath: manifestPath)
     }
 
     /// Builds a context, runs `body` with it and shuts the HTTP client down, also when
@@ -78,7 +85,8 @@ struct CommandContext {
             [("--metrics-file", options.metricsFile), ("--trace-file", options.traceFile)] + alsoWrites)
         let configurationFile = RunFiles.File(
             role: "the configuration file",
-            path: FilePaths.absolute(configurationPath(options, environment: environment)),
+            path: FilePaths.absolute(
+                ConfigurationLocation.discover(explicit: options.config, environment: environment).path),
             writes: false, followFinalLink: true)
         if let clash = RunFiles(files: [configurationFile] + commandLineFiles).clashes(configurationFile: nil).first {
             throw clash
@@ -112,34 +120,5 @@ struct CommandContext {
     /// Shuts the HTTP client down; call before the process exits.
     func shutdown() async {
         try? await httpClient.shutdown()
-    }
-}
-
-/// Runs a command body, turning secretsmith's errors into a message on standard error and
-/// the documented exit code.
-func reportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-        TerminationCleanup.deferToSignal()
-    } catch let error as ExitCode {
-        TerminationCleanup.deferToSignal()
-        throw error
-    } catch let error as any SecretsmithError {
-        TerminationCleanup.deferToSignal()
-        // `FILE:LINE:COLUMN: error: ...` (paths relative to the working directory) for
-        // located problems, `secretsmith: error: ...` otherwise; one cause printed once.
-        let errors: [any SecretsmithError] = (error as? ConfigurationError)?.all ?? [error]
-        let problems = (error as? RenderFailure)?.problems.map { CheckProblem($0) }
-            ?? errors.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) }
-        let lines = CheckProblem.lines(problems.map(DisplayPath.shown), unlocatedPrefix: "secretsmith: ")
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        throw ExitCode(error.kind.exitCode)
-    } catch {
-        TerminationCleanup.deferToSignal()
-        // Unknown errors may come from anywhere; print their type only, never a
-        // description that might carry data.
-        FileHandle.standardError.write(
-            Data("secretsmith: internal error: \(String(reflecting: type(of: error)))\n".utf8))
-        throw ExitCode(FailureKind.internalError.exitCode)
     }
 }

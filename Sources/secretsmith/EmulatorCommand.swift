@@ -90,50 +90,48 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let email = generateServiceAccount {
-            try await reportingErrors { try generate(email: email) }
+            try generate(email: email)
             return
         }
-        try await reportingErrors {
-            var faults = FaultConfiguration(rules: [], seed: faultSeed)
-            for text in fault {
-                do {
-                    faults.rules.append(try FaultRule(parsing: text))
-                } catch {
-                    throw UsageError("--fault \(text): \(error)")
-                }
-            }
-            let seedData = try seed.map { try EmulatorSeed.load(path: $0) } ?? EmulatorSeed()
-            var logger = Logger(label: "secretsmith.emulator") { StreamLogHandler.standardError(label: $0) }
-            logger.logLevel = logLevel
-            let configuration = EmulatorConfiguration(
-                host: host, port: port, faults: faults, requireAuthentication: auth,
-                tokenLifetime: try Self.duration(tokenLifetime, option: "--token-lifetime"),
-                clockOffset: try clockOffset.map { try Self.duration($0, option: "--clock-offset", signed: true) } ?? .zero,
-                tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience)
-            let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
-            let portFile = self.portFile
-            let host = self.host
-            let service = ListeningEmulator(emulator: emulator) { bound in
-                FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
-                if let portFile {
-                    // Write then rename, so a reader never sees a partial number.
-                    let temporary = portFile + ".tmp"
-                    try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: temporary))
-                    _ = rename(temporary, portFile)
-                }
-            }
-            // SIGTERM and SIGINT shut the server down gracefully: a requested stop, not an error.
-            var groupConfiguration = ServiceGroupConfiguration(
-                services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            groupConfiguration.maximumGracefulShutdownDuration = SecretManagerEmulator.maximumGracefulShutdownDuration
-            let group = ServiceGroup(configuration: groupConfiguration)
+        var faults = FaultConfiguration(rules: [], seed: faultSeed)
+        for text in fault {
             do {
-                try await group.run()
-            } catch let error as any SecretsmithError {
-                throw error
+                faults.rules.append(try FaultRule(parsing: text))
             } catch {
-                throw EmulatorStartError(host: host, port: port, underlying: error)
+                throw UsageError("--fault \(text): \(error)")
             }
+        }
+        let seedData = try seed.map { try EmulatorSeed.load(path: $0) } ?? EmulatorSeed()
+        var logger = Logger(label: "secretsmith.emulator") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        let configuration = EmulatorConfiguration(
+            host: host, port: port, faults: faults, requireAuthentication: auth,
+            tokenLifetime: try Self.duration(tokenLifetime, option: "--token-lifetime"),
+            clockOffset: try clockOffset.map { try Self.duration($0, option: "--clock-offset", signed: true) } ?? .zero,
+            tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience)
+        let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
+        let portFile = self.portFile
+        let host = self.host
+        let service = ListeningEmulator(emulator: emulator) { bound in
+            FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
+            if let portFile {
+                // Write then rename, so a reader never sees a partial number.
+                let temporary = portFile + ".tmp"
+                try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: temporary))
+                _ = rename(temporary, portFile)
+            }
+        }
+        // SIGTERM and SIGINT shut the server down gracefully: a requested stop, not an error.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = SecretManagerEmulator.maximumGracefulShutdownDuration
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch let error as any SecretsmithError {
+            throw error
+        } catch {
+            throw EmulatorStartError(host: host, port: port, underlying: error)
         }
     }
 }

@@ -42,68 +42,47 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            TerminationCleanup.install()
-            let replacement: Replacement
-            do {
-                replacement = try await CommandContext.with(global) { context in try await prepare(context) }
-            } catch let error as CommandLookupError {
-                throw lookupFailure(error)
-            }
-            // The HTTP client is shut down; nothing else runs. From here on this process is COMMAND.
-            let failure = ProcessReplacement.replace(
-                path: replacement.path, arguments: command, environment: replacement.environment)
-            throw lookupFailure(failure)
+        TerminationCleanup.install()
+        let replacement: Replacement
+        do {
+            replacement = try await CommandContext.with(global) { context in try await prepare(context) }
+        } catch let error as CommandLookupError {
+            throw lookupFailure(error)
         }
+        // The HTTP client is shut down; nothing else runs. From here on this process is COMMAND.
+        let failure = ProcessReplacement.replace(
+            path: replacement.path, arguments: command, environment: replacement.environment)
+        throw lookupFailure(failure)
     }
 
-    /// Plans, checks the command, fetches, writes the file outputs and builds the child's
-    /// environment.
+    /// Runs the pipeline for exec (files written, variables returned) and builds the
+    /// child's environment.
     private func prepare(_ context: CommandContext) async throws -> Replacement {
-        let plan = try context.renderPlan(only: only, frozen: frozen)
-        guard !plan.outputs.isEmpty else {
-            throw UsageError(
-                "exec: no outputs are selected (the configuration \(context.configuration.file) has none); "
-                    + "add outputs, or run the command without secretsmith")
-        }
-        let conflicts = ExecEnvironment.conflicts(in: plan)
-        if !conflicts.isEmpty { throw RenderFailure(problems: conflicts) }
         let inherited = ProcessReplacement.inheritedEnvironment()
-        // Look the command up before fetching, so a typo costs no Secret Manager call.
-        let path = try CommandLocator.locate(command[0], searchPath: ProcessInfo.processInfo.environment["PATH"])
-
-        let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
-        let values = try await withDeadline(context.deadline) { try await renderer.fetch(plan) }
-        let files = plan.filter { !ExecEnvironment.feedsEnvironment($0.output.format) }
-        var problems: [RenderProblem] = []
-        var rendered: [RenderedOutput] = []
-        var variables: [(name: String, value: [UInt8])] = []
-        do {
-            rendered = try renderer.render(files, values: values)
-        } catch let failure as RenderFailure {
-            problems += failure.problems
+        var path = ""
+        let outcome = try await context.pipeline.runForExec(context.options(only: only, frozen: frozen)) { plan in
+            guard !plan.outputs.isEmpty else {
+                throw UsageError(
+                    "exec: no outputs are selected (the configuration \(context.configuration.file) has none); "
+                        + "add outputs, or run the command without secretsmith")
+            }
+            // Look the command up before fetching, so a typo costs no Secret Manager call.
+            path = try CommandLocator.locate(command[0], searchPath: ProcessInfo.processInfo.environment["PATH"])
         }
-        do {
-            variables = try ExecEnvironment.variables(of: plan, values: values)
-        } catch let failure as RenderFailure {
-            problems += failure.problems
-        }
-        if !problems.isEmpty { throw RenderFailure(problems: problems) }
-
-        let reports = try renderer.write(rendered, dryRun: false)
-        for report in reports {
+        for report in outcome.reports {
             context.logger.info(
                 "output \(report.changed ? "written" : "unchanged")",
                 metadata: ["output": "\(report.name)", "path": "\(report.path)"])
         }
-        let (environment, replaced) = ExecEnvironment.merge(inherited: inherited, variables: variables)
+        let (environment, replaced) = ExecEnvironment.merge(inherited: inherited, variables: outcome.variables)
         if !replaced.isEmpty {
             context.logger.info(
                 "secrets replace inherited environment variables",
                 metadata: ["variables": "\(replaced.joined(separator: ","))"])
         }
         context.logger.debug(
-            "exec", metadata: ["command": "\(path)", "variables": "\(variables.map(\.name).joined(separator: ","))"])
+            "exec",
+            metadata: ["command": "\(path)", "variables": "\(outcome.variables.map(\.name).joined(separator: ","))"])
         return Replacement(path: path, environment: environment)
     }
 

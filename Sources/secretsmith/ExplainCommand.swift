@@ -23,19 +23,17 @@ struct ExplainCommand: AsyncParsableCommand {
     var format: ReportFormat = .text
 
     func run() async throws {
-        try await reportingErrors {
-            try await CommandContext.with(global) { context in
-                let explanation = try Explanation.make(
-                    reference: reference, configuration: context.configuration,
-                    context: .init(
-                        activeEnvironment: context.activeEnvironment,
-                        activeEnvironmentLayer: global.env != nil ? .commandLine : .environmentVariable,
-                        processEnvironment: context.processEnvironment,
-                        commandLineDeadline: global.timeout != nil ? context.deadline : nil))
-                switch format {
-                case .text: FileHandle.standardOutput.write(Data(explanation.text.utf8))
-                case .json: FileHandle.standardOutput.write(Data(explanation.json))
-                }
+        try await CommandContext.with(global) { context in
+            let explanation = try Explanation.make(
+                reference: reference, configuration: context.configuration,
+                context: .init(
+                    activeEnvironment: context.activeEnvironment,
+                    activeEnvironmentLayer: global.env != nil ? .commandLine : .environmentVariable,
+                    processEnvironment: context.processEnvironment,
+                    commandLineDeadline: global.timeout != nil ? context.deadline : nil))
+            switch format {
+            case .text: FileHandle.standardOutput.write(Data(explanation.text.utf8))
+            case .json: FileHandle.standardOutput.write(Data(explanation.json))
             }
         }
     }

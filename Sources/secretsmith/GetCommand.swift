@@ -14,21 +14,19 @@ struct GetCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await reportingErrors {
-            try await CommandContext.with(global) { context in
-                let manager = context.manager
-                let reference = self.reference
-                let active = context.activeEnvironment
-                let value = try await withDeadline(context.deadline) {
-                    if let active {
-                        return try await manager.withEnvironment(active) {
-                            try await manager.accessSecretVersion(reference)
-                        }
+        try await CommandContext.with(global) { context in
+            let manager = context.manager
+            let reference = self.reference
+            let active = context.activeEnvironment
+            let value = try await withDeadline(context.deadline) {
+                if let active {
+                    return try await manager.withEnvironment(active) {
+                        try await manager.accessSecretVersion(reference)
                     }
-                    return try await manager.accessSecretVersion(reference)
                 }
-                FileHandle.standardOutput.write(Data(value.bytes))
+                return try await manager.accessSecretVersion(reference)
             }
+            FileHandle.standardOutput.write(Data(value.bytes))
         }
     }
 }

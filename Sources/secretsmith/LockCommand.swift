@@ -18,31 +18,19 @@ struct LockCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await reportingErrors {
-            TerminationCleanup.install()
-            try await CommandContext.with(global) { context in
-                let plan = try RenderPlan.make(
-                    configuration: context.configuration, environment: context.activeEnvironment, only: [])
-                let locker = Locker(manager: context.manager)
-                let pins = try await withDeadline(context.deadline) { try await locker.pins(for: plan) }
-                let path = LockFile.path(for: context.configuration)
-                var existing = LockFile(pins: [])
-                do throws(LockFileError) {
-                    if let loaded = try LockFile.load(path: path) { existing = loaded }
-                } catch {
-                    FileHandle.standardError.write(
-                        Data("secretsmith: warning: \(error.description) Writing a new one.\n".utf8))
-                }
-                var environments = Set(plan.outputs.flatMap { $0.references.map(\.secret.environment) })
-                if let active = context.activeEnvironment { environments.insert(active) }
-                let lock = existing.replacing(environments: environments, with: pins)
-                let changed = try lock.write(to: path)
-                for pin in pins {
-                    print("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)")
-                }
-                let count = lock.pins.count
-                print("\(changed ? "written" : "unchanged") \(DisplayPath.relative(path)) (\(count) pin\(count == 1 ? "" : "s"))")
+        TerminationCleanup.install()
+        try await CommandContext.with(global) { context in
+            let outcome = try await context.pipeline.lock(context.options()) { error in
+                FileHandle.standardError.write(
+                    Data("secretsmith: warning: \(error.description) Writing a new one.\n".utf8))
             }
+            for pin in outcome.pins {
+                print("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)")
+            }
+            let count = outcome.pinCount
+            print(
+                "\(outcome.changed ? "written" : "unchanged") \(DisplayPath.relative(outcome.path)) "
+                    + "(\(count) pin\(count == 1 ? "" : "s"))")
         }
     }
 }

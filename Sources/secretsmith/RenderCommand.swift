@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Secretsmith
-import Tracing
 
 struct RenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,40 +47,27 @@ struct RenderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            TerminationCleanup.install()
-            try await CommandContext.with(global, alsoWrites: [("--manifest", manifest)]) { context in
+        TerminationCleanup.install()
+        try await CommandContext.with(global, alsoWrites: [("--manifest", manifest)]) { context in
             try await StatsReport.printing(stats, of: context.manager) {
-            // The render span: planning, every fetch, every output's rendering, the writes.
-            try await withSpan(SecretsmithSpans.render) { _ in
-            let plan = try context.renderPlan(only: only, frozen: frozen)
-            if stdout && plan.outputs.count != 1 {
-                throw UsageError(
-                    "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
-            }
-            let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
-            let (values, fetchProblems) = try await withDeadline(context.deadline) {
-                await renderer.fetchCollecting(plan)
-            }
-            let rendered = try renderer.render(plan, values: values, fetchProblems: fetchProblems)
-            if stdout {
-                FileHandle.standardOutput.write(Data(rendered[0].bytes))
-                return
-            }
-            let reports = try renderer.write(rendered, dryRun: dryRun)
-            for report in reports {
-                var shown = report
-                shown.path = DisplayPath.relative(report.path)
-                print(shown.summary(dryRun: dryRun))
-            }
-            if let manifest {
-                try RenderManifest.make(
-                    plan: plan, rendered: rendered, reports: reports, environment: context.activeEnvironment,
-                    frozen: frozen
-                ).write(to: manifest)
-            }
-            }
-            }
+                let destination: RenderPipeline.Destination = stdout ? .memory : dryRun ? .dryRun : .files
+                let outcome = try await context.pipeline.run(
+                    context.options(only: only, frozen: frozen, destination: destination, manifestPath: manifest)
+                ) { plan in
+                    if stdout && plan.outputs.count != 1 {
+                        throw UsageError(
+                            "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
+                    }
+                }
+                if stdout {
+                    FileHandle.standardOutput.write(Data(outcome.rendered[0].bytes))
+                    return
+                }
+                for report in outcome.reports {
+                    var shown = report
+                    shown.path = DisplayPath.relative(report.path)
+                    print(shown.summary(dryRun: dryRun))
+                }
             }
         }
     }

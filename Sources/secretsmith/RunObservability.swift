@@ -107,7 +107,7 @@ final class RunObservability: Sendable {
         current.withLock { $0 }?.finish(command: command, exitCode: 0)
     }
 
-    /// The exit code a command's error ends the process with (see `reportingErrors`).
+    /// The exit code a command's error ends the process with (see `SecretsmithCommand.exitCode(reporting:)`).
     static func exitCode(for error: any Error) -> Int32 {
         switch error {
         case let error as ExitCode: error.rawValue

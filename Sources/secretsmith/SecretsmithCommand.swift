@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Secretsmith
 
 /// `secretsmith`: materializes secrets from Google Cloud Secret Manager into files and
@@ -30,18 +31,76 @@ struct SecretsmithCommand: AsyncParsableCommand {
     )
 
     /// Applies the crash and core-dump policy (``ProcessHardening``) before anything
-    /// else, then runs the command as `AsyncParsableCommand.main()` does.
+    /// else, parses the command line, runs the command and maps how it ended to the
+    /// process's exit status: the one place errors become exit codes.
+    ///
+    /// A command line that does not parse ends as ArgumentParser reports it (usage, 64 for
+    /// validation errors); a run of one of secretsmith's commands (``ReportedCommand``)
+    /// that throws ends with ``exitCode(reporting:)``. Before
+    /// exiting, a run that a termination signal interrupted waits for the signal's
+    /// cleanup, which exits with 128 + the signal number
+    /// (``TerminationCleanup/deferToSignal()``).
     static func main() async {
         ProcessHardening.apply()
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+            TerminationCleanup.deferToSignal()
         } catch {
-            exit(withError: error)
+            TerminationCleanup.deferToSignal()
+            // ArgumentParser's own commands (`help`, the root without a subcommand) end
+            // with its errors, which it reports itself (help text, exit 0).
+            guard command is any ReportedCommand else { exit(withError: error) }
+            exit(withError: exitCode(reporting: error))
+        }
+    }
+
+    /// Reports a run's error on standard error and returns the documented exit code.
+    ///
+    /// An ``ExitCode`` was reported by the command itself and passes through. A
+    /// ``SecretsmithError`` prints `FILE:LINE:COLUMN: error: ...` (paths relative to the
+    /// working directory) for located problems, `secretsmith: error: ...` otherwise, one
+    /// cause once (``CheckProblem/lines(_:unlocatedPrefix:)``), and exits with its kind's
+    /// code. Any other error may come from anywhere: only its type is printed, never a
+    /// description that might carry data, and the code is 70.
+    static func exitCode(reporting error: any Error) -> ExitCode {
+        switch error {
+        case let error as ExitCode:
+            return error
+        case let error as any SecretsmithError:
+            let errors: [any SecretsmithError] = (error as? ConfigurationError)?.all ?? [error]
+            let problems = (error as? RenderFailure)?.problems.map { CheckProblem($0) }
+                ?? errors.map { CheckProblem(RenderProblem(site: nil, reference: nil, error: $0)) }
+            let lines = CheckProblem.lines(problems.map(DisplayPath.shown), unlocatedPrefix: "secretsmith: ")
+            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            return ExitCode(error.kind.exitCode)
+        default:
+            FileHandle.standardError.write(
+                Data("secretsmith: internal error: \(String(reflecting: type(of: error)))\n".utf8))
+            return ExitCode(FailureKind.internalError.exitCode)
         }
     }
 }
+
+/// A secretsmith command whose errors ``SecretsmithCommand/exitCode(reporting:)`` maps to
+/// an exit code (ArgumentParser's built-in commands report their own).
+protocol ReportedCommand: ParsableCommand {}
+
+extension RenderCommand: ReportedCommand {}
+extension ExecCommand: ReportedCommand {}
+extension CheckCommand: ReportedCommand {}
+extension LockCommand: ReportedCommand {}
+extension ExplainCommand: ReportedCommand {}
+extension GetCommand: ReportedCommand {}
+extension EmulatorCommand: ReportedCommand {}
+extension VersionCommand: ReportedCommand {}
+extension DiagnoseProcessCommand: ReportedCommand {}

@@ -77,20 +77,15 @@ public struct Checker: Sendable {
 
         var results: [RenderPlan.FetchKey: VersionResult] = [:]
         do {
-            let secrets = plan.distinctSecrets
             let access = options.access
             let lockedPins = pins
             // The access log names each version by the first reference written for it.
-            var texts: [RenderPlan.FetchKey: String] = [:]
-            for output in plan.outputs {
-                for reference in output.references where texts[reference.fetchKey] == nil {
-                    texts[reference.fetchKey] = reference.text
-                }
-            }
-            let firstTexts = texts
-            results = try await withDeadline(options.deadline) { [self] in
-                await self.lookUp(secrets, pins: lockedPins, access: access, texts: firstTexts)
-            }
+            let texts = plan.firstReferenceTexts
+            let fanOut = VersionFanOut(for: configuration, deadline: options.deadline)
+            // `lookUp` records its errors in its result; it never throws.
+            results = try await fanOut.run(plan.distinctSecrets) { [self] key, secret in
+                await self.lookUp(secret, pin: lockedPins[key], access: access, text: texts[key])
+            }.values
         } catch {
             let wrapped = UnexpectedError.wrap(error)
             errors.append(CheckProblem(severity: .error, kind: wrapped.kind, message: wrapped.description))
@@ -148,23 +143,6 @@ public struct Checker: Sendable {
         var value: SecretValue?
         /// Drift warnings (frozen checks only).
         var drift: [String] = []
-    }
-
-    /// Looks up every version concurrently (the manager bounds the calls in flight).
-    private func lookUp(
-        _ secrets: [RenderPlan.FetchKey: SecretConfig], pins: [RenderPlan.FetchKey: LockPin], access: Bool,
-        texts: [RenderPlan.FetchKey: String]
-    ) async -> [RenderPlan.FetchKey: VersionResult] {
-        await withTaskGroup(of: (RenderPlan.FetchKey, VersionResult).self) { group in
-            for (key, secret) in secrets {
-                group.addTask {
-                    (key, await self.lookUp(secret, pin: pins[key], access: access, text: texts[key]))
-                }
-            }
-            var results: [RenderPlan.FetchKey: VersionResult] = [:]
-            for await (key, result) in group { results[key] = result }
-            return results
-        }
     }
 
     private func lookUp(_ secret: SecretConfig, pin: LockPin?, access: Bool, text: String?) async -> VersionResult {

@@ -13,57 +13,35 @@ public struct Locker: Sendable {
         self.manager = manager
     }
 
-    /// One pin per distinct version of the plan.
+    /// One pin per distinct version of the plan, looked up concurrently
+    /// (``VersionFanOut``).
     ///
+    /// - Parameter deadline: the time allowed for every lookup; `nil` means no limit.
     /// - Returns: the pins, in file order.
     /// - Throws: ``RenderFailure`` naming every reference (at each site) whose version does
     ///   not exist (``SecretManagerError``, exit 66), is not ENABLED
     ///   (``VersionStateError``, exit 66: a pin to it could never be read), or could not be
-    ///   looked up; nothing is pinned then.
-    public func pins(for plan: RenderPlan) async throws -> [LockPin] {
-        let secrets = plan.distinctSecrets
-        var pins: [LockPin] = []
-        var failures: [RenderPlan.FetchKey: any SecretsmithError] = [:]
-        await withTaskGroup(of: (RenderPlan.FetchKey, Result<LockPin, any Error>).self) { group in
-            for (key, secret) in secrets {
-                group.addTask {
-                    do {
-                        let metadata = try await manager.metadata(secret)
-                        guard let number = metadata.versionNumber else {
-                            throw SecretManagerError(
-                                code: .invalidResponse, resource: secret.versionName, httpStatus: 200,
-                                message: "the version's name \"\(metadata.name)\" does not end in a version number")
-                        }
-                        guard metadata.state == .enabled else {
-                            throw VersionStateError(resource: secret.versionName, version: number, state: metadata.state)
-                        }
-                        let pin = LockPin(
-                            environment: secret.environment, resource: secret.versionName, version: number,
-                            name: metadata.name, etag: metadata.etag)
-                        return (key, .success(pin))
-                    } catch {
-                        return (key, .failure(error))
-                    }
-                }
+    ///   looked up; nothing is pinned then. ``DeadlineExceededError`` when the deadline
+    ///   passes first.
+    public func pins(for plan: RenderPlan, deadline: Duration? = nil) async throws -> [LockPin] {
+        let manager = self.manager
+        let (pins, failures) = try await VersionFanOut(for: manager.configuration, deadline: deadline).run(
+            plan.distinctSecrets
+        ) { _, secret in
+            let metadata = try await manager.metadata(secret)
+            guard let number = metadata.versionNumber else {
+                throw SecretManagerError(
+                    code: .invalidResponse, resource: secret.versionName, httpStatus: 200,
+                    message: "the version's name \"\(metadata.name)\" does not end in a version number")
             }
-            for await (key, result) in group {
-                switch result {
-                case .success(let pin): pins.append(pin)
-                case .failure(let error): failures[key] = UnexpectedError.wrap(error)
-                }
+            guard metadata.state == .enabled else {
+                throw VersionStateError(resource: secret.versionName, version: number, state: metadata.state)
             }
+            return LockPin(
+                environment: secret.environment, resource: secret.versionName, version: number,
+                name: metadata.name, etag: metadata.etag)
         }
-        guard failures.isEmpty else {
-            var problems: [RenderProblem] = []
-            for output in plan.outputs {
-                for reference in output.references {
-                    if let error = failures[reference.fetchKey] {
-                        problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
-                    }
-                }
-            }
-            throw RenderFailure(problems: problems)
-        }
-        return pins.sorted(by: LockPin.fileOrder)
+        guard failures.isEmpty else { throw RenderFailure(problems: plan.problems(at: failures)) }
+        return pins.values.sorted(by: LockPin.fileOrder)
     }
 }

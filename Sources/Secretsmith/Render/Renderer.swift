@@ -14,66 +14,46 @@ public struct Renderer: Sendable {
         self.processEnvironment = processEnvironment
     }
 
-    /// Fetches each distinct version of the plan once, concurrently (the manager bounds
-    /// the calls in flight by `concurrency:`).
+    /// Fetches each distinct version of the plan once, concurrently (``VersionFanOut``;
+    /// the manager bounds the calls in flight by `concurrency:`).
     ///
+    /// - Parameter deadline: the time allowed for every fetch; `nil` means no limit.
     /// - Returns: the payload of every distinct version.
     /// - Throws: ``RenderFailure`` naming every reference whose fetch failed, at each of
-    ///   its sites.
-    public func fetch(_ plan: RenderPlan) async throws -> [RenderPlan.FetchKey: SecretValue] {
-        let (values, problems) = await fetchCollecting(plan)
+    ///   its sites; ``DeadlineExceededError`` when the deadline passes first (outstanding
+    ///   fetches are cancelled).
+    public func fetch(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> [RenderPlan.FetchKey: SecretValue] {
+        let (values, problems) = try await fetchCollecting(plan, deadline: deadline)
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return values
     }
 
-    /// Fetches as ``fetch(_:)`` does, returning the problems beside the values that were
-    /// read instead of throwing, so the outputs those values complete can still be
-    /// rendered in memory and their problems reported too (as `check --access` does).
+    /// Fetches as ``fetch(_:deadline:)`` does, returning the problems beside the values
+    /// that were read instead of throwing them, so the outputs those values complete can
+    /// still be rendered in memory and their problems reported too (as `check --access`
+    /// does).
     ///
     /// - Returns: the payload of every version read, and one problem per site of every
     ///   reference whose fetch failed.
-    public func fetchCollecting(_ plan: RenderPlan) async -> (
+    /// - Throws: ``DeadlineExceededError`` when the deadline passes first.
+    public func fetchCollecting(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> (
         values: [RenderPlan.FetchKey: SecretValue], problems: [RenderProblem]
     ) {
-        let secrets = plan.distinctSecrets
-        var values: [RenderPlan.FetchKey: SecretValue] = [:]
-        var failures: [RenderPlan.FetchKey: any SecretsmithError] = [:]
-        let firstText = Self.firstReferenceText(plan)
-        await withTaskGroup(of: (RenderPlan.FetchKey, Result<SecretValue, any Error>).self) { group in
-            for (key, secret) in secrets {
-                group.addTask {
-                    do {
-                        let result = try await manager.access(secret, reference: firstText[key] ?? secret.versionName)
-                        return (key, .success(result.value))
-                    } catch {
-                        return (key, .failure(error))
-                    }
-                }
-            }
-            for await (key, result) in group {
-                switch result {
-                case .success(let value): values[key] = value
-                case .failure(let error): failures[key] = UnexpectedError.wrap(error)
-                }
-            }
+        let firstText = plan.firstReferenceTexts
+        let manager = self.manager
+        let (values, failures) = try await VersionFanOut(for: manager.configuration, deadline: deadline).run(
+            plan.distinctSecrets
+        ) { key, secret in
+            try await manager.access(secret, reference: firstText[key] ?? secret.versionName).value
         }
-        if failures.isEmpty { return (values, []) }
-        var problems: [RenderProblem] = []
-        for output in plan.outputs {
-            for reference in output.references {
-                if let error = failures[reference.fetchKey] {
-                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
-                }
-            }
-        }
-        return (values, problems)
+        return (values, plan.problems(at: failures))
     }
 
     /// Renders in memory, after a fetch that may have failed in part: every output whose
     /// values were all read is rendered, so a run reports the problems of those outputs
     /// too, the same problems and exit status as `check --access`.
     ///
-    /// - Parameter fetchProblems: the problems ``fetchCollecting(_:)`` returned.
+    /// - Parameter fetchProblems: the problems ``fetchCollecting(_:deadline:)`` returned.
     /// - Throws: ``RenderFailure`` with `fetchProblems` and every rendering problem.
     public func render(
         _ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue], fetchProblems: [RenderProblem]
@@ -173,16 +153,6 @@ public struct Renderer: Sendable {
         }
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return rendered
-    }
-
-    private static func firstReferenceText(_ plan: RenderPlan) -> [RenderPlan.FetchKey: String] {
-        var result: [RenderPlan.FetchKey: String] = [:]
-        for output in plan.outputs {
-            for reference in output.references where result[reference.fetchKey] == nil {
-                result[reference.fetchKey] = reference.text
-            }
-        }
-        return result
     }
 }
 
