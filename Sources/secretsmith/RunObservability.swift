@@ -126,7 +126,7 @@ final class RunObservability: Sendable {
             let labels = [("command", command)]
             Gauge(label: "secretsmith_run_exit_code", dimensions: labels).record(Int(exitCode))
             Gauge(label: "secretsmith_run_duration_seconds", dimensions: labels)
-                .record((ContinuousClock.now - started).secondsValue)
+                .record((ContinuousClock.now - started).secondsDouble)
             Gauge(label: "secretsmith_run_timestamp_seconds", dimensions: labels)
                 .record(Date().timeIntervalSince1970)
             let text = Self.withHelp(registry.emitToString())
@@ -191,12 +191,5 @@ final class RunObservability: Sendable {
 
     private static func warn(_ message: String) {
         FileHandle.standardError.write(Data("secretsmith: warning: \(message)\n".utf8))
-    }
-}
-
-extension Duration {
-    fileprivate var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -28,17 +28,21 @@ package enum AccessTokenProviders {
     ///   - httpClient: the shared client every token request goes through.
     ///   - logger: for debug lines about tokens obtained and retries (never a token).
     ///   - clock: the time source of token expiry and retry backoff.
+    ///   - observer: told the outcome of every token exchange of the provider (and of the
+    ///     source providers it impersonates with).
     /// - Throws: ``AuthenticationError``: `.permission` when a key file or variable is
     ///   missing, `.configuration` when it is not usable credentials or names an
     ///   unsupported type.
     package static func make(
         for credentials: CredentialsConfiguration, environment: [String: String],
-        httpClient: HTTPClient, logger: Logger, clock: SecretManagerClock
+        httpClient: HTTPClient, logger: Logger, clock: SecretManagerClock,
+        observer: (any TokenExchangeObserver)? = nil
     ) throws -> any AccessTokenProvider {
         let transport = AuthHTTPTransport(httpClient: httpClient, logger: logger, clock: clock)
         func cached(_ source: any AccessTokenSource) -> any AccessTokenProvider {
             CachingAccessTokenProvider(
-                tokenSource: source, credentialType: credentials.typeName, clock: clock, logger: logger)
+                tokenSource: source, credentialType: credentials.typeName, clock: clock, logger: logger,
+                observer: observer)
         }
         switch credentials {
         case .accessTokenEnvironment(let variable):
@@ -71,7 +75,8 @@ package enum AccessTokenProviders {
             }
         case .impersonate(let target, let delegates, let lifetime, let source):
             let sourceProvider = try make(
-                for: source, environment: environment, httpClient: httpClient, logger: logger, clock: clock)
+                for: source, environment: environment, httpClient: httpClient, logger: logger, clock: clock,
+                observer: observer)
             let base = environment[ImpersonatedTokenSource.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 }
                 ?? ImpersonatedTokenSource.defaultBaseURL
             return cached(

@@ -13,10 +13,6 @@ package final class ManagerCounters: Sendable {
         var tokenRefreshFailures = 0
     }
 
-    /// The counters of the manager whose access is running in this task, so that work
-    /// below it (a token exchange) can count itself in that manager's stats.
-    @TaskLocal package static var current: ManagerCounters?
-
     private let values = Mutex(Values())
 
     package init() {}
@@ -33,7 +29,7 @@ package final class ManagerCounters: Sendable {
         }
     }
     func recordFailure(_ error: any Error) {
-        let code = MultiEnvironmentSecretManager.errorCode(error)
+        let code = SecretsmithMetrics.errorCode(error)
         values.withLock { $0.errors[code, default: 0] += 1 }
     }
 
@@ -60,5 +56,12 @@ package final class ManagerCounters: Sendable {
             stats.breakers = breakers
             return stats
         }
+    }
+}
+
+extension ManagerCounters: TokenExchangeObserver {
+    /// Counts an exchange of one of the manager's token providers.
+    package func tokenExchangeFinished(credentialType: String, succeeded: Bool) {
+        recordTokenRefresh(succeeded: succeeded)
     }
 }

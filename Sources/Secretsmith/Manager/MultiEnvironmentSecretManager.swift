@@ -310,7 +310,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 message += " after \(opening.failures) of the last \(opening.calls) accesses failed"
             }
             if let lastFailure { message += " (last: \(lastFailure))" }
-            message += "; it lets trial calls through in \(Self.format(wait))"
+            message += "; it lets trial calls through in \(wait.shortText)"
         } else {
             message += " (half-open: its trial calls are under way)"
             if let lastFailure { message += "; last failure: \(lastFailure)" }
@@ -373,29 +373,12 @@ public final class MultiEnvironmentSecretManager: Sendable {
     private func tokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {
         if let existing = tokenProviders.withLock({ $0[credentials] }) { return existing }
         let created = try AccessTokenProviders.make(
-            for: credentials, environment: processEnvironment, httpClient: httpClient, logger: logger, clock: clock)
+            for: credentials, environment: processEnvironment, httpClient: httpClient, logger: logger, clock: clock,
+            observer: counters)
         return tokenProviders.withLock { providers in
             if let existing = providers[credentials] { return existing }
             providers[credentials] = created
             return created
-        }
-    }
-
-    static func milliseconds(since start: ContinuousClock.Instant, clock: SecretManagerClock) -> Int {
-        Int(((clock.now() - start).secondsDouble * 1000).rounded())
-    }
-
-    static func format(_ duration: Duration) -> String {
-        let seconds = max(0, duration.secondsDouble)
-        return seconds < 1 ? "\(Int(seconds * 1000)) ms" : String(format: "%.1f s", seconds)
-    }
-
-    static func errorCode(_ error: any Error) -> String {
-        switch error {
-        case let error as SecretManagerError: error.code.rawValue
-        case is AuthenticationError: "AUTHENTICATION"
-        case is CancellationError: "CANCELLED"
-        default: "OTHER"
         }
     }
 }

@@ -58,7 +58,7 @@ package enum SecretsmithMetrics {
     static func recordAccess(environment: String, project: String, status: String, duration: Duration) {
         let labels = [("environment", environment), ("project", project)]
         Counter(label: accessRequests, dimensions: labels + [("status", status)], factory: factory).increment()
-        Timer(label: accessDuration, dimensions: labels, factory: factory).recordNanoseconds(nanoseconds(duration))
+        Timer(label: accessDuration, dimensions: labels, factory: factory).recordNanoseconds(duration.nonNegativeNanoseconds)
     }
 
     /// One cache decision, labelled by environment (the cache is keyed per environment).
@@ -124,12 +124,19 @@ package enum SecretsmithMetrics {
             factory: factory
         ).increment()
         Timer(label: tokenRefreshDuration, dimensions: [("credential_type", credentialType)], factory: factory)
-            .recordNanoseconds(nanoseconds(duration))
+            .recordNanoseconds(duration.nonNegativeNanoseconds)
     }
 
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    /// The bounded code of an access's failure, for the `status` label, `error.code` log
+    /// fields and the stats' errors: the Secret Manager code (`NOT_FOUND`, `UNAVAILABLE`,
+    /// `CIRCUIT_OPEN`, ...), `AUTHENTICATION`, `CANCELLED`, else `OTHER`.
+    package static func errorCode(_ error: any Error) -> String {
+        switch error {
+        case let error as SecretManagerError: error.code.rawValue
+        case is AuthenticationError: "AUTHENTICATION"
+        case is CancellationError: "CANCELLED"
+        default: "OTHER"
+        }
     }
 
     /// One output of a render: `written` or `unchanged`.

@@ -35,7 +35,7 @@ package enum SecretsmithSpans {
     /// `UNAVAILABLE`, `CIRCUIT_OPEN`, ...), `AUTHENTICATION`, `CANCELLED`, or the Swift
     /// type name. For `error.type` attributes and metric labels.
     package static func errorType(_ error: any Error) -> String {
-        let code = MultiEnvironmentSecretManager.errorCode(error)
+        let code = SecretsmithMetrics.errorCode(error)
         guard code == "OTHER" else { return code }
         return String(describing: type(of: error))
     }

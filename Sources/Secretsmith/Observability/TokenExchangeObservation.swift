@@ -19,8 +19,8 @@ import Tracing
 ///   failure, `error.type`; the HTTP request inside is a child `POST`/`GET` span;
 /// - `secretsmith_token_refreshes_total{credential_type, result="ok"|"error"}` and
 ///   `secretsmith_token_refresh_duration_seconds{credential_type}`;
-/// - the count in `stats().tokenRefreshes` / `tokenRefreshFailures` of the manager whose
-///   access caused it;
+/// - the outcome, told to the ``TokenExchangeObserver`` passed in (the manager that owns
+///   the provider counts it in `stats().tokenRefreshes` / `tokenRefreshFailures`);
 /// - a log event `access token obtained` (debug) or `access token exchange failed`
 ///   (warning) with `credential.type`, `credential.source`, `duration_ms` and, on
 ///   failure, `error.type`; never the token, the assertion or key material.
@@ -36,11 +36,12 @@ package enum TokenExchangeObservation {
     ///   - endpoint: the token endpoint's URL; its query string is not recorded.
     ///   - logger: receives the log event.
     ///   - clock: measures the duration.
+    ///   - observer: told the outcome, if given.
     ///   - body: the exchange; it may add attributes to the span it is given.
     /// - Throws: what `body` throws.
     package static func observe<Result>(
         credentialType: String, source: String, endpoint: String?, logger: Logger,
-        clock: SecretManagerClock = .continuous,
+        clock: SecretManagerClock = .continuous, observer: (any TokenExchangeObserver)? = nil,
         _ body: (any Span) async throws -> Result
     ) async throws -> Result {
         let started = clock.now()
@@ -56,10 +57,12 @@ package enum TokenExchangeObservation {
             }
             do {
                 let result = try await body(span)
-                record(credentialType: credentialType, source: source, started: started, clock: clock, logger: logger, error: nil)
+                record(credentialType: credentialType, source: source, started: started, clock: clock, logger: logger,
+                    observer: observer, error: nil)
                 return result
             } catch {
-                record(credentialType: credentialType, source: source, started: started, clock: clock, logger: logger, error: error)
+                record(credentialType: credentialType, source: source, started: started, clock: clock, logger: logger,
+                    observer: observer, error: error)
                 throw error
             }
         }
@@ -67,14 +70,14 @@ package enum TokenExchangeObservation {
 
     private static func record(
         credentialType: String, source: String, started: ContinuousClock.Instant, clock: SecretManagerClock,
-        logger: Logger, error: (any Error)?
+        logger: Logger, observer: (any TokenExchangeObserver)?, error: (any Error)?
     ) {
         let duration = clock.now() - started
         SecretsmithMetrics.recordTokenRefresh(credentialType: credentialType, succeeded: error == nil, duration: duration)
-        ManagerCounters.current?.recordTokenRefresh(succeeded: error == nil)
+        observer?.tokenExchangeFinished(credentialType: credentialType, succeeded: error == nil)
         var metadata: Logger.Metadata = [
             "credential.type": "\(credentialType)", "credential.source": "\(source)",
-            "duration_ms": "\(AccessObservation.milliseconds(duration))",
+            "duration_ms": "\(duration.roundedMilliseconds)",
         ]
         if let error {
             metadata["error.type"] = "\(SecretsmithSpans.errorType(error))"
@@ -83,4 +86,13 @@ package enum TokenExchangeObservation {
             logger.debug("access token obtained", metadata: metadata)
         }
     }
+}
+
+/// Told the outcome of each token exchange, besides the span, metrics and log event that
+/// ``TokenExchangeObservation`` records itself. Passed to a token provider when it is made
+/// (``AccessTokenProviders/make(for:environment:httpClient:logger:clock:observer:)``), so
+/// the exchanges of a manager's providers count in that manager's stats.
+package protocol TokenExchangeObserver: Sendable {
+    /// One exchange finished: `succeeded` is false when it threw.
+    func tokenExchangeFinished(credentialType: String, succeeded: Bool)
 }

@@ -52,13 +52,12 @@ import Testing
             _ = try await manager.accessSecretVersion("app/db-password-v2")   // cache hit
             _ = try await manager.accessSecretVersion("app/api-key")
             await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("app/missing") }
-            // A token exchange under an access counts in that manager's stats.
-            try await ManagerCounters.$current.withValue(manager.counters) {
-                _ = try await TokenExchangeObservation.observe(
-                    credentialType: "service_account_file", source: "/etc/sa.json",
-                    endpoint: "https://oauth2.googleapis.com/token?x=1", logger: traceLogger(lines)
-                ) { _ in "token" }
-            }
+            // A token exchange reported to the manager's counters counts in its stats.
+            _ = try await TokenExchangeObservation.observe(
+                credentialType: "service_account_file", source: "/etc/sa.json",
+                endpoint: "https://oauth2.googleapis.com/token?x=1", logger: traceLogger(lines),
+                observer: manager.counters
+            ) { _ in "token" }
         }
         let emulator = await fixture.emulator.stats()
         let stats = await manager.stats()
@@ -133,12 +132,11 @@ import Testing
         let counters = ManagerCounters()
         struct Refused: Error {}
         await SecretsmithMetrics.$factoryOverride.withValue(metrics) {
-            await ManagerCounters.$current.withValue(counters) {
-                await #expect(throws: Refused.self) {
-                    try await TokenExchangeObservation.observe(
-                        credentialType: "metadata", source: "metadata server", endpoint: nil, logger: traceLogger(lines)
-                    ) { _ -> String in throw Refused() }
-                }
+            await #expect(throws: Refused.self) {
+                try await TokenExchangeObservation.observe(
+                    credentialType: "metadata", source: "metadata server", endpoint: nil, logger: traceLogger(lines),
+                    observer: counters
+                ) { _ -> String in throw Refused() }
             }
         }
         #expect(metrics.value(SecretsmithMetrics.tokenRefreshes, [("credential_type", "metadata"), ("result", "error")]) == 1)

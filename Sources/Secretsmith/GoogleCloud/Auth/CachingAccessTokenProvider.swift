@@ -38,6 +38,7 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
     private let tokenSource: any AccessTokenSource
     private let clock: SecretManagerClock
     private let logger: Logger
+    private let observer: (any TokenExchangeObserver)?
     private var cached: Entry?
     private var failure: (error: any Error, until: ContinuousClock.Instant)?
     private var inFlight: (generation: Int, task: SharedTask<String>)?
@@ -50,12 +51,17 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
     ///   - credentialType: the configured `type:` (`adc`, `service_account_file`, …).
     ///   - clock: the time source for expiry.
     ///   - logger: receives the exchange events of ``TokenExchangeObservation`` (never a token).
-    package init(tokenSource: any AccessTokenSource, credentialType: String, clock: SecretManagerClock, logger: Logger) {
+    ///   - observer: told the outcome of each exchange (the owning manager's stats).
+    package init(
+        tokenSource: any AccessTokenSource, credentialType: String, clock: SecretManagerClock, logger: Logger,
+        observer: (any TokenExchangeObserver)? = nil
+    ) {
         self.source = tokenSource.source
         self.credentialType = credentialType
         self.tokenSource = tokenSource
         self.clock = clock
         self.logger = logger
+        self.observer = observer
     }
 
     /// A valid access token: the cached one while it is fresh, else a new one.
@@ -71,13 +77,13 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
         let current = generation
         fetches += 1
         // The task inherits this task's locals, so the exchange's span is a child of the
-        // access that needed the token and its counts go to that access's manager.
-        let task = SharedTask { [self, tokenSource, clock, credentialType, source, logger] in
+        // access that needed the token.
+        let task = SharedTask { [self, tokenSource, clock, credentialType, source, logger, observer] in
             let started = clock.now()
             do {
                 let fetched = try await TokenExchangeObservation.observe(
                     credentialType: credentialType, source: source, endpoint: tokenSource.tokenEndpoint,
-                    logger: logger, clock: clock
+                    logger: logger, clock: clock, observer: observer
                 ) { _ in try await tokenSource.fetchToken() }
                 await self.store(fetched, requestedAt: started, generation: current)
                 return fetched.value

@@ -75,6 +75,31 @@ import Testing
         _ = try? await next.value
     }
 
+    /// Records what it is told of each exchange.
+    final class RecordingObserver: TokenExchangeObserver {
+        let outcomes = Mutex<[String]>([])
+        func tokenExchangeFinished(credentialType: String, succeeded: Bool) {
+            outcomes.withLock { $0.append("\(credentialType) \(succeeded ? "ok" : "error")") }
+        }
+    }
+
+    @Test func everyExchangeIsReportedToTheObserverPassedIn() async throws {
+        let clock = TestClock()
+        let observer = RecordingObserver()
+        let working = CachingAccessTokenProvider(
+            tokenSource: CountingSource(), credentialType: "metadata", clock: clock.clock, logger: Logger(label: "test"),
+            observer: observer)
+        // No access and no task-local around these calls: the observer is the provider's own.
+        #expect(try await working.accessToken() == "token-1")
+        #expect(try await working.accessToken() == "token-1")   // cached: no exchange
+        let failing = CachingAccessTokenProvider(
+            tokenSource: CountingSource(failing: true), credentialType: "adc", clock: clock.clock,
+            logger: Logger(label: "test"), observer: observer)
+        await #expect(throws: AuthenticationError.self) { _ = try await failing.accessToken() }
+        await #expect(throws: AuthenticationError.self) { _ = try await failing.accessToken() }   // held off
+        #expect(observer.outcomes.withLock { $0 } == ["metadata ok", "adc error"])
+    }
+
     func provider(_ source: CountingSource, clock: TestClock) -> CachingAccessTokenProvider {
         CachingAccessTokenProvider(tokenSource: source, credentialType: "test", clock: clock.clock, logger: Logger(label: "test"))
     }

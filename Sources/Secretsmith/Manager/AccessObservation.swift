@@ -29,7 +29,7 @@ struct AccessObservation {
         return try await withSpan(SecretsmithSpans.access, ofKind: .internal) { span in
             SecretsmithSpans.describe(span, secret: secret, reference: reference)
             do {
-                let result = try await ManagerCounters.$current.withValue(counters) { try await body(span) }
+                let result = try await body(span)
                 let duration = clock.now() - started
                 let version = result.value.version.map(String.init) ?? "unknown"
                 span.updateAttributes { attributes in
@@ -47,12 +47,12 @@ struct AccessObservation {
                         "secret.ref": "\(reference)", "secret.version": "\(version)",
                         "environment": "\(secret.environment)", "gcp.project": "\(secret.projectID)",
                         "cache": "\(result.cache.rawValue)", "attempts": "\(result.attempts)",
-                        "duration_ms": "\(Self.milliseconds(duration))",
+                        "duration_ms": "\(duration.roundedMilliseconds)",
                     ])
                 return result
             } catch {
                 let duration = clock.now() - started
-                let code = MultiEnvironmentSecretManager.errorCode(error)
+                let code = SecretsmithMetrics.errorCode(error)
                 counters.recordFailure(error)
                 counters.recordLatency(duration)
                 SecretsmithMetrics.recordAccess(
@@ -62,14 +62,10 @@ struct AccessObservation {
                     metadata: [
                         "secret.ref": "\(reference)", "environment": "\(secret.environment)",
                         "gcp.project": "\(secret.projectID)", "error.code": "\(code)",
-                        "duration_ms": "\(Self.milliseconds(duration))",
+                        "duration_ms": "\(duration.roundedMilliseconds)",
                     ])
                 throw error
             }
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int((duration.secondsDouble * 1000).rounded())
     }
 }

@@ -1,5 +1,6 @@
-/// The manager's source of time: the cache's TTLs and the circuit breaker read it, so
-/// tests can move time instead of sleeping.
+/// The library's source of time: the manager's cache TTLs and circuit breakers, retry
+/// backoff, token expiry and run deadlines read it, so tests can move time instead of
+/// sleeping.
 public struct SecretManagerClock: Sendable {
     /// The current instant.
     public var now: @Sendable () -> ContinuousClock.Instant

@@ -22,16 +22,3 @@ extension RetryPolicy {
         return .secondsDouble(max(jittered, floor))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    package var secondsDouble: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    /// A duration from floating-point seconds.
-    package static func secondsDouble(_ value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
-    }
-}
