@@ -83,34 +83,16 @@ extension Configuration {
                 (.environment, environment.settings), (.global, global),
             ]
         )
-        let settings = resolver.resolve()
-        var origins = settings.origins
-        var version = settings.version
+        var settings = resolver.resolve()
         if let explicit = reference.version {
-            version = explicit
-            origins["version"] = .reference
+            settings.version = explicit
+            settings.origins["version"] = .reference
         }
-        origins["project_id"] = .project
-        origins["secret_id"] = declaration?.secretIDIsExplicit == true ? .secret : .builtIn
+        settings.origins["project_id"] = .project
+        settings.origins["secret_id"] = declaration?.secretIDIsExplicit == true ? .secret : .builtIn
         return SecretConfig(
-            environment: environmentName,
-            projectAlias: project.alias,
-            secretName: reference.secret,
-            projectID: project.projectID,
-            location: settings.location,
-            secretID: declaration?.secretID ?? reference.secret,
-            version: version,
-            endpoint: settings.endpoint,
-            credentials: settings.credentials,
-            timeout: settings.timeout,
-            concurrency: settings.concurrency,
-            cache: settings.cache,
-            retry: settings.retry,
-            circuitBreaker: settings.circuitBreaker,
-            fileMode: settings.fileMode,
-            quotaProject: settings.quotaProject,
-            origins: origins
-        )
+            environment: environmentName, projectAlias: project.alias, secretName: reference.secret,
+            projectID: project.projectID, secretID: declaration?.secretID ?? reference.secret, settings: settings)
     }
 
     /// The settings of the global layer (`defaults:`) over the built-in defaults.

@@ -1,9 +1,10 @@
 /// Every setting resolved through the layers down to some point (built-in defaults, then
 /// `defaults`, then an environment, a project, a secret), with the layer each came from.
 ///
-/// `Configuration.defaults` is this for the global layer alone;
-/// `Configuration.settings(forEnvironment:)` for one environment (its `concurrency` is the
-/// run's limit); `SecretConfig` carries the same values for one secret.
+/// The one resolved-settings type: `Configuration.defaults` is this for the global layer
+/// alone; `Configuration.settings(forEnvironment:)` for one environment (its `concurrency`
+/// bounds that environment's calls); `SecretConfig/settings` for one secret version, which
+/// the manager, `explain` and `check` read.
 public struct EffectiveSettings: Sendable, Hashable {
     /// How to get an access token (default `adc`).
     public var credentials: CredentialsConfiguration
@@ -11,7 +12,7 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var endpoint: String
     /// Per request (default 10 s).
     public var timeout: Duration
-    /// Fetches in flight per run (default 16).
+    /// Secret Manager calls in flight per environment (default 16).
     public var concurrency: Int
     /// Cache TTL, size and staleness (defaults 5 m, 1000, 0 s).
     public var cache: CachePolicy
@@ -21,7 +22,8 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var circuitBreaker: CircuitBreakerPolicy
     /// Default mode of output files (default 0600).
     public var fileMode: FileMode
-    /// Default secret version (default `latest`).
+    /// Default secret version (default `latest`); for one secret version, the version
+    /// resolved, the reference's `@VERSION` first.
     public var version: String
     /// Region of regional secrets, if any.
     public var location: String?

@@ -107,17 +107,14 @@ public struct Explanation: Sendable, Hashable, Encodable {
         add("quota_project", secret.quotaProject ?? "(none)", layer("quota_project"))
         add("timeout", duration(secret.timeout), layer("timeout"))
 
-        let environmentSettings = configuration.settings(forEnvironment: secret.environment) ?? configuration.defaults
         if let deadline = context.commandLineDeadline {
             add("deadline", duration(deadline), SettingLayer.commandLine.description)
         } else {
-            add(
-                "deadline", environmentSettings.deadline.map(duration) ?? "(none)",
-                (environmentSettings.origins["deadline"] ?? .builtIn).description)
+            add("deadline", secret.settings.deadline.map(duration) ?? "(none)", layer("deadline"))
         }
-        // The run-wide limits the manager applies come from `defaults:`.
+        // The manager bounds calls per environment; its one cache's size comes from `defaults:`.
+        add("concurrency", String(secret.concurrency), layer("concurrency"))
         let defaults = configuration.defaults
-        add("concurrency", String(defaults.concurrency), (defaults.origins["concurrency"] ?? .builtIn).description)
         add("cache.ttl", duration(secret.cache.ttl), layer("cache.ttl"))
         add(
             "cache.max_entries", String(defaults.cache.maxEntries),

@@ -115,6 +115,36 @@ import Testing
         #expect(s.text.contains("timeout" + String(repeating: " ", count: 33) + "14s"))  // keys padded to the longest, circuit_breaker.failure_rate_threshold
     }
 
+    @Test func concurrencyAndDeadlineAreTheOnesTheSecretsEnvironmentApplies() throws {
+        let text = """
+            version: 1
+            defaults: { concurrency: 8, deadline: 40s }
+            environments:
+              dev:
+                concurrency: 3
+                deadline: 20s
+                projects: { p: { project_id: proj-dev, secrets: { s: {} } } }
+              prod:
+                projects: { p: { project_id: proj-prod, secrets: { s: {} } } }
+            """
+        let configuration = try Configuration.parse(
+            Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+        func explain(_ reference: String) throws -> Explanation {
+            try Explanation.make(
+                reference: reference, configuration: configuration,
+                context: .init(activeEnvironment: nil, activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
+        }
+        // The manager bounds dev's calls by dev's own setting; explain shows the same value.
+        let dev = try explain("dev/p/s")
+        #expect(dev.row("concurrency") == .init(setting: "concurrency", value: "3", layer: "environment"))
+        #expect(dev.row("deadline") == .init(setting: "deadline", value: "20s", layer: "environment"))
+        let resolved = try configuration.resolve(SecretReference.parse("dev/p/s"), activeEnvironment: nil)
+        #expect(resolved.concurrency == 3 && resolved.settings.deadline == .seconds(20))
+        let prod = try explain("prod/p/s")
+        #expect(prod.row("concurrency") == .init(setting: "concurrency", value: "8", layer: "global"))
+        #expect(prod.row("deadline") == .init(setting: "deadline", value: "40s", layer: "global"))
+    }
+
     @Test func anInvalidReferenceIsAConfigurationError() {
         #expect(throws: ConfigurationError.self) { _ = try explain("p1/nope") }
         #expect(throws: ReferenceError.self) { _ = try explain("nope") }
