@@ -23,6 +23,22 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func aTokenExchangeCountsInTheManagersStatsWhicheverCallCausedIt() async throws {
+        let fixture = try await AuthFixture.start()
+        let path = try fixture.keyFile()
+        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(path) }")
+        // A metadata read (check, lock) is not an access; its exchange counts all the same,
+        // because the manager's provider reports to the manager's counters.
+        let secret = try manager.secretConfig(for: SecretReference.parse("dev/app/db-password"))
+        _ = try await manager.metadata(secret)
+        #expect(await manager.stats().tokenRefreshes == 1)
+        _ = try await manager.accessSecretVersion("dev/app/db-password")
+        let stats = await manager.stats()
+        #expect(stats.tokenRefreshes == 1 && stats.tokenRefreshFailures == 0)
+        #expect(await fixture.stats().tokensIssued("jwt-bearer") == 1)
+        await fixture.shutdown()
+    }
+
     @Test func keyJSONFromAnEnvironmentVariable() async throws {
         let fixture = try await AuthFixture.start()
         let json = AuthFixture.ci.keyFileJSON(tokenURI: fixture.tokenURL)
