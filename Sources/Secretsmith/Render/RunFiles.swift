@@ -1,3 +1,4 @@
+import Foundation
 import YAML
 
 /// Every file one run reads or writes, compared where the bytes land, so that no run
@@ -52,7 +53,12 @@ package struct RunFiles: Sendable {
     /// - Parameters:
     ///   - configuration: The loaded configuration.
     ///   - selected: The outputs the run writes.
-    package static func of(_ configuration: Configuration, selected: [OutputConfiguration]) -> RunFiles {
+    ///   - environment: the process environment, for the file Application Default
+    ///     Credentials read (``ApplicationDefaultCredentials/credentialsFilePath(environment:)``).
+    package static func of(
+        _ configuration: Configuration, selected: [OutputConfiguration],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> RunFiles {
         var files: [File] = []
         files.append(
             File(role: "the configuration file", path: FilePaths.absolute(configuration.file), writes: false,
@@ -67,8 +73,8 @@ package struct RunFiles: Sendable {
                          keyPath: "outputs.\(output.name).template", mark: output.mark, followFinalLink: true))
             }
         }
-        for (keyPath, path) in credentialFiles(configuration) {
-            files.append(File(role: "the credentials file", path: path, writes: false, keyPath: keyPath, followFinalLink: true))
+        for (keyPath, path, role) in credentialFiles(configuration, environment: environment) {
+            files.append(File(role: role, path: path, writes: false, keyPath: keyPath, followFinalLink: true))
         }
         for output in selected {
             files.append(
@@ -140,16 +146,25 @@ package struct RunFiles: Sendable {
         }
     }
 
-    /// The `service_account_file` paths of every layer that sets credentials.
-    private static func credentialFiles(_ configuration: Configuration) -> [(String, String)] {
-        func paths(_ credentials: CredentialsConfiguration?, _ keyPath: String) -> [(String, String)] {
+    /// The `service_account_file` paths of every layer that sets credentials, and the file
+    /// Application Default Credentials read where a layer uses `adc` (also as the source of
+    /// `impersonate`, and as the built-in default when `defaults` sets no credentials).
+    /// `service_account_json` reads a variable, not a file.
+    private static func credentialFiles(
+        _ configuration: Configuration, environment: [String: String]
+    ) -> [(String, String, String)] {
+        let adcFile = ApplicationDefaultCredentials.credentialsFilePath(environment: environment)
+            .map { FilePaths.absolute($0) }
+        func paths(_ credentials: CredentialsConfiguration?, _ keyPath: String) -> [(String, String, String)] {
             switch credentials {
-            case .serviceAccountFile(let path): [(keyPath, path)]
+            case .serviceAccountFile(let path): [(keyPath, path, "the credentials file")]
+            case .applicationDefault:
+                adcFile.map { [(keyPath, $0, "the credentials file Application Default Credentials read")] } ?? []
             case .impersonate(_, _, _, let source): paths(source, keyPath + ".source")
             default: []
             }
         }
-        var result = paths(configuration.global.credentials, "defaults.credentials")
+        var result = paths(configuration.global.credentials ?? .applicationDefault, "defaults.credentials")
         for environment in configuration.environments {
             result += paths(environment.settings.credentials, "environments.\(environment.name).credentials")
             for project in environment.projects {
