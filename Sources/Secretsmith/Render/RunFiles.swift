@@ -25,11 +25,15 @@ package struct RunFiles: Sendable {
         package var mark: Mark?
         /// Follow the final component's symbolic links when comparing.
         package var followFinalLink: Bool
+        /// An `atomic_dir: true` output: its directory's names starting with `..` (`..data`,
+        /// `..data_tmp`, the timestamped data directories) belong to the group.
+        package var atomicDirectory: Bool = false
 
         package init(
             role: String, path: String, writes: Bool, keyPath: String? = nil, mark: Mark? = nil,
-            followFinalLink: Bool
+            followFinalLink: Bool, atomicDirectory: Bool = false
         ) {
+            self.atomicDirectory = atomicDirectory
             self.role = role
             self.path = path
             self.writes = writes
@@ -79,7 +83,8 @@ package struct RunFiles: Sendable {
         for output in selected {
             files.append(
                 File(role: "output \"\(output.name)\"", path: output.path, writes: true,
-                     keyPath: "outputs.\(output.name).path", mark: output.mark, followFinalLink: output.followSymlinks))
+                     keyPath: "outputs.\(output.name).path", mark: output.mark, followFinalLink: output.followSymlinks,
+                     atomicDirectory: output.atomicDirectory))
         }
         return RunFiles(files: files)
     }
@@ -131,6 +136,39 @@ package struct RunFiles: Sendable {
                         message: message, hint: "Give each file its own path."))
                 break
             }
+        }
+        errors += reservedNameClashes(resolved: resolved, configurationFile: configurationFile, including: including)
+        return errors
+    }
+
+    /// A written file inside an `atomic_dir` group's directory under a name the group
+    /// reserves: a component starting with `..` (`..data`, `..data_tmp`, a timestamped data
+    /// directory, or anything inside those). The group's switch would replace or remove it.
+    private func reservedNameClashes(
+        resolved: [String], configurationFile: String?, including: (File, File) -> Bool
+    ) -> [ConfigurationError] {
+        var errors: [ConfigurationError] = []
+        for other in files.indices where files[other].writes {
+            // The first group whose reserved names hold this file; one error per file.
+            let found = files.indices.compactMap { group -> (Int, String)? in
+                guard group != other, self.files[group].atomicDirectory, self.files[group].writes,
+                    including(self.files[group], self.files[other])
+                else { return nil }
+                let directory = FilePaths.directory(of: resolved[group])
+                let prefix = directory == "/" ? "/" : directory + "/"
+                guard resolved[other].hasPrefix(prefix),
+                    resolved[other].dropFirst(prefix.count).split(separator: "/").contains(where: { $0.hasPrefix("..") })
+                else { return nil }
+                return (group, directory)
+            }.first
+            guard let (group, directory) = found else { continue }
+            let file = files[other]
+            errors.append(
+                ConfigurationError(
+                    file: file.keyPath == nil ? nil : configurationFile, mark: file.mark, keyPath: file.keyPath,
+                    message: "\(file.role) would write \(resolved[other]), a name that \(files[group].role)'s "
+                        + "atomic_dir: true reserves in \(directory) (names starting with \"..\" hold its data)",
+                    hint: "Give each file its own path, outside the names starting with \"..\"."))
         }
         return errors
     }

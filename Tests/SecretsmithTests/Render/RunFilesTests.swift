@@ -240,4 +240,35 @@ struct RunFilesTests {
         #expect(error?.keyPath == "outputs[0].path")
         #expect(error?.kind == .configuration)
     }
+
+    @Test(
+        "an output at a name an atomic_dir group reserves (..data, ..data_tmp, its data directories) is refused (65)",
+        arguments: ["out/..data", "out/..data_tmp", "out/..data/b.sh", "out/..2026_01_31_23_59_59.123456789",
+                    "out/..2026_01_31_23_59_59.123456789/b.sh", "out/sub/..x"])
+    func atomicDirectoryReservedNames(path: String) throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: a, format: dotenv, path: out/a.sh, atomic_dir: true, values: { A: app/a } }
+              - { name: b, format: dotenv, path: "\(path)", values: { B: app/a } }
+            """)
+        defer { OutputTestSupport.removeTree(directory) }
+        let found = problems(configuration)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.contains("output \"b\" would write") == true, "\(found)")
+        #expect(found.first?.contains("output \"a\"'s atomic_dir: true reserves") == true, "\(found)")
+        #expect(found.first?.contains("outputs.b.path") == true, "\(found)")
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        }
+        #expect(failure?.kind == .configuration)
+        // The same names beside another directory, or a name merely containing "..", are fine.
+        let (fine, other) = try self.configuration(
+            """
+              - { name: a, format: dotenv, path: out/a.sh, atomic_dir: true, values: { A: app/a } }
+              - { name: b, format: dotenv, path: "elsewhere/\(path.dropFirst(4))", values: { B: app/a } }
+              - { name: c, format: dotenv, path: "out/sub/x..y", values: { B: app/a } }
+            """)
+        defer { OutputTestSupport.removeTree(other) }
+        #expect(problems(fine).isEmpty, "\(problems(fine))")
+    }
 }
