@@ -59,6 +59,9 @@ struct RenderCommand: AsyncParsableCommand {
                 throw UsageError(
                     "--stdout needs exactly one output, but \(plan.outputs.count) are selected; choose one with --only.")
             }
+            // Before anything is fetched or written: a manifest that cannot be written
+            // must not leave the outputs written and the run failed.
+            if let manifest { try RenderManifest.checkDestination(manifest) }
             let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
             let (values, fetchProblems) = try await withDeadline(context.deadline) {
                 await renderer.fetchCollecting(plan)
