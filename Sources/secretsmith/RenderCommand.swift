@@ -62,6 +62,10 @@ struct RenderCommand: AsyncParsableCommand {
             // Before anything is fetched or written: a manifest that cannot be written
             // must not leave the outputs written and the run failed.
             if let manifest { try RenderManifest.checkDestination(manifest) }
+            if !dryRun && !stdout {
+                let destinationProblems = plan.destinationProblems(configuration: context.configuration)
+                if !destinationProblems.isEmpty { throw RenderFailure(problems: destinationProblems) }
+            }
             let renderer = Renderer(manager: context.manager, processEnvironment: context.processEnvironment)
             let (values, fetchProblems) = try await withDeadline(context.deadline) {
                 await renderer.fetchCollecting(plan)

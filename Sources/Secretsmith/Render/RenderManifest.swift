@@ -101,26 +101,15 @@ public struct RenderManifest: Sendable, Hashable, Encodable {
     ///   ``ManifestDestinationError`` (exit 73) for a symbolic link, which `--manifest`
     ///   never follows.
     package static func checkDestination(_ path: String) throws {
-        let resolved = Result { () throws(OutputWriteError) -> OutputDestination in
-            try OutputDestination.resolve(path, bytes: [], options: writeOptions, owner: nil, group: nil)
+        let checked = Result { () throws(OutputWriteError) in
+            try AtomicFileWriter().checkDestination(path, options: writeOptions)
         }
-        let destination: OutputDestination
-        switch resolved {
-        case .success(let value): destination = value
-        case .failure(let error):
+        if case .failure(let error) = checked {
             guard error.reason == .symbolicLinkRefused else { throw error }
             throw ManifestDestinationError(
                 message: "Cannot write --manifest '\(path)': it is a symbolic link, which --manifest does not follow; "
                     + "give the path of the file itself.")
         }
-        let existing = destination.missingDirectories.first.map { FileSystemCalls.split($0).directory }
-            ?? destination.directory
-        var template = Array((existing == "/" ? "/" : existing + "/").utf8CString.dropLast())
-            + Array(".secretsmith-probe-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else {
-            throw OutputWriteError.system(path, "creating a file in the directory '\(existing)'", errno: errno)
-        }
-        rmdir(template)
     }
 
     /// Writes the manifest atomically with mode 0644 (it holds no value); an unchanged
