@@ -120,6 +120,8 @@ public struct Checker: Sendable {
 
         if options.access {
             errors += renderInMemory(plan, planProblems: planProblems, results: results).map { CheckProblem($0) }
+            // What the writer would refuse before staging, so check and render agree.
+            errors += plan.destinationProblems(configuration: configuration).map { CheckProblem($0) }
         }
 
         let versions = plan.distinctSecrets.keys.sorted().map { key in

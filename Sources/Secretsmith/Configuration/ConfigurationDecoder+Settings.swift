@@ -206,7 +206,7 @@ extension ConfigurationDecoder {
             node, at: path, what: "project id",
             expected: "a Google Cloud project id (6 to 30 lowercase letters, digits and '-', starting with a letter "
                 + "and not ending with '-', optionally after a domain and ':' as in example.com:my-project) "
-                + "or a project number",
+                + "or a project number (a positive integer without leading zeros)",
             valid: Self.isValidProjectID
         )
     }
@@ -215,12 +215,19 @@ extension ConfigurationDecoder {
     /// (<https://cloud.google.com/resource-manager/docs/creating-managing-projects>):
     /// 6 to 30 characters `[a-z][-a-z0-9]*[a-z0-9]`; a domain-scoped id puts a domain
     /// (`example.com`: dot-separated labels of lowercase letters, digits and `-`) and `:`
-    /// before it. A project number is 1 to 20 decimal digits.
+    /// before it. A project number is a positive 64-bit integer written without leading
+    /// zeros: the Resource Manager API types `projectNumber` as int64
+    /// (<https://cloud.google.com/resource-manager/reference/rest/v1/projects>), and Service
+    /// Control uses 0 for "no project number"
+    /// (<https://cloud.google.com/service-infrastructure/docs/service-control/reference/rest/v1/services/check>),
+    /// so `0` and `000000000001` name no project.
     static func isValidProjectID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        if !bytes.isEmpty, bytes.count <= 20, bytes.allSatisfy(isDigit) { return true }
+        if !bytes.isEmpty, bytes.allSatisfy(isDigit) {
+            return bytes[0] != UInt8(ascii: "0") && Int64(text) != nil
+        }
         var id = bytes[...]
         if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
             let domain = bytes[..<colon]

@@ -232,6 +232,11 @@ struct ConfigurationDecoder {
         guard !FilePaths.containsNUL(text) else {
             throw failure("a path must not contain a NUL byte", at: node, path: path)
         }
+        // A newline or other control character would be printed raw in every message
+        // naming the path, and is never what was meant.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw failure("a path must not contain a control character such as a newline or a tab", at: node, path: path)
+        }
         return FilePaths.absolute(text, relativeTo: directory)
     }
 

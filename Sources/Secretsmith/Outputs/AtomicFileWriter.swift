@@ -158,6 +158,50 @@ package struct AtomicFileWriter: Sendable {
         )
     }
 
+    /// Checks, without writing, what staging would refuse for one destination: the mode,
+    /// that `owner` and `group` resolve, the type of an existing destination (a regular
+    /// file, or a link only with `followSymlinks`), that the parent resolves to a directory
+    /// or can be created (a dangling link, a file or a link loop on the way fails), and that
+    /// the deepest existing directory accepts a new entry: unless the destination (or an
+    /// atomic group's `..data`) already exists, a probe directory
+    /// (`.secretsmith-probe-XXXXXX`) is created there and removed at once, so `/proc/x.env`
+    /// fails here. For `atomicDirectory` outputs only the directory is checked (the path
+    /// itself becomes a link through `..data`).
+    ///
+    /// - Throws: ``OutputWriteError`` as ``stage(_:to:options:)`` would, before any write.
+    package func checkDestination(_ path: String, options: WriteOptions) throws(OutputWriteError) {
+        let ids = try checkOptions(path: path, options: options)
+        let directory: String
+        let missing: [String]
+        // Where something of ours already exists the directory is known to take files: no
+        // probe, so a render that changes nothing leaves the directory's mtime alone.
+        let existingEntry: String
+        if options.atomicDirectory {
+            guard !FilePaths.containsNUL(path) else {
+                throw .system(path, "checking the path (it contains a NUL byte)", errno: EINVAL)
+            }
+            directory = FileSystemCalls.split(FilePaths.absolute(path)).directory
+            missing = try OutputDestination.missingAncestors(of: directory, for: path)
+            existingEntry = FileSystemCalls.join(directory, DataDirectory.linkName)
+        } else {
+            let destination = try OutputDestination.resolve(
+                path, bytes: [], options: options, owner: ids.owner, group: ids.group)
+            directory = destination.directory
+            missing = destination.missingDirectories
+            existingEntry = destination.path
+        }
+        if !missing.isEmpty, !options.createDirectories {
+            throw OutputWriteError(path: path, reason: .missingDirectory(directory))
+        }
+        if missing.isEmpty, case .success = FileSystemCalls.status(existingEntry, followingLinks: false) { return }
+        let existing = missing.first.map { FileSystemCalls.split($0).directory } ?? directory
+        var template = Array(FileSystemCalls.join(existing, ".secretsmith-probe-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else {
+            throw .system(path, "creating an entry in the directory '\(existing)'", errno: errno)
+        }
+        rmdir(template)
+    }
+
     /// Prepares one output: resolves its destination and, unless it is unchanged, writes
     /// the bytes to a complete, fsynced temporary file beside it.
     ///

@@ -104,6 +104,10 @@ struct OutputDestination {
                 }
                 return missing.reversed()
             case .failure(let error) where error.code == ENOENT:
+                // A dangling link cannot be created as a directory (mkdir says "File exists").
+                if case .success = FileSystemCalls.status(current, followingLinks: false) {
+                    throw .system(path, "using '\(current)' as a directory (it is a dangling symbolic link)", errno: ENOENT)
+                }
                 missing.append(current)
                 let parent = FileSystemCalls.split(current).directory
                 if parent == current { return missing.reversed() }

@@ -140,6 +140,13 @@ public struct RenderPipeline: Sendable {
         try await withSpan(SecretsmithSpans.render) { _ in
             let plan = try self.plan(options)
             try checkingPlan(plan)
+            if options.destination == .files {
+                // Before anything is fetched or written: a destination the writer would
+                // refuse, or a manifest that cannot be written, must not leave some outputs
+                // written and the run failed.
+                if let path = options.manifestPath { try RenderManifest.checkDestination(path) }
+                try Self.checkDestinations(of: plan, configuration: manager.configuration)
+            }
             let renderer = self.renderer
             let (values, fetchProblems) = try await renderer.fetchCollecting(plan, deadline: deadline(options))
             let rendered = try renderer.render(plan, values: values, fetchProblems: fetchProblems)
@@ -158,6 +165,13 @@ public struct RenderPipeline: Sendable {
             return Outcome(
                 plan: plan, rendered: rendered, reports: reports, manifest: manifest, stats: await manager.stats())
         }
+    }
+
+    /// Refuses, before any Secret Manager call, every destination the writer would refuse
+    /// before staging (``RenderPlan/destinationProblems(configuration:)``).
+    private static func checkDestinations(of plan: RenderPlan, configuration: Configuration) throws {
+        let problems = plan.destinationProblems(configuration: configuration)
+        if !problems.isEmpty { throw RenderFailure(problems: problems) }
     }
 
     /// What `exec` needs from a run: its file outputs written, its environment outputs
@@ -187,9 +201,12 @@ public struct RenderPipeline: Sendable {
         let conflicts = ExecEnvironment.conflicts(in: plan)
         if !conflicts.isEmpty { throw RenderFailure(problems: conflicts) }
         try checkingPlan(plan)
+        let files = plan.filter { !ExecEnvironment.feedsEnvironment($0.output.format) }
+        if options.destination == .files {
+            try Self.checkDestinations(of: files, configuration: manager.configuration)
+        }
         let renderer = self.renderer
         let values = try await renderer.fetch(plan, deadline: deadline(options))
-        let files = plan.filter { !ExecEnvironment.feedsEnvironment($0.output.format) }
         var problems: [RenderProblem] = []
         var rendered: [RenderedOutput] = []
         var variables: [(name: String, value: [UInt8])] = []

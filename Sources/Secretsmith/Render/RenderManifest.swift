@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one `render` did, for make and deploy scripts (`render --manifest PATH`): every
 /// output with its path, mode, size, whether it was written or left unchanged, and the
@@ -84,6 +87,31 @@ public struct RenderManifest: Sendable, Hashable, Encodable {
         return [UInt8]((try? encoder.encode(self)) ?? Data()) + [0x0A]
     }
 
+    /// The options the manifest is written with.
+    static let writeOptions = WriteOptions(mode: 0o644, allowWorldReadable: true)
+
+    /// Checks, before any output is written, that the manifest can be written at `path`:
+    /// the checks the writer makes before staging (an existing destination is a regular
+    /// file and not a symbolic link, the parent is a directory or can be created, at most
+    /// ``FilePaths/maximumLinks`` links deep), and that the deepest existing directory
+    /// accepts a new entry (a probe directory is created there and removed at once, so
+    /// `/proc/nope/m.json` fails here, not after the outputs are written).
+    ///
+    /// - Throws: ``OutputWriteError`` (exit 73) naming the path, or a
+    ///   ``ManifestDestinationError`` (exit 73) for a symbolic link, which `--manifest`
+    ///   never follows.
+    package static func checkDestination(_ path: String) throws {
+        let checked = Result { () throws(OutputWriteError) in
+            try AtomicFileWriter().checkDestination(path, options: writeOptions)
+        }
+        if case .failure(let error) = checked {
+            guard error.reason == .symbolicLinkRefused else { throw error }
+            throw ManifestDestinationError(
+                message: "Cannot write --manifest '\(path)': it is a symbolic link, which --manifest does not follow; "
+                    + "give the path of the file itself.")
+        }
+    }
+
     /// Writes the manifest atomically with mode 0644 (it holds no value); an unchanged
     /// manifest is not rewritten.
     ///
@@ -91,7 +119,13 @@ public struct RenderManifest: Sendable, Hashable, Encodable {
     /// - Throws: ``OutputWriteError`` (exit 73) naming the path.
     @discardableResult
     package func write(to path: String) throws(OutputWriteError) -> Bool {
-        let options = WriteOptions(mode: 0o644, allowWorldReadable: true)
-        return try AtomicFileWriter().write([(path: path, bytes: encoded(), options: options)])[0].status == .written
+        return try AtomicFileWriter().write([(path: path, bytes: encoded(), options: Self.writeOptions)])[0].status == .written
     }
+}
+
+/// A `--manifest` destination that cannot be used as given (exit 73).
+package struct ManifestDestinationError: SecretsmithError {
+    package var message: String
+    package var kind: FailureKind { .cannotCreate }
+    package var description: String { message }
 }

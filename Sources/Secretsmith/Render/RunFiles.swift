@@ -1,3 +1,4 @@
+import Foundation
 import YAML
 
 /// Every file one run reads or writes, compared where the bytes land, so that no run
@@ -24,11 +25,15 @@ package struct RunFiles: Sendable {
         package var mark: Mark?
         /// Follow the final component's symbolic links when comparing.
         package var followFinalLink: Bool
+        /// An `atomic_dir: true` output: its directory's names starting with `..` (`..data`,
+        /// `..data_tmp`, the timestamped data directories) belong to the group.
+        package var atomicDirectory: Bool = false
 
         package init(
             role: String, path: String, writes: Bool, keyPath: String? = nil, mark: Mark? = nil,
-            followFinalLink: Bool
+            followFinalLink: Bool, atomicDirectory: Bool = false
         ) {
+            self.atomicDirectory = atomicDirectory
             self.role = role
             self.path = path
             self.writes = writes
@@ -52,7 +57,12 @@ package struct RunFiles: Sendable {
     /// - Parameters:
     ///   - configuration: The loaded configuration.
     ///   - selected: The outputs the run writes.
-    package static func of(_ configuration: Configuration, selected: [OutputConfiguration]) -> RunFiles {
+    ///   - environment: the process environment, for the file Application Default
+    ///     Credentials read (``ApplicationDefaultCredentials/credentialsFilePath(environment:)``).
+    package static func of(
+        _ configuration: Configuration, selected: [OutputConfiguration],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> RunFiles {
         var files: [File] = []
         files.append(
             File(role: "the configuration file", path: FilePaths.absolute(configuration.file), writes: false,
@@ -67,13 +77,14 @@ package struct RunFiles: Sendable {
                          keyPath: "outputs.\(output.name).template", mark: output.mark, followFinalLink: true))
             }
         }
-        for (keyPath, path) in credentialFiles(configuration) {
-            files.append(File(role: "the credentials file", path: path, writes: false, keyPath: keyPath, followFinalLink: true))
+        for (keyPath, path, role) in credentialFiles(configuration, environment: environment) {
+            files.append(File(role: role, path: path, writes: false, keyPath: keyPath, followFinalLink: true))
         }
         for output in selected {
             files.append(
                 File(role: "output \"\(output.name)\"", path: output.path, writes: true,
-                     keyPath: "outputs.\(output.name).path", mark: output.mark, followFinalLink: output.followSymlinks))
+                     keyPath: "outputs.\(output.name).path", mark: output.mark, followFinalLink: output.followSymlinks,
+                     atomicDirectory: output.atomicDirectory))
         }
         return RunFiles(files: files)
     }
@@ -126,6 +137,39 @@ package struct RunFiles: Sendable {
                 break
             }
         }
+        errors += reservedNameClashes(resolved: resolved, configurationFile: configurationFile, including: including)
+        return errors
+    }
+
+    /// A written file inside an `atomic_dir` group's directory under a name the group
+    /// reserves: a component starting with `..` (`..data`, `..data_tmp`, a timestamped data
+    /// directory, or anything inside those). The group's switch would replace or remove it.
+    private func reservedNameClashes(
+        resolved: [String], configurationFile: String?, including: (File, File) -> Bool
+    ) -> [ConfigurationError] {
+        var errors: [ConfigurationError] = []
+        for other in files.indices where files[other].writes {
+            // The first group whose reserved names hold this file; one error per file.
+            let found = files.indices.compactMap { group -> (Int, String)? in
+                guard group != other, self.files[group].atomicDirectory, self.files[group].writes,
+                    including(self.files[group], self.files[other])
+                else { return nil }
+                let directory = FilePaths.directory(of: resolved[group])
+                let prefix = directory == "/" ? "/" : directory + "/"
+                guard resolved[other].hasPrefix(prefix),
+                    resolved[other].dropFirst(prefix.count).split(separator: "/").contains(where: { $0.hasPrefix("..") })
+                else { return nil }
+                return (group, directory)
+            }.first
+            guard let (group, directory) = found else { continue }
+            let file = files[other]
+            errors.append(
+                ConfigurationError(
+                    file: file.keyPath == nil ? nil : configurationFile, mark: file.mark, keyPath: file.keyPath,
+                    message: "\(file.role) would write \(resolved[other]), a name that \(files[group].role)'s "
+                        + "atomic_dir: true reserves in \(directory) (names starting with \"..\" hold its data)",
+                    hint: "Give each file its own path, outside the names starting with \"..\"."))
+        }
         return errors
     }
 
@@ -140,16 +184,25 @@ package struct RunFiles: Sendable {
         }
     }
 
-    /// The `service_account_file` paths of every layer that sets credentials.
-    private static func credentialFiles(_ configuration: Configuration) -> [(String, String)] {
-        func paths(_ credentials: CredentialsConfiguration?, _ keyPath: String) -> [(String, String)] {
+    /// The `service_account_file` paths of every layer that sets credentials, and the file
+    /// Application Default Credentials read where a layer uses `adc` (also as the source of
+    /// `impersonate`, and as the built-in default when `defaults` sets no credentials).
+    /// `service_account_json` reads a variable, not a file.
+    private static func credentialFiles(
+        _ configuration: Configuration, environment: [String: String]
+    ) -> [(String, String, String)] {
+        let adcFile = ApplicationDefaultCredentials.credentialsFilePath(environment: environment)
+            .map { FilePaths.absolute($0) }
+        func paths(_ credentials: CredentialsConfiguration?, _ keyPath: String) -> [(String, String, String)] {
             switch credentials {
-            case .serviceAccountFile(let path): [(keyPath, path)]
+            case .serviceAccountFile(let path): [(keyPath, path, "the credentials file")]
+            case .applicationDefault:
+                adcFile.map { [(keyPath, $0, "the credentials file Application Default Credentials read")] } ?? []
             case .impersonate(_, _, _, let source): paths(source, keyPath + ".source")
             default: []
             }
         }
-        var result = paths(configuration.global.credentials, "defaults.credentials")
+        var result = paths(configuration.global.credentials ?? .applicationDefault, "defaults.credentials")
         for environment in configuration.environments {
             result += paths(environment.settings.credentials, "environments.\(environment.name).credentials")
             for project in environment.projects {

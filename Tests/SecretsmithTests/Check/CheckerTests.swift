@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SecretManagerEmulator
 @testable import Secretsmith
 import Testing
@@ -77,6 +78,40 @@ import Testing
         #expect(await setup.calls(.access) == 3)
         #expect(report.versions.allSatisfy { $0.accessed })
         #expect(!report.text.contains(Self.sentinel))
+        await setup.shutdown()
+    }
+
+    @Test func accessRefusesTheDestinationsRenderWouldRefuse() async throws {
+        let setup = try await ConfiguredEmulator.start(
+            outputs: """
+              - { name: adir, format: dotenv, path: adir, values: { KEY: app/api-key } }
+              - { name: devnull, format: dotenv, path: /dev/null, values: { KEY: app/api-key } }
+              - { name: dangling, format: dotenv, path: dangling/x.env, values: { KEY: app/api-key } }
+              - { name: loop, format: dotenv, path: loopa/x.env, values: { KEY: app/api-key } }
+              - { name: proc, format: dotenv, path: /proc/x.env, values: { KEY: app/api-key } }
+              - { name: owner, format: dotenv, path: out/o.env, owner: nosuchuser, values: { KEY: app/api-key } }
+              - { name: ok, format: dotenv, path: out/ok.env, values: { KEY: app/api-key } }
+            """)
+        let directory = setup.configuration.directory
+        try FileManager.default.createDirectory(atPath: directory + "/adir", withIntermediateDirectories: false)
+        #expect(symlink(directory + "/nowhere", directory + "/dangling") == 0)
+        #expect(symlink(directory + "/loopb", directory + "/loopa") == 0)
+        #expect(symlink(directory + "/loopa", directory + "/loopb") == 0)
+        let before = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        let report = await Checker(manager: setup.manager, processEnvironment: [:])
+            .check(.init(environment: "dev", access: true))
+        #expect(report.errors.count == 6, "\(report.text)")
+        for name in ["adir", "devnull", "dangling", "loop", "proc", "owner"] {
+            #expect(report.text.contains("output \"\(name)\"") || report.text.contains("outputs.\(name)") || report.text.contains("\(name)"),
+                    "\(report.text)")
+        }
+        #expect(report.text.contains("dangling symbolic link"), "\(report.text)")
+        #expect(report.text.contains("nosuchuser"), "\(report.text)")
+        #expect(report.exitCode != 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == before)
+        // Without --access nothing on disk is looked at.
+        let plain = await Checker(manager: setup.manager, processEnvironment: [:]).check(.init(environment: "dev"))
+        #expect(plain.errors.isEmpty, "\(plain.text)")
         await setup.shutdown()
     }
 

@@ -63,7 +63,7 @@ struct ValueSyntaxTests {
 struct ProjectIDSyntaxTests {
     @Test("Google's grammar, domain-scoped ids and project numbers are accepted", arguments: [
         "my-project", "abcdef", "a12345", "acme-billing-dev", String(repeating: "a", count: 30),
-        "example.com:my-project", "google.com:a-b-c-d", "123456789012", "1",
+        "example.com:my-project", "google.com:a-b-c-d", "123456789012", "1", "9223372036854775807",
     ])
     func valid(_ id: String) throws {
         #expect(ConfigurationDecoder.isValidProjectID(id))
@@ -76,6 +76,7 @@ struct ProjectIDSyntaxTests {
         "..", ".", ":", "x", "abcde", String(repeating: "a", count: 31), "My-project", "my_project", "my-project-",
         "1project", "-project", "my.project", ":my-project", "example.com:", "example..com:my-project",
         "example:my-project", "a/../b-project", "my-project:example.com", "12a",
+        "0", "000000000001", "0123456789", "99999999999999999999",
     ])
     func invalid(_ id: String) {
         #expect(!ConfigurationDecoder.isValidProjectID(id))

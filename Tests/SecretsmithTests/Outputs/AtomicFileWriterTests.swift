@@ -100,6 +100,20 @@ struct AtomicFileWriterTests {
         #expect(try OutputTestSupport.readFile(directory + "/real/new.env") == Array("x".utf8))
     }
 
+    @Test("a parent that is a dangling symbolic link is named as one, and nothing is created")
+    func danglingParent() throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        try #require(symlink(directory + "/nowhere", directory + "/dangling") == 0)
+        let error = #expect(throws: OutputWriteError.self) {
+            _ = try AtomicFileWriter().write([(path: directory + "/dangling/x.env", bytes: Array("x".utf8), options: WriteOptions())])
+        }
+        #expect(error?.description.contains("'\(directory)/dangling' as a directory (it is a dangling symbolic link)") == true,
+                "\(String(describing: error))")
+        #expect(error?.kind == .cannotCreate)
+        #expect(try OutputTestSupport.listDirectory(directory) == ["dangling"])
+    }
+
     @Test("missing parent directories are created with mode 0700")
     func createsDirectories() throws {
         let directory = try OutputTestSupport.makeTemporaryDirectory()

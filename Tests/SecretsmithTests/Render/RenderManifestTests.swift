@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 @testable import Secretsmith
 import Testing
 
@@ -34,5 +35,35 @@ import Testing
         #expect(try again.write(to: path), "the statuses changed, so the manifest did")
         #expect(try again.write(to: path) == false, "the same render again leaves it alone")
         await setup.shutdown()
+    }
+
+    @Test(
+        "a --manifest destination that cannot be written is found before anything is written (73), a link without a follow_symlinks hint",
+        arguments: ["mlink", "mdir", "/proc/nope/m.json", "/proc/m.json", "dangling/m.json", "file/m.json"])
+    func destinationCheckedFirst(path: String) throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        try OutputTestSupport.writeFile(directory + "/target.json", Array("{}\n".utf8))
+        try OutputTestSupport.writeFile(directory + "/file", [])
+        #expect(symlink(directory + "/target.json", directory + "/mlink") == 0)
+        #expect(symlink(directory + "/nowhere", directory + "/dangling") == 0)
+        #expect(mkdir(directory + "/mdir", 0o700) == 0)
+        let full = path.hasPrefix("/") ? path : directory + "/" + path
+        let error = #expect(throws: (any Error).self) { try RenderManifest.checkDestination(full) }
+        let failure = error as? any SecretsmithError
+        #expect(failure?.kind == .cannotCreate, "\(String(describing: error))")
+        #expect(failure?.description.contains(full) == true, "\(String(describing: error))")
+        #expect(failure?.description.contains("follow_symlinks") == false, "\(String(describing: error))")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(entries == ["dangling", "file", "mdir", "mlink", "target.json"], "\(entries)")
+    }
+
+    @Test("a writable --manifest destination passes the check and nothing is left behind")
+    func writableDestination() throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        try RenderManifest.checkDestination(directory + "/m.json")
+        try RenderManifest.checkDestination(directory + "/new/dirs/m.json")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 }

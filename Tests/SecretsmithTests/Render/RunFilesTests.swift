@@ -160,4 +160,115 @@ struct RunFilesTests {
             .clashes(configurationFile: configuration.file)
         #expect(withOutputs.map(\.description).contains { $0.contains("output \"a\" and --manifest both write") })
     }
+
+    /// A configuration whose `defaults` set `credentials` (nil: the built-in adc).
+    func configuration(credentials: String?, output path: String) throws -> (Configuration, String) {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        let defaults = credentials.map { "defaults:\n  credentials: \($0)\n" } ?? ""
+        let text = """
+            version: 1
+            \(defaults)environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { a: {} } }
+            outputs:
+              - { name: o, format: dotenv, path: "\(path)", values: { A: app/a } }
+            """
+        try OutputTestSupport.writeFile(directory + "/secretsmith.yaml", Array(text.utf8))
+        return (try Configuration.load(path: directory + "/secretsmith.yaml", environment: [:]), directory)
+    }
+
+    @Test(
+        "an output or a flag's file over the key file Application Default Credentials read is refused (65)",
+        arguments: [
+            (nil as String?, "GOOGLE_APPLICATION_CREDENTIALS", "g/sa.json"),
+            ("{ type: adc }", "GOOGLE_APPLICATION_CREDENTIALS", "g/sa.json"),
+            ("{ type: impersonate, target_service_account: t@p.iam.gserviceaccount.com }",
+             "GOOGLE_APPLICATION_CREDENTIALS", "g/sa.json"),
+            (nil, "CLOUDSDK_CONFIG", "g/application_default_credentials.json"),
+            (nil, "HOME", ".config/gcloud/application_default_credentials.json"),
+        ])
+    func applicationDefaultCredentialsFile(credentials: String?, variable: String, file: String) throws {
+        let (configuration, directory) = try configuration(credentials: credentials, output: file)
+        defer { OutputTestSupport.removeTree(directory) }
+        let value = variable == "GOOGLE_APPLICATION_CREDENTIALS" ? directory + "/g/sa.json"
+            : variable == "CLOUDSDK_CONFIG" ? directory + "/g" : directory
+        let environment = [variable: value]
+        let clashes = RunFiles.of(configuration, selected: configuration.outputs, environment: environment)
+            .clashes(configurationFile: configuration.file).map(\.description)
+        #expect(clashes.count == 1, "\(clashes)")
+        #expect(clashes.first?.contains("output \"o\" would write \(directory)/\(file), which is the credentials file") == true,
+                "\(clashes)")
+        #expect(clashes.first?.contains("outputs.o.path") == true, "\(clashes)")
+        let flags = RunFiles.commandLine([("--metrics-file", directory + "/" + file), ("--trace-file", directory + "/" + file)])
+        let flagClashes = RunFiles(files: RunFiles.of(configuration, selected: [], environment: environment).files + flags)
+            .clashes(configurationFile: configuration.file).map(\.description)
+        #expect(flagClashes.contains { $0.contains("--metrics-file would write") && $0.contains("the credentials file") },
+                "\(flagClashes)")
+    }
+
+    @Test("credentials that read no file (service_account_json, metadata) add none, whatever the environment says")
+    func credentialsWithoutAFile() throws {
+        for credentials in ["{ type: service_account_json, json_env: KEY }", "{ type: metadata }"] {
+            let (configuration, directory) = try configuration(credentials: credentials, output: "g/sa.json")
+            defer { OutputTestSupport.removeTree(directory) }
+            let environment = ["GOOGLE_APPLICATION_CREDENTIALS": directory + "/g/sa.json"]
+            let clashes = RunFiles.of(configuration, selected: configuration.outputs, environment: environment)
+                .clashes(configurationFile: configuration.file)
+            #expect(clashes.isEmpty, "\(clashes)")
+        }
+    }
+
+    @Test("a newline or other control character in an output path is refused when the configuration is read",
+          arguments: ["out/a\\n.env", "out/a\\t.env", "out/\\x1b[31m.env", "out/a\\x7f.env"])
+    func controlCharacterInPath(path: String) throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        let text = """
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { a: {} } }
+            outputs:
+              - { name: a, format: dotenv, path: "\(path)", values: { A: app/a } }
+            """
+        let error = #expect(throws: ConfigurationError.self) {
+            _ = try Configuration.parse(Array(text.utf8), file: directory + "/secretsmith.yaml", environment: [:])
+        }
+        #expect(error?.description.contains("control character") == true, "\(String(describing: error))")
+        #expect(error?.keyPath == "outputs[0].path")
+        #expect(error?.kind == .configuration)
+    }
+
+    @Test(
+        "an output at a name an atomic_dir group reserves (..data, ..data_tmp, its data directories) is refused (65)",
+        arguments: ["out/..data", "out/..data_tmp", "out/..data/b.sh", "out/..2026_01_31_23_59_59.123456789",
+                    "out/..2026_01_31_23_59_59.123456789/b.sh", "out/sub/..x"])
+    func atomicDirectoryReservedNames(path: String) throws {
+        let (configuration, directory) = try configuration(
+            """
+              - { name: a, format: dotenv, path: out/a.sh, atomic_dir: true, values: { A: app/a } }
+              - { name: b, format: dotenv, path: "\(path)", values: { B: app/a } }
+            """)
+        defer { OutputTestSupport.removeTree(directory) }
+        let found = problems(configuration)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.contains("output \"b\" would write") == true, "\(found)")
+        #expect(found.first?.contains("output \"a\"'s atomic_dir: true reserves") == true, "\(found)")
+        #expect(found.first?.contains("outputs.b.path") == true, "\(found)")
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        }
+        #expect(failure?.kind == .configuration)
+        // The same names beside another directory, or a name merely containing "..", are fine.
+        let (fine, other) = try self.configuration(
+            """
+              - { name: a, format: dotenv, path: out/a.sh, atomic_dir: true, values: { A: app/a } }
+              - { name: b, format: dotenv, path: "elsewhere/\(path.dropFirst(4))", values: { B: app/a } }
+              - { name: c, format: dotenv, path: "out/sub/x..y", values: { B: app/a } }
+            """)
+        defer { OutputTestSupport.removeTree(other) }
+        #expect(problems(fine).isEmpty, "\(problems(fine))")
+    }
 }

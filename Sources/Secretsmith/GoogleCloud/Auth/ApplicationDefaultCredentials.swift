@@ -46,6 +46,15 @@ package enum ApplicationDefaultCredentials {
         return .metadataServer(tried: tried)
     }
 
+    /// The credentials file the file steps of ``locate(environment:)`` read: the file
+    /// `GOOGLE_APPLICATION_CREDENTIALS` names when it is set, else the gcloud file
+    /// (``gcloudFilePath(environment:)``, whether or not it exists yet); nil when neither
+    /// can be named. Reads nothing.
+    package static func credentialsFilePath(environment: [String: String]) -> String? {
+        if let path = environment[fileVariable], !path.isEmpty { return path }
+        return gcloudFilePath(environment: environment)
+    }
+
     /// `$CLOUDSDK_CONFIG/application_default_credentials.json`, else
     /// `$HOME/.config/gcloud/application_default_credentials.json`.
     package static func gcloudFilePath(environment: [String: String]) -> String? {
