@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `secretsmith check` as a deploy preflight: every problem, positions, metadata calls only.

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The command line as a Makefile sees it: output, exit codes, and no value where none

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// Values travel from the emulator through `dotenv`, `shell` and template outputs and are

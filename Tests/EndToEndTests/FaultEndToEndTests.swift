@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// Faults seen from the command line: quota answers, and termination while writing.

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The Google Cloud CLI against the emulator (`secretsmith emulator`), as a user points

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `lock`, `render --frozen`, `exec --frozen`, `check --frozen` and `render --manifest`.

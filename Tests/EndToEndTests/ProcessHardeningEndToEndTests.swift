@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The crash and core-dump policy, and what `exec`'s COMMAND inherits, seen from outside

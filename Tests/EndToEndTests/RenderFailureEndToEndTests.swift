@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// A failing render writes nothing and leaves existing files byte-identical.

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The writer seen from the command line: files a run must never overwrite, paths that

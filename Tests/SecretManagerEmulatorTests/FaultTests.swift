@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// Fault injection over HTTP, each kind at rate 1 for determinism, configured at start

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import InMemoryLogging
 import Logging
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import ServiceLifecycle
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// `check` reports every problem, with positions, from metadata calls alone.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// The child's environment: which outputs feed it, precedence, exact bytes, refusals.

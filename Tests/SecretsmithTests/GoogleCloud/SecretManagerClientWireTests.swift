@@ -1,6 +1,7 @@
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// The REST client against the emulator over loopback: the wire format, not a stub.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// The lock file's format, merging, and freezing a plan without any network call.

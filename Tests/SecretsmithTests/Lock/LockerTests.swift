@@ -1,5 +1,6 @@
 import Foundation
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// `lock` resolves latest and aliases with metadata calls only.

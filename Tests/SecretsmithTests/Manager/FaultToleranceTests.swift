@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// Renders that survive the emulator's injected faults, with outcomes and call counts.

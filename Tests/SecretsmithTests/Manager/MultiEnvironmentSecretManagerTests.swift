@@ -1,6 +1,7 @@
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// The manager's cache, single-flight, retries and breaker against the emulator.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// `render --manifest`: what was written, with versions, never values.

@@ -1,6 +1,7 @@
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// Plan → fetch → render → write against the in-process emulator.

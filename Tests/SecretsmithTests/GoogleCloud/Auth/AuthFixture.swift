@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 
 /// An in-process emulator with authentication on, key files in a temporary directory, and
 /// managers that reach the emulator through `endpoint:` (with tokens), not through

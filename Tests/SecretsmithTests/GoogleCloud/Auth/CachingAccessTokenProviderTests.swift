@@ -1,5 +1,6 @@
 import Logging
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Synchronization
 import Testing
 
