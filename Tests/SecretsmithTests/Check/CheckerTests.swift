@@ -76,7 +76,7 @@ import Testing
             #expect(report.errors.contains { $0.key == "port" && $0.reference == "app/config#/db/nope" })
             #expect(report.exitCode == 65)
             #expect(await setup.calls(.access) == 3)
-            #expect(report.versions.allSatisfy { $0.accessed })
+            #expect(report.versions.map(\.accessed) == [true, true, true])
             #expect(!report.text.contains(Self.sentinel))
         }
     }

@@ -148,6 +148,8 @@ import Testing
             #expect(error?.code == .resourceExhausted)
             #expect(error?.kind == .unavailable)
             #expect(await fixture.accessCalls() == 3)  // max_attempts
+            // Two waits between three attempts, each at least Retry-After.
+            #expect(fixture.clock.recordedSleeps.count == 2)
             #expect(fixture.clock.recordedSleeps.allSatisfy { $0 >= .seconds(1) })
         }
     }
@@ -159,7 +161,7 @@ import Testing
                 await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("dev/app/missing") }
             }
             #expect(await fixture.accessCalls() == 20)
-            #expect(await manager.stats().breakers.allSatisfy { $0.state == "closed" })
+            #expect(await manager.stats().breakers.map(\.state) == ["closed"])
         }
     }
 

@@ -36,7 +36,7 @@ import Testing
             #expect(rendered[0].resolvedVersions["app/db-password-v2"] == 2)
             let reports = try renderer.write(rendered, dryRun: false)
             #expect(reports.map(\.changed) == [true, true])
-            #expect(reports.allSatisfy { $0.mode == 0o600 })
+            #expect(reports.map(\.mode) == [0o600, 0o600])
             let again = try renderer.write(rendered, dryRun: false)
             #expect(again.map(\.changed) == [false, false])
         }
