@@ -17,13 +17,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { present: {}, rotated: {}, gone: {} }
+            \(ConfigurationText.devApp) { present: {}, rotated: {}, gone: {} }
             outputs:
               - name: dotenv
                 format: dotenv

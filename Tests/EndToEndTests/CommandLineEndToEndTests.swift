@@ -16,13 +16,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { password: {}, config: {} }
+            \(ConfigurationText.devApp) { password: {}, config: {} }
                   other:
                     project_id: acme-unknown-project
                     secrets: { password: {} }

@@ -19,13 +19,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { plain: {}, tricky: {}, nul: {} }
+            \(ConfigurationText.devApp) { plain: {}, tricky: {}, nul: {} }
             outputs:
               - name: env
                 format: dotenv

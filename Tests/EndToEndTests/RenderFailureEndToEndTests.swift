@@ -20,13 +20,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
             \(secrets)
             outputs:
               - name: config
@@ -77,13 +71,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
                       api-key: {}
             outputs:
               - name: dotenv

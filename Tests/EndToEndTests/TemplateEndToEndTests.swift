@@ -15,13 +15,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
                       tls-key: {}
                       password: {}
             outputs:
