@@ -86,7 +86,8 @@ import Testing
             let clock = ContinuousClock()
             let start = clock.now
             await emulator.stop()
-            #expect(clock.now - start < .seconds(10))
+            // The stall is 60 s; the bound leaves room for a loaded machine (10 s was once too little).
+            #expect(clock.now - start < .seconds(30))
         }
     }
 

@@ -68,7 +68,7 @@ package struct AuthHarness: Sendable {
         request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 1 << 20)
         return EmulatorHarness.Answer(
             status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },

@@ -84,9 +84,11 @@ package struct EmulatorHarness: Sendable {
     ///   - method: `GET`, `POST`, `DELETE`.
     ///   - path: The path and query, e.g. `/v1/projects/p/secrets/s/versions/1:access`.
     ///   - body: A body text (JSON), if any.
-    ///   - timeoutMilliseconds: The whole request's deadline.
+    ///   - timeoutMilliseconds: The whole request's deadline; the default is far above any
+    ///     answer's time so that only a hang fails it, also when the whole suite loads the
+    ///     machine (10 s was once not enough for an answer delayed by 300 ms).
     package func send(
-        _ method: String = "GET", _ path: String, body: String? = nil, timeoutMilliseconds: Int64 = 10_000
+        _ method: String = "GET", _ path: String, body: String? = nil, timeoutMilliseconds: Int64 = 60_000
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
