@@ -7,7 +7,9 @@ import Testing
 /// The REST client against the emulator over loopback: the wire format, not a stub.
 @Suite struct SecretManagerClientWireTests {
     static let sentinel = EmulatorFixture.sentinel
-    let timeout = Duration.seconds(5)
+    /// Far above any answer's time, so only a hang reaches it, also when the whole suite
+    /// loads the machine (5 s was once too little for every test of this suite).
+    let timeout = Duration.seconds(60)
 
     @Test func accessByNumberLatestAndAliasParsesTheVersionFromTheName() async throws {
         try await withEmulator { fixture in
