@@ -96,6 +96,20 @@ let package = Package(
             path: "bench/LibraryBench",
             swiftSettings: swiftSettings
         ),
+        // What the test targets share (emulator fixtures, workspaces, the test clock, the
+        // standard seed); not a product.
+        .target(
+            name: "SecretsmithTestSupport",
+            dependencies: [
+                "Secretsmith",
+                "SecretManagerEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/SecretsmithTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "YAMLTests",
             dependencies: ["YAML"],
@@ -111,7 +125,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SecretsmithTests",
-            dependencies: ["Secretsmith", "YAML", "SecretManagerEmulator", "PubSubEmulatorHarness"],
+            dependencies: [
+                "Secretsmith", "YAML", "SecretManagerEmulator", "SecretsmithTestSupport", "PubSubEmulatorHarness",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -119,6 +137,7 @@ let package = Package(
             name: "SecretManagerEmulatorTests",
             dependencies: [
                 "SecretManagerEmulator",
+                "SecretsmithTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SecretsmithCLI", "SecretManagerEmulator"],
+            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

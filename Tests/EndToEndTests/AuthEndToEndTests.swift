@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// The built binary against the emulator process with `--auth`: every credential type

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `secretsmith check` as a deploy preflight: every problem, positions, metadata calls only.
@@ -16,13 +17,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { present: {}, rotated: {}, gone: {} }
+            \(ConfigurationText.devApp) { present: {}, rotated: {}, gone: {} }
             outputs:
               - name: dotenv
                 format: dotenv

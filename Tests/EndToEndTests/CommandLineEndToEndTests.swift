@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The command line as a Makefile sees it: output, exit codes, and no value where none
@@ -15,13 +16,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { password: {}, config: {} }
+            \(ConfigurationText.devApp) { password: {}, config: {} }
                   other:
                     project_id: acme-unknown-project
                     secrets: { password: {} }

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// Values travel from the emulator through `dotenv`, `shell` and template outputs and are
@@ -38,13 +39,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
             \(secrets)
             outputs:
               - name: dotenv

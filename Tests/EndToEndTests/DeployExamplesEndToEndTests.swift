@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// examples/Makefile.deploy and examples/docker/entrypoint.sh work as documented.

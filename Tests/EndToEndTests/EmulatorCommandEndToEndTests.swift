@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `secretsmith emulator` as a user discovers it.

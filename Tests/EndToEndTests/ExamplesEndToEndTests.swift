@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The repository's examples render against the emulator exactly as `make demo` does.

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `secretsmith exec` as a container entrypoint: the child becomes the process.
@@ -18,13 +19,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { plain: {}, tricky: {}, nul: {} }
+            \(ConfigurationText.devApp) { plain: {}, tricky: {}, nul: {} }
             outputs:
               - name: env
                 format: dotenv

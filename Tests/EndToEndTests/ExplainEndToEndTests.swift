@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `secretsmith explain` names the layer of each setting, from the built binary.

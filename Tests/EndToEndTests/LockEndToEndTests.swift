@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `lock`, `render --frozen`, `exec --frozen`, `check --frozen` and `render --manifest`.
@@ -18,13 +19,7 @@ import Testing
 
     static func configuration(extraValue: String) -> String {
         """
-        version: 1
-        environments:
-          dev:
-            projects:
-              app:
-                project_id: acme-app-dev
-                secrets: { api-key: {}, db: {}, new-one: {} }
+        \(ConfigurationText.devApp) { api-key: {}, db: {}, new-one: {} }
         outputs:
           - name: dotenv
             format: dotenv

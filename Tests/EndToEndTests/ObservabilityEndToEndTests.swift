@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// `--metrics-file`, `--trace-file`, `TRACEPARENT`, `--stats` and the log formats, run by

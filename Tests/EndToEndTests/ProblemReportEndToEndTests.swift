@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// How the built binary reports problems: one cause once, `path:line:column: error:` lines,

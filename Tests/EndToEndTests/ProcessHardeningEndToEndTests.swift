@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The crash and core-dump policy, and what `exec`'s COMMAND inherits, seen from outside
@@ -7,26 +8,8 @@ import Testing
     static let sentinel = CommandRunner.sentinel
 
     func makeWorkspace() throws -> (Workspace, EmulatorProcess) {
-        let workspace = try Workspace()
-        var seed = SeedBuilder()
-        seed.add(project: "acme-app-dev", secret: "password", value: "pw-\(Self.sentinel)")
-        try workspace.write("seed.yaml", seed.yaml)
-        try workspace.write(
-            "secretsmith.yaml",
-            """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { password: {} }
-            outputs:
-              - { name: env, format: dotenv, path: out/app.env, values: { PASSWORD: app/password } }
-
-            """)
-        let emulator = try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace)
-        return (workspace, emulator)
+        try Workspace.passwordFixture(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { PASSWORD: app/password } }")
     }
 
     @Test func everyProcessDisablesCoreDumpsUnlessAllowed() throws {

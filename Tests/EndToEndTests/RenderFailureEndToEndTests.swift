@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// A failing render writes nothing and leaves existing files byte-identical.
@@ -19,13 +20,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
             \(secrets)
             outputs:
               - name: config
@@ -76,13 +71,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
                       api-key: {}
             outputs:
               - name: dotenv

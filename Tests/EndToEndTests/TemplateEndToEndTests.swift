@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// Templates full of `<<` that is not ours render exactly.
@@ -14,13 +15,7 @@ import Testing
         try workspace.write(
             "secretsmith.yaml",
             """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets:
+            \(ConfigurationText.devApp)
                       tls-key: {}
                       password: {}
             outputs:

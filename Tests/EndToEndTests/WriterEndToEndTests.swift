@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The writer seen from the command line: files a run must never overwrite, paths that
@@ -7,27 +8,7 @@ import Testing
     static let sentinel = CommandRunner.sentinel
 
     func makeWorkspace(outputs: String, files: [String: String] = [:]) throws -> (Workspace, EmulatorProcess) {
-        let workspace = try Workspace()
-        var seed = SeedBuilder()
-        seed.add(project: "acme-app-dev", secret: "password", value: "pw-\(Self.sentinel)")
-        try workspace.write("seed.yaml", seed.yaml)
-        for (name, text) in files { try workspace.write(name, text) }
-        try workspace.write(
-            "secretsmith.yaml",
-            """
-            version: 1
-            environments:
-              dev:
-                projects:
-                  app:
-                    project_id: acme-app-dev
-                    secrets: { password: {} }
-            outputs:
-            \(outputs)
-
-            """)
-        let emulator = try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace)
-        return (workspace, emulator)
+        try Workspace.passwordFixture(outputs: outputs, files: files)
     }
 
     /// Runs a command, failing the test (and killing the process) if it takes over 60 s.

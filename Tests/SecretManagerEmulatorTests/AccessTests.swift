@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// `GET …/versions/V:access` over HTTP: exact JSON, base64, CRC32C, names with the
@@ -26,7 +27,7 @@ import Testing
             let json = try answer.json()
             #expect(json["name"] as? String == "projects/\(acme)/secrets/api-key/versions/2")
             let payload = try #require(json["payload"] as? [String: Any])
-            #expect(payload["data"] as? String == Data("key-v2-SENTINEL".utf8).base64EncodedString())
+            #expect(payload["data"] as? String == Data("key-v2-\(StandardSeed.sentinel)".utf8).base64EncodedString())
         }
     }
 

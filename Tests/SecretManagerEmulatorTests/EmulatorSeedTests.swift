@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// The seed file format: the documented example parses, and every mistake is reported

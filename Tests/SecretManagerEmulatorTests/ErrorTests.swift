@@ -1,4 +1,5 @@
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// Error answers: Google's JSON envelope with the status of GCP-WIRE.md's table, and

@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// Fault injection over HTTP, each kind at rate 1 for determinism, configured at start
@@ -78,15 +79,16 @@ import Testing
             seed: EmulatorHarness.standardSeed,
             configuration: EmulatorConfiguration(faults: faults(FaultRule(.stall(seconds: 60)))))
         let port = try await emulator.start()
-        let harness = EmulatorHarness(emulator: emulator, port: port, client: .init(eventLoopGroupProvider: .singleton))
-        await #expect(throws: (any Error).self) {
-            _ = try await harness.send("GET", "/v1/projects/acme-billing-dev/secrets/api-key/versions/1:access", timeoutMilliseconds: 300)
+        try await EmulatorHarness.with(started: emulator, port: port) { harness in
+            await #expect(throws: (any Error).self) {
+                _ = try await harness.send("GET", "/v1/projects/acme-billing-dev/secrets/api-key/versions/1:access", timeoutMilliseconds: 300)
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            await emulator.stop()
+            // The stall is 60 s; the bound leaves room for a loaded machine (10 s was once too little).
+            #expect(clock.now - start < .seconds(30))
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        await emulator.stop()
-        #expect(clock.now - start < .seconds(10))
-        try await harness.client.shutdown()
     }
 
     @Test func wrongChecksumIsOffByOne() async throws {
@@ -174,16 +176,16 @@ import Testing
             seed: EmulatorHarness.standardSeed,
             configuration: EmulatorConfiguration(faults: faults(FaultRule(.stall(seconds: 60)))))
         let port = try await emulator.start()
-        let harness = EmulatorHarness(emulator: emulator, port: port, client: .init(eventLoopGroupProvider: .singleton))
-        let request = Task { try await harness.access("api-key", "1") }
-        while await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        await emulator.stop()
-        // The stall is 60 s; the bound leaves room for a loaded machine.
-        #expect(clock.now - start < .seconds(30), "a graceful stop does not wait for the stall")
-        await #expect(throws: (any Error).self, "the stalled request gets no answer") { _ = try await request.value }
-        try await harness.client.shutdown()
+        try await EmulatorHarness.with(started: emulator, port: port) { harness in
+            let request = Task { try await harness.access("api-key", "1") }
+            while await emulator.stats().requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            await emulator.stop()
+            // The stall is 60 s; the bound leaves room for a loaded machine.
+            #expect(clock.now - start < .seconds(30), "a graceful stop does not wait for the stall")
+            await #expect(throws: (any Error).self, "the stalled request gets no answer") { _ = try await request.value }
+        }
     }
 
     @Test func faultsChangeInProcess() async throws {

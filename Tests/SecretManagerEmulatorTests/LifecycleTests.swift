@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import InMemoryLogging
 import Logging
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -18,15 +19,16 @@ import Testing
             configuration: EmulatorConfiguration(faults: FaultConfiguration(rules: [FaultRule(.stall(seconds: 60), method: .getSecret)])),
             logger: logger)
         let port = try await emulator.start()
-        let harness = EmulatorHarness(emulator: emulator, port: port, client: .shared)
-        #expect(try await harness.access("api-key", "1").status == 200)  // leaves a keep-alive connection open
-        let stalled = Task { try await harness.send("GET", "/v1/projects/acme-billing-dev/secrets/api-key") }
-        while await emulator.stats().count(.getSecret) == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        await emulator.stop()
-        _ = await stalled.result
-        let problems = handler.entries.filter { $0.level >= .error }
-        #expect(problems.isEmpty, "\(problems.map { "\($0.level): \($0.message)" })")
-        #expect(await emulator.port == nil)
+        try await EmulatorHarness.with(started: emulator, port: port) { harness in
+            #expect(try await harness.access("api-key", "1").status == 200)  // leaves a keep-alive connection open
+            let stalled = Task { try await harness.send("GET", "/v1/projects/acme-billing-dev/secrets/api-key") }
+            while await emulator.stats().count(.getSecret) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            await emulator.stop()
+            _ = await stalled.result
+            let problems = handler.entries.filter { $0.level >= .error }
+            #expect(problems.isEmpty, "\(problems.map { "\($0.level): \($0.message)" })")
+            #expect(await emulator.port == nil)
+        }
     }
 
     @Test func runsAsAServiceUntilTheGroupShutsDown() async throws {
@@ -38,11 +40,11 @@ import Testing
             port = await emulator.port
             if port == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
-        let harness = EmulatorHarness(
-            emulator: emulator, port: try #require(port), client: .shared)
-        #expect(try await harness.access("api-key", "1").status == 200)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        #expect(await emulator.port == nil)
+        try await EmulatorHarness.with(started: emulator, port: try #require(port)) { harness in
+            #expect(try await harness.access("api-key", "1").status == 200)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(await emulator.port == nil)
+        }
     }
 }

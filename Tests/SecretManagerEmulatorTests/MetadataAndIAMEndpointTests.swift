@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// The metadata server endpoints and IAM Credentials `generateAccessToken`.

@@ -1,3 +1,4 @@
+import SecretsmithTestSupport
 import Testing
 
 @testable import SecretManagerEmulator

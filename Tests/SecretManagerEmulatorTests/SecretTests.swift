@@ -1,4 +1,5 @@
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// Secret methods over HTTP: create, get, list, delete.

@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// `POST /token`: the JWT-bearer grant verifies the RS256 signature and the claims, the

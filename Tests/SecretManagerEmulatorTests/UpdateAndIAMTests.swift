@@ -1,4 +1,5 @@
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// `PATCH` of a secret's mutable fields (what `gcloud secrets update` sends) and the IAM

@@ -1,5 +1,6 @@
 import Foundation
 import SecretManagerEmulator
+import SecretsmithTestSupport
 import Testing
 
 /// Version methods over HTTP: get, list (newest first, paging, filter), add, and the

@@ -1,4 +1,5 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// The built binary started without waiting, for tests that need its process id or send

@@ -1,30 +1,17 @@
 import Foundation
+import SecretsmithTestSupport
 import Testing
 
 /// Runs the built `secretsmith` binary the way a user does.
 enum CommandRunner {
     /// The marker every fixture secret contains; it must never appear in stderr.
-    static let sentinel = "SENTINEL-7c1f"
+    static let sentinel = StandardSeed.sentinel
 
-    /// The package root (this file is Tests/EndToEndTests/Support/CommandRunner.swift).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    /// The package root.
+    static let packageRoot: URL = BuiltBinary.packageRoot
 
     /// The built binary: `$SECRETSMITH_BIN`, else `secretsmith` next to the test bundle.
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["SECRETSMITH_BIN"], !path.isEmpty { return path }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        // On Linux the test bundle is `.build/<triple>/debug/<name>.xctest` (an executable).
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("secretsmith").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        return packageRoot.appendingPathComponent(".build/debug/secretsmith").path
-    }()
+    static let binary: String = BuiltBinary.secretsmith
 
     struct Result {
         var status: Int32

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// `check` reports every problem, with positions, from metadata calls alone.
@@ -15,7 +16,7 @@ import Testing
     static let template = "ok: << secret \"app/config#/db/port\" >>\nbad: << secrte \"app/api-key\" >>\n"
 
     @Test func reportsAMissingSecretADisabledVersionAndATemplateTypoWithPositions() async throws {
-        let setup = try await ConfiguredEmulator.start(outputs: Self.threeProblems, templates: ["t.tmpl": Self.template])
+        try await withConfiguredEmulator(outputs: Self.threeProblems, templates: ["t.tmpl": Self.template]) { setup in
         let report = await Checker(manager: setup.manager, processEnvironment: [:]).check(.init(environment: "dev"))
         let errors = report.errors
         #expect(errors.count == 3, "\(report.text)")
@@ -49,26 +50,26 @@ import Testing
         #expect(report.versions.first { $0.resource.hasSuffix("api-key/versions/current") }?.state == "ENABLED")
         #expect(!report.text.contains(Self.sentinel))
         #expect(!String(decoding: report.json, as: UTF8.self).contains(Self.sentinel))
-        await setup.shutdown()
+        }
     }
 
     @Test func aCleanConfigurationExitsZero() async throws {
-        let setup = try await ConfiguredEmulator.start(
-            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2 } }\n")
+        try await withConfiguredEmulator(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2 } }\n") { setup in
         let report = await Checker(manager: setup.manager, processEnvironment: [:]).check(.init(environment: "dev"))
         #expect(report.problems.isEmpty)
         #expect(report.exitCode == 0)
         #expect(report.text.hasSuffix("checked 2 secret versions (2 ENABLED) for 1 output: 0 errors, 0 warnings\n"))
-        await setup.shutdown()
+        }
     }
 
     @Test func accessReadsPayloadsAndFindsWhatOnlyRenderingWouldFind() async throws {
-        let setup = try await ConfiguredEmulator.start(
+        try await withConfiguredEmulator(
             outputs: """
               - { name: env, format: dotenv, path: out/app.env, values: { BINARY: app/binary, KEY: app/api-key } }
               - { name: j, format: json, path: out/j.json, values: { port: "app/config#/db/nope" } }
               - { name: ok, format: json, path: out/ok.json, values: { key: app/api-key } }
-            """)
+            """) { setup in
         let report = await Checker(manager: setup.manager, processEnvironment: [:])
             .check(.init(environment: "dev", access: true))
         #expect(report.errors.count == 2, "\(report.text)")
@@ -76,9 +77,9 @@ import Testing
         #expect(report.errors.contains { $0.key == "port" && $0.reference == "app/config#/db/nope" })
         #expect(report.exitCode == 65)
         #expect(await setup.calls(.access) == 3)
-        #expect(report.versions.allSatisfy { $0.accessed })
+            #expect(report.versions.map(\.accessed) == [true, true, true])
         #expect(!report.text.contains(Self.sentinel))
-        await setup.shutdown()
+        }
     }
 
     @Test func accessRefusesTheDestinationsRenderWouldRefuse() async throws {
@@ -116,8 +117,8 @@ import Testing
     }
 
     @Test func frozenReportsANewerVersionAsAWarningAndADisabledPinAsAnError() async throws {
-        let setup = try await ConfiguredEmulator.start(
-            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { CONFIG: app/config, KEY: app/api-key } }\n")
+        try await withConfiguredEmulator(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { CONFIG: app/config, KEY: app/api-key } }\n") { setup in
         let plan = try RenderPlan.make(configuration: setup.configuration, environment: "dev", only: [])
         let pins = try await Locker(manager: setup.manager).pins(for: plan)
         try LockFile(pins: pins).write(to: LockFile.path(for: setup.configuration))
@@ -142,12 +143,12 @@ import Testing
         #expect(broken.errors.first?.message.contains("version 1 is DISABLED") == true)
         #expect(broken.exitCode == 66)
         #expect(broken.warnings.contains { $0.message.contains("changed since it was locked") })
-        await setup.shutdown()
+        }
     }
 
     @Test func frozenNeverAdvisesLockingToADisabledVersion() async throws {
-        let setup = try await ConfiguredEmulator.start(
-            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { CONFIG: app/config } }\n")
+        try await withConfiguredEmulator(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { CONFIG: app/config } }\n") { setup in
         let plan = try RenderPlan.make(configuration: setup.configuration, environment: "dev", only: [])
         try LockFile(pins: try await Locker(manager: setup.manager).pins(for: plan))
             .write(to: LockFile.path(for: setup.configuration))
@@ -159,12 +160,12 @@ import Testing
         let warning = try #require(report.warnings.first)
         #expect(warning.message.contains("now resolves to a newer version, 2 (DISABLED)"), "\(warning.message)")
         #expect(!warning.message.contains("secretsmith lock"), "\(warning.message)")
-        await setup.shutdown()
+        }
     }
 
     @Test func frozenWithoutALockFileOrWithAnUnpinnedReferenceIsAConfigurationProblem() async throws {
-        let setup = try await ConfiguredEmulator.start(
-            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key } }\n")
+        try await withConfiguredEmulator(
+            outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key } }\n") { setup in
         let checker = Checker(manager: setup.manager, processEnvironment: [:])
         let noLock = await checker.check(.init(environment: "dev", frozen: true))
         #expect(noLock.errors.first?.message.contains("there is no lock file") == true)
@@ -177,6 +178,6 @@ import Testing
         #expect(unpinned.errors.first?.key == "KEY")
         #expect(unpinned.errors.first?.message.contains("is not pinned") == true)
         #expect(await setup.calls(.getVersion) == before, "nothing pinned, nothing to look up")
-        await setup.shutdown()
+        }
     }
 }

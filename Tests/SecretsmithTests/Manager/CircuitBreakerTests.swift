@@ -1,4 +1,5 @@
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Synchronization
 import Testing
 

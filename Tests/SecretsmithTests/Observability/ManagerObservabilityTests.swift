@@ -1,11 +1,13 @@
 import Foundation
 import Logging
+import MetricsTestKit
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Synchronization
 import Testing
 
-/// Metrics (through a test swift-metrics backend), stats and the access log of a manager
+/// Metrics (through swift-metrics' `TestMetrics`), stats and the access log of a manager
 /// against the in-process emulator, compared with the emulator's own counters.
 @Suite struct ManagerObservabilityTests {
     static let sentinel = EmulatorFixture.sentinel
@@ -13,6 +15,16 @@ import Testing
     final class LogLines: Sendable {
         let storage = Mutex<[String]>([])
         var all: [String] { storage.withLock { $0 } }
+    }
+
+    /// `label{name=value,...}` of every counter, gauge, recorder and timer `metrics` holds.
+    static func keys(of metrics: TestMetrics) -> [String] {
+        func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+            "\(label){\(dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ","))}"
+        }
+        return metrics.counters.map { key($0.label, $0.dimensions) }
+            + metrics.recorders.map { key($0.label, $0.dimensions) }
+            + metrics.timers.map { key($0.label, $0.dimensions) }
     }
 
     func traceLogger(_ lines: LogLines) -> Logger {
@@ -24,18 +36,11 @@ import Testing
     }
 
     @Test func metricsAndStatsMatchTheEmulatorsCounters() async throws {
-        let fixture = try await EmulatorFixture.start()
-        do {
-            try await checkMetricsAndStats(fixture)
-        } catch {
-            await fixture.shutdown()
-            throw error
-        }
-        await fixture.shutdown()
+        try await withEmulator { fixture in try await checkMetricsAndStats(fixture) }
     }
 
     func checkMetricsAndStats(_ fixture: EmulatorFixture) async throws {
-        let metrics = TestMetricsFactory()
+        let metrics = TestMetrics()
         let lines = LogLines()
         var environment = ["SECRET_MANAGER_EMULATOR_HOST": fixture.host]
         environment["SECRETSMITH_ENV"] = "dev"
@@ -63,19 +68,19 @@ import Testing
         let stats = await manager.stats()
         let dev = [("environment", "dev"), ("project", "acme-app-dev")]
 
-        #expect(metrics.total(SecretsmithMetrics.upstreamRequests) == Double(emulator.count(.access)))
+        #expect(metrics.counterTotal(label: SecretsmithMetrics.upstreamRequests) == Int64(emulator.count(.access)))
         #expect(stats.upstreamCalls == emulator.count(.access))
-        #expect(metrics.value(SecretsmithMetrics.upstreamRequests, dev + [("method", "access"), ("status", "UNAVAILABLE")]) == 1)
-        #expect(metrics.value(SecretsmithMetrics.retries, dev + [("reason", "UNAVAILABLE")]) == 1)
-        #expect(metrics.value(SecretsmithMetrics.accessRequests, dev + [("status", "OK")]) == 3)
-        #expect(metrics.value(SecretsmithMetrics.accessRequests, dev + [("status", "NOT_FOUND")]) == 1)
-        #expect(metrics.observationCount(SecretsmithMetrics.accessDuration) == 4)
-        #expect(metrics.value(SecretsmithMetrics.cacheHits, [("environment", "dev")]) == Double(stats.cacheHits))
-        #expect(metrics.value(SecretsmithMetrics.cacheMisses, [("environment", "dev")]) == Double(stats.cacheMisses))
+        #expect(try metrics.expectCounter(SecretsmithMetrics.upstreamRequests, dev + [("method", "access"), ("status", "UNAVAILABLE")]).totalValue == 1)
+        #expect(try metrics.expectCounter(SecretsmithMetrics.retries, dev + [("reason", "UNAVAILABLE")]).totalValue == 1)
+        #expect(try metrics.expectCounter(SecretsmithMetrics.accessRequests, dev + [("status", "OK")]).totalValue == 3)
+        #expect(try metrics.expectCounter(SecretsmithMetrics.accessRequests, dev + [("status", "NOT_FOUND")]).totalValue == 1)
+        #expect(metrics.timers(label: SecretsmithMetrics.accessDuration).map(\.values.count).reduce(0, +) == 4)
+        #expect(try metrics.expectCounter(SecretsmithMetrics.cacheHits, [("environment", "dev")]).totalValue == Int64(stats.cacheHits))
+        #expect(try metrics.expectCounter(SecretsmithMetrics.cacheMisses, [("environment", "dev")]).totalValue == Int64(stats.cacheMisses))
         #expect(stats.cacheHits == 1 && stats.cacheMisses == 3)
-        #expect(metrics.value(SecretsmithMetrics.breakerState, dev) == 0)
-        #expect(metrics.value(
-            SecretsmithMetrics.tokenRefreshes, [("credential_type", "service_account_file"), ("result", "ok")]) == 1)
+        #expect(try metrics.expectGauge(SecretsmithMetrics.breakerState, dev).lastValue == 0)
+        #expect(try metrics.expectCounter(
+            SecretsmithMetrics.tokenRefreshes, [("credential_type", "service_account_file"), ("result", "ok")]).totalValue == 1)
 
         #expect(stats.requests == 4)
         #expect(stats.accessLatency.count == 4)
@@ -96,22 +101,19 @@ import Testing
         #expect(events.contains { $0["message"] as? String == "access token obtained" })
 
         // Sentinel: logs at trace level, stats and metric labels hold no value.
+        #expect(!lines.all.isEmpty)
         #expect(lines.all.allSatisfy { !$0.contains(Self.sentinel) })
         let encoded = String(decoding: try JSONEncoder().encode(stats), as: UTF8.self)
         #expect(!encoded.contains(Self.sentinel) && !"\(stats)".contains(Self.sentinel))
-        #expect(metrics.allKeys.allSatisfy { !$0.contains(Self.sentinel) && !$0.contains("db-password") })
+        let keys = Self.keys(of: metrics)
+        #expect(!keys.isEmpty)
+        #expect(keys.allSatisfy { !$0.contains(Self.sentinel) && !$0.contains("db-password") })
     }
 
     @Test func breakerTransitionsAreCountedAndTheGaugeFollows() async throws {
-        let fixture = try await EmulatorFixture.start()
-        let metrics = TestMetricsFactory()
-        let manager: MultiEnvironmentSecretManager
-        do {
-            manager = try fixture.manager()
-        } catch {
-            await fixture.shutdown()
-            throw error
-        }
+        try await withEmulator { fixture in
+            let metrics = TestMetrics()
+            let manager = try fixture.manager()
         await fixture.faults([FaultRule(.error(httpStatus: 503), method: .access)])
         await SecretsmithMetrics.$factoryOverride.withValue(metrics) {
             // minimum_calls 1 at 100%: one access failing after its retries opens the breaker.
@@ -119,15 +121,15 @@ import Testing
             await #expect(throws: SecretManagerError.self) { _ = try await manager.accessSecretVersion("dev/app/api-key") }
         }
         let dev = [("environment", "dev"), ("project", "acme-app-dev")]
-        #expect(metrics.value(SecretsmithMetrics.breakerState, dev) == 2)
-        #expect(metrics.value(SecretsmithMetrics.breakerTransitions, dev + [("to", "open")]) == 1)
-        #expect(metrics.value(SecretsmithMetrics.breakerRejections, dev) == 1)
+            #expect(try metrics.expectGauge(SecretsmithMetrics.breakerState, dev).lastValue == 2)
+            #expect(try metrics.expectCounter(SecretsmithMetrics.breakerTransitions, dev + [("to", "open")]).totalValue == 1)
+            #expect(try metrics.expectCounter(SecretsmithMetrics.breakerRejections, dev).totalValue == 1)
         #expect(await manager.stats().breakerRejections == 1)
-        await fixture.shutdown()
+        }
     }
 
     @Test func aFailedTokenExchangeIsCountedAndLoggedWithoutDetail() async throws {
-        let metrics = TestMetricsFactory()
+        let metrics = TestMetrics()
         let lines = LogLines()
         let counters = ManagerCounters()
         struct Refused: Error {}
@@ -139,8 +141,8 @@ import Testing
                 ) { _ -> String in throw Refused() }
             }
         }
-        #expect(metrics.value(SecretsmithMetrics.tokenRefreshes, [("credential_type", "metadata"), ("result", "error")]) == 1)
-        #expect(metrics.observationCount(SecretsmithMetrics.tokenRefreshDuration) == 1)
+        #expect(try metrics.expectCounter(SecretsmithMetrics.tokenRefreshes, [("credential_type", "metadata"), ("result", "error")]).totalValue == 1)
+        #expect(metrics.timers(label: SecretsmithMetrics.tokenRefreshDuration).map(\.values.count).reduce(0, +) == 1)
         let stats = counters.snapshot(cache: .init(), breakers: [])
         #expect(stats.tokenRefreshes == 1 && stats.tokenRefreshFailures == 1)
         let line = try #require(lines.all.first)

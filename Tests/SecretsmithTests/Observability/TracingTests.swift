@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 import Tracing
 
@@ -16,41 +17,41 @@ import Tracing
     func renderTraced(environment extra: [String: String] = [:]) async throws
         -> (spans: [RecordedSpan], emulator: EmulatorStats)
     {
-        let fixture = try await EmulatorFixture.start()
-        let recorder = SpanRecorder()
-        let tracer = W3CTracer(recorder: recorder)
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.tracing.tracer = tracer
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let text = EmulatorFixture.standardConfiguration + """
+        try await withEmulator { fixture in
+            let recorder = SpanRecorder()
+            let tracer = W3CTracer(recorder: recorder)
+            var clientConfiguration = HTTPClient.Configuration()
+            clientConfiguration.tracing.tracer = tracer
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            return try await withCleanup(httpClient, cleanup: { try? await $0.shutdown() }) { httpClient in
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: directory) }
+                let text = EmulatorFixture.standardConfiguration + """
 
-            outputs:
-              - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2 } }
-              - { name: json, format: json, path: out/app.json, values: { PORT: "app/config#/db/port", KEY: app/api-key } }
-            """
-        let environment = ["SECRET_MANAGER_EMULATOR_HOST": fixture.host].merging(extra) { $1 }
-        let configuration = try Configuration.parse(
-            Array(text.utf8), file: directory.appendingPathComponent("secretsmith.yaml").path,
-            environment: environment, directory: directory.path)
-        let manager = MultiEnvironmentSecretManager(
-            configuration: configuration, httpClient: httpClient, processEnvironment: environment,
-            clock: fixture.clock.clock)
-        let renderer = Renderer(manager: manager, processEnvironment: [:])
-        try await withTracer(tracer) {
-            try await SecretsmithSpans.withRunSpan(command: "render", environment: environment) { _ in
-                try await withSpan(SecretsmithSpans.render) { _ in
-                    let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
-                    let values = try await renderer.fetch(plan)
-                    _ = try renderer.render(plan, values: values)
+                    outputs:
+                      - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2 } }
+                      - { name: json, format: json, path: out/app.json, values: { PORT: "app/config#/db/port", KEY: app/api-key } }
+                    """
+                let environment = ["SECRET_MANAGER_EMULATOR_HOST": fixture.host].merging(extra) { $1 }
+                let configuration = try Configuration.parse(
+                    Array(text.utf8), file: directory.appendingPathComponent("secretsmith.yaml").path,
+                    environment: environment, directory: directory.path)
+                let manager = MultiEnvironmentSecretManager(
+                    configuration: configuration, httpClient: httpClient, processEnvironment: environment,
+                    clock: fixture.clock.clock)
+                let renderer = Renderer(manager: manager, processEnvironment: [:])
+                try await withTracer(tracer) {
+                    try await SecretsmithSpans.withRunSpan(command: "render", environment: environment) { _ in
+                        try await withSpan(SecretsmithSpans.render) { _ in
+                            let plan = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+                            let values = try await renderer.fetch(plan)
+                            _ = try renderer.render(plan, values: values)
+                        }
+                    }
                 }
+                return (recorder.finishedSpans, await fixture.emulator.stats())
             }
         }
-        let emulator = await fixture.emulator.stats()
-        try? await httpClient.shutdown()
-        await fixture.shutdown()
-        return (recorder.finishedSpans, emulator)
     }
 
     @Test func fetchSpansAreChildrenOfTheRenderSpanAndHTTPSpansOfTheFetch() async throws {

@@ -1,16 +1,17 @@
 import Foundation
 import Glibc
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// `render --manifest`: what was written, with versions, never values.
 @Suite struct RenderManifestTests {
     @Test func listsOutputsStatusesAndResolvedVersionsWithoutValues() async throws {
-        let setup = try await ConfiguredEmulator.start(
+        try await withConfiguredEmulator(
             outputs: """
               - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2, KEY2: app/api-key } }
               - { name: t, format: template, template: t.tmpl, path: out/t.txt, mode: "0640" }
-            """, templates: ["t.tmpl": "<< secret \"app/config#/db/port\" >>\n"])
+            """, templates: ["t.tmpl": "<< secret \"app/config#/db/port\" >>\n"]) { setup in
         let plan = try RenderPlan.make(configuration: setup.configuration, environment: "dev", only: [])
         let renderer = Renderer(manager: setup.manager, processEnvironment: [:])
         let rendered = try renderer.render(plan, values: try await renderer.fetch(plan))
@@ -34,7 +35,7 @@ import Testing
         #expect(again.outputs.map(\.status) == ["unchanged", "unchanged"])
         #expect(try again.write(to: path), "the statuses changed, so the manifest did")
         #expect(try again.write(to: path) == false, "the same render again leaves it alone")
-        await setup.shutdown()
+        }
     }
 
     @Test(

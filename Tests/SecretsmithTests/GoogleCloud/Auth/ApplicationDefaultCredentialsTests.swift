@@ -7,27 +7,27 @@ import Testing
 /// credentials named by `GOOGLE_APPLICATION_CREDENTIALS`, and the gcloud file.
 @Suite struct ApplicationDefaultCredentialsTests {
     @Test func serviceAccountKeyNamedByGoogleApplicationCredentials() async throws {
-        let fixture = try await AuthFixture.start()
-        let manager = try fixture.manager(
-            credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": try fixture.keyFile()])
-        for index in 1...10 { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
-        #expect(await fixture.stats().tokensIssued("jwt-bearer") == 1)
-        await fixture.shutdown()
+        try await AuthFixture.with { fixture in
+            let manager = try fixture.manager(
+                credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": try fixture.keyFile()])
+            for index in 1...10 { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
+            #expect(await fixture.stats().tokensIssued("jwt-bearer") == 1)
+        }
     }
 
     @Test func gcloudUserCredentialsUseTheRefreshTokenGrant() async throws {
-        let fixture = try await AuthFixture.start(
-            configuration: EmulatorConfiguration(requireAuthentication: true, tokenLifetime: .seconds(600)))
-        let config = fixture.directory.appendingPathComponent("gcloud").path
-        try fixture.userFile(name: "gcloud/application_default_credentials.json")
-        let manager = try fixture.manager(credentials: "adc", environment: ["CLOUDSDK_CONFIG": config])
-        for index in 1...10 { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
-        #expect(await fixture.stats().tokensIssued("refresh_token") == 1)
-        // 600 s tokens are refreshed 225 s early.
-        fixture.clock.advance(by: .seconds(376))
-        _ = try await manager.accessSecretVersion("dev/app/s011")
-        #expect(await fixture.stats().tokensIssued("refresh_token") == 2)
-        await fixture.shutdown()
+        try await AuthFixture.with(
+            configuration: EmulatorConfiguration(requireAuthentication: true, tokenLifetime: .seconds(600))) { fixture in
+            let config = fixture.directory.appendingPathComponent("gcloud").path
+            try fixture.userFile(name: "gcloud/application_default_credentials.json")
+            let manager = try fixture.manager(credentials: "adc", environment: ["CLOUDSDK_CONFIG": config])
+            for index in 1...10 { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
+            #expect(await fixture.stats().tokensIssued("refresh_token") == 1)
+            // 600 s tokens are refreshed 225 s early.
+            fixture.clock.advance(by: .seconds(376))
+            _ = try await manager.accessSecretVersion("dev/app/s011")
+            #expect(await fixture.stats().tokensIssued("refresh_token") == 2)
+        }
     }
 
     @Test func homeGcloudFileIsFoundWithoutCloudsdkConfig() throws {
@@ -42,36 +42,36 @@ import Testing
     }
 
     @Test func revokedRefreshTokenIsRefusedNamingTheFileNotTheToken() async throws {
-        let fixture = try await AuthFixture.start()
-        let path = try fixture.userFile(refreshToken: "1//revoked-\(AuthFixture.sentinel)")
-        let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": path])
-        let error = try await #require(throws: AuthenticationError.self) {
-            _ = try await manager.accessSecretVersion("dev/app/db-password")
+        try await AuthFixture.with { fixture in
+            let path = try fixture.userFile(refreshToken: "1//revoked-\(AuthFixture.sentinel)")
+            let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": path])
+            let error = try await #require(throws: AuthenticationError.self) {
+                _ = try await manager.accessSecretVersion("dev/app/db-password")
+            }
+            #expect(error.kind == .permission)
+            #expect(error.description.contains("GOOGLE_APPLICATION_CREDENTIALS file \(path)"))
+            #expect(error.description.contains("invalid_grant"))
+            #expect(error.description.leaks.isEmpty, "\(error.description)")
+            #expect(await fixture.stats().tokenRefusals["refresh_token"] == 1)
         }
-        #expect(error.kind == .permission)
-        #expect(error.description.contains("GOOGLE_APPLICATION_CREDENTIALS file \(path)"))
-        #expect(error.description.contains("invalid_grant"))
-        #expect(error.description.leaks.isEmpty, "\(error.description)")
-        #expect(await fixture.stats().tokenRefusals["refresh_token"] == 1)
-        await fixture.shutdown()
     }
 
     @Test func missingOrUnsupportedFiles() async throws {
-        let fixture = try await AuthFixture.start()
-        let missing = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/k.json"])
-        let notFound = try await #require(throws: AuthenticationError.self) {
-            _ = try await missing.accessSecretVersion("dev/app/db-password")
+        try await AuthFixture.with { fixture in
+            let missing = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": "/nonexistent/k.json"])
+            let notFound = try await #require(throws: AuthenticationError.self) {
+                _ = try await missing.accessSecretVersion("dev/app/db-password")
+            }
+            #expect(notFound.kind == .permission)
+            #expect(notFound.description.contains("GOOGLE_APPLICATION_CREDENTIALS file /nonexistent/k.json: the file does not exist"))
+            let external = try fixture.write("external.json", #"{"type": "external_account", "audience": "//iam.googleapis.com/x"}"#)
+            let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": external])
+            let unsupported = try await #require(throws: AuthenticationError.self) {
+                _ = try await manager.accessSecretVersion("dev/app/db-password")
+            }
+            #expect(unsupported.kind == .configuration)
+            #expect(unsupported.description.contains("external_account"))
+            #expect(unsupported.description.contains("not supported yet"))
         }
-        #expect(notFound.kind == .permission)
-        #expect(notFound.description.contains("GOOGLE_APPLICATION_CREDENTIALS file /nonexistent/k.json: the file does not exist"))
-        let external = try fixture.write("external.json", #"{"type": "external_account", "audience": "//iam.googleapis.com/x"}"#)
-        let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": external])
-        let unsupported = try await #require(throws: AuthenticationError.self) {
-            _ = try await manager.accessSecretVersion("dev/app/db-password")
-        }
-        #expect(unsupported.kind == .configuration)
-        #expect(unsupported.description.contains("external_account"))
-        #expect(unsupported.description.contains("not supported yet"))
-        await fixture.shutdown()
     }
 }

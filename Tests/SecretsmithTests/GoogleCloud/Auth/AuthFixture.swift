@@ -3,14 +3,16 @@ import Foundation
 import Logging
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 
 /// An in-process emulator with authentication on, key files in a temporary directory, and
 /// managers that reach the emulator through `endpoint:` (with tokens), not through
-/// `SECRET_MANAGER_EMULATOR_HOST` (without). Call `shutdown()` at the end of the test.
-/// `GCE_METADATA_TIMEOUT` is 10 s in these managers so the metadata probe cannot time out
+/// `SECRET_MANAGER_EMULATOR_HOST` (without).
+/// ``with(seed:configuration:_:)`` stops the emulator and removes the directory when the test
+/// body returns or throws. `GCE_METADATA_TIMEOUT` is 10 s in these managers so the metadata probe cannot time out
 /// while the whole suite loads the machine; tests of an absent server set it back.
 struct AuthFixture {
-    static let sentinel = "SENTINEL-7c1f"
+    static let sentinel = StandardSeed.sentinel
     static let project = "acme-app-dev"
     static let ci = try! GeneratedServiceAccount(email: "ci@acme-app-dev.iam.gserviceaccount.com")
     static let other = try! GeneratedServiceAccount(email: "other@acme-app-dev.iam.gserviceaccount.com")
@@ -70,6 +72,16 @@ struct AuthFixture {
         // The shared client needs no shutdown, so a test that fails half-way cannot crash
         // the test process in HTTPClient's deinit check.
         return AuthFixture(emulator: emulator, port: port, httpClient: .shared, clock: TestClock(), directory: directory)
+    }
+
+    /// Runs `body` with a started fixture and shuts it down afterwards, also when `body` throws.
+    static func with<Result>(
+        seed: EmulatorSeed = standardSeed(),
+        configuration: EmulatorConfiguration = EmulatorConfiguration(requireAuthentication: true),
+        _ body: (AuthFixture) async throws -> Result
+    ) async throws -> Result {
+        try await withCleanup(
+            try await start(seed: seed, configuration: configuration), cleanup: { await $0.shutdown() }, body)
     }
 
     /// Writes a file in the fixture's directory and returns its path.

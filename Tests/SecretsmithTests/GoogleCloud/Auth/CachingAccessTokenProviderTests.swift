@@ -1,5 +1,6 @@
 import Logging
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Synchronization
 import Testing
 
@@ -33,7 +34,7 @@ import Testing
         }
     }
 
-    /// A source whose exchange hangs (60 s at most) until it is cancelled.
+    /// A source whose exchange hangs (10 minutes at most) until it is cancelled.
     final class HangingSource: AccessTokenSource {
         let started = Mutex(0)
         let cancelled = Mutex(0)
@@ -43,7 +44,7 @@ import Testing
         func fetchToken() async throws -> FetchedAccessToken {
             started.withLock { $0 += 1 }
             do {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(600))
             } catch {
                 cancelled.withLock { $0 += 1 }
                 throw error
@@ -58,19 +59,20 @@ import Testing
             tokenSource: source, credentialType: "test", clock: TestClock().clock, logger: Logger(label: "test"))
         let start = ContinuousClock.now
         let waiters = (0..<2).map { _ in Task { try await provider.accessToken() } }
-        while source.started.withLock({ $0 }) == 0 { await Task.yield() }
+        while source.started.withLock({ $0 }) == 0 { try? await Task.sleep(for: .milliseconds(1)) }
         for waiter in waiters {
             waiter.cancel()
             await #expect(throws: CancellationError.self) { _ = try await waiter.value }
         }
-        while source.cancelled.withLock({ $0 }) == 0 && ContinuousClock.now - start < .seconds(30) {
-            await Task.yield()
+        // Far below the 10-minute exchange, far above what a loaded machine takes.
+        while source.cancelled.withLock({ $0 }) == 0 && ContinuousClock.now - start < .seconds(300) {
+            try? await Task.sleep(for: .milliseconds(1))
         }
-        #expect(ContinuousClock.now - start < .seconds(30), "bounded by the 60 s exchange if it were not cancelled")
+        #expect(ContinuousClock.now - start < .seconds(300), "bounded by the 10-minute exchange if it were not cancelled")
         #expect(source.cancelled.withLock { $0 } == 1)
         // A cancelled exchange is not a failure to hold off: the next call tries again.
         let next = Task { try await provider.accessToken() }
-        while source.started.withLock({ $0 }) < 2 { await Task.yield() }
+        while source.started.withLock({ $0 }) < 2 { try? await Task.sleep(for: .milliseconds(1)) }
         next.cancel()
         _ = try? await next.value
     }

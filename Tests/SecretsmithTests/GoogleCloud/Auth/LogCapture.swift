@@ -1,38 +1,18 @@
+import InMemoryLogging
 import Logging
-import Synchronization
 
-/// Collects log lines as text.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
+/// A logger at `trace` level whose lines swift-log's `InMemoryLogHandler` keeps, and those
+/// lines as text (level, message and metadata), for leak checks.
+struct LogCapture: Sendable {
+    let handler = InMemoryLogHandler()
 
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+    var text: String {
+        handler.entries.map { "\($0.level) \($0.message) \($0.metadata)" }.joined(separator: "\n")
+    }
 
     var logger: Logger {
-        var logger = Logger(label: "capture") { [self] _ in Handler(capture: self) }
+        var logger = Logger(label: "capture") { [handler] _ in handler }
         logger.logLevel = .trace
         return logger
-    }
-
-    fileprivate func append(_ line: String) {
-        lines.withLock { $0.append(line) }
-    }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-            file: String, function: String, line: UInt
-        ) {
-            let merged = self.metadata.merging(metadata ?? [:]) { $1 }
-            capture.append("\(level) \(message) \(merged)")
-        }
     }
 }

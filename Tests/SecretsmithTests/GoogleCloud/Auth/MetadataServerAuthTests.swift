@@ -7,87 +7,87 @@ import Testing
 /// `metadata` and ADC's last step against the emulator's metadata server endpoints.
 @Suite struct MetadataServerAuthTests {
     @Test func metadataTokenIsObtainedOnceAndUsed() async throws {
-        let fixture = try await AuthFixture.start()
-        let manager = try fixture.manager(credentials: "metadata", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)"])
-        for index in 1...20 {
-            _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index))
+        try await AuthFixture.with { fixture in
+            let manager = try fixture.manager(credentials: "metadata", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)"])
+            for index in 1...20 {
+                _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index))
+            }
+            let stats = await fixture.stats()
+            #expect(stats.tokensIssued("metadata") == 1)
+            #expect(stats.count(.metadataPing) == 1)
+            #expect(stats.count(.access) == 20)
         }
-        let stats = await fixture.stats()
-        #expect(stats.tokensIssued("metadata") == 1)
-        #expect(stats.count(.metadataPing) == 1)
-        #expect(stats.count(.access) == 20)
-        await fixture.shutdown()
     }
 
     @Test func metadataServerAnswering503TwiceThen200Succeeds() async throws {
-        let fixture = try await AuthFixture.start()
-        await fixture.faults([FaultRule(.error(httpStatus: 503), method: .metadataToken, count: 2)])
-        let manager = try fixture.manager(credentials: "adc", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)"])
-        #expect(try await manager.accessSecretVersion("dev/app/db-password").utf8String == "pw-\(AuthFixture.sentinel)")
-        let stats = await fixture.stats()
-        #expect(stats.count(.metadataToken) == 3)
-        #expect(stats.tokensIssued("metadata") == 1)
-        await fixture.shutdown()
+        try await AuthFixture.with { fixture in
+            await fixture.faults([FaultRule(.error(httpStatus: 503), method: .metadataToken, count: 2)])
+            let manager = try fixture.manager(credentials: "adc", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)"])
+            #expect(try await manager.accessSecretVersion("dev/app/db-password").utf8String == "pw-\(AuthFixture.sentinel)")
+            let stats = await fixture.stats()
+            #expect(stats.count(.metadataToken) == 3)
+            #expect(stats.tokensIssued("metadata") == 1)
+        }
     }
 
     @Test func absentMetadataServerFailsListingWhatADCTried() async throws {
-        let fixture = try await AuthFixture.start()
-        let port = try await Self.closedPort()
-        let manager = try fixture.manager(
-            credentials: "adc", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
-        let error = try await #require(throws: AuthenticationError.self) {
-            _ = try await manager.accessSecretVersion("dev/app/db-password")
+        try await AuthFixture.with { fixture in
+            let port = try await Self.closedPort()
+            let manager = try fixture.manager(
+                credentials: "adc", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
+            let error = try await #require(throws: AuthenticationError.self) {
+                _ = try await manager.accessSecretVersion("dev/app/db-password")
+            }
+            #expect(error.kind == .permission)
+            let home = fixture.directory.appendingPathComponent("home").path
+            #expect(error.description.contains("Application Default Credentials"))
+            #expect(error.description.contains("GOOGLE_APPLICATION_CREDENTIALS is unset"))
+            #expect(error.description.contains("no gcloud credentials file at \(home)/.config/gcloud/application_default_credentials.json"))
+            #expect(error.description.contains("metadata server at 127.0.0.1:\(port)"))
+            // The probe's deadline is what bounds the wait on a laptop: short by construction.
+            #expect(MetadataServerClient.defaultProbeTimeout <= .seconds(1))
+            #expect(MetadataServerClient(environment: [:], transport: Self.transport).probeTimeout == .seconds(1))
+            #expect(MetadataServerClient(environment: ["GCE_METADATA_TIMEOUT": "2.5"], transport: Self.transport).probeTimeout == .milliseconds(2500))
+            #expect(await fixture.stats().count(.access) == 0)
         }
-        #expect(error.kind == .permission)
-        let home = fixture.directory.appendingPathComponent("home").path
-        #expect(error.description.contains("Application Default Credentials"))
-        #expect(error.description.contains("GOOGLE_APPLICATION_CREDENTIALS is unset"))
-        #expect(error.description.contains("no gcloud credentials file at \(home)/.config/gcloud/application_default_credentials.json"))
-        #expect(error.description.contains("metadata server at 127.0.0.1:\(port)"))
-        // The probe's deadline is what bounds the wait on a laptop: short by construction.
-        #expect(MetadataServerClient.defaultProbeTimeout <= .seconds(1))
-        #expect(MetadataServerClient(environment: [:], transport: Self.transport).probeTimeout == .seconds(1))
-        #expect(MetadataServerClient(environment: ["GCE_METADATA_TIMEOUT": "2.5"], transport: Self.transport).probeTimeout == .milliseconds(2500))
-        #expect(await fixture.stats().count(.access) == 0)
-        await fixture.shutdown()
     }
 
     @Test func metadataTypeNamesTheServerWhenAbsent() async throws {
-        let fixture = try await AuthFixture.start()
-        let port = try await Self.closedPort()
-        let manager = try fixture.manager(
-            credentials: "metadata", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
-        let error = try await #require(throws: AuthenticationError.self) {
-            _ = try await manager.accessSecretVersion("dev/app/db-password")
+        try await AuthFixture.with { fixture in
+            let port = try await Self.closedPort()
+            let manager = try fixture.manager(
+                credentials: "metadata", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
+            let error = try await #require(throws: AuthenticationError.self) {
+                _ = try await manager.accessSecretVersion("dev/app/db-password")
+            }
+            #expect(error.description.hasPrefix("credentials from metadata server at 127.0.0.1:\(port):"))
+            #expect(!error.description.contains("GOOGLE_APPLICATION_CREDENTIALS"))
         }
-        #expect(error.description.hasPrefix("credentials from metadata server at 127.0.0.1:\(port):"))
-        #expect(!error.description.contains("GOOGLE_APPLICATION_CREDENTIALS"))
-        await fixture.shutdown()
     }
 
     @Test func projectIDDiscovery() async throws {
-        let fixture = try await AuthFixture.start()
-        let metadataHost = ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)", "HOME": "/nonexistent", "GCE_METADATA_TIMEOUT": "10"]
-        let logger = Logger(label: "test")
-        func discover(_ credentials: CredentialsConfiguration, _ environment: [String: String]) async throws -> (String, String) {
-            let found = try await ProjectIDDiscovery.discover(
-                credentials: credentials, environment: environment, httpClient: fixture.httpClient, logger: logger)
-            return (found.projectID, found.origin)
+        try await AuthFixture.with { fixture in
+            let metadataHost = ["GCE_METADATA_HOST": "127.0.0.1:\(fixture.port)", "HOME": "/nonexistent", "GCE_METADATA_TIMEOUT": "10"]
+            let logger = Logger(label: "test")
+            func discover(_ credentials: CredentialsConfiguration, _ environment: [String: String]) async throws -> (String, String) {
+                let found = try await ProjectIDDiscovery.discover(
+                    credentials: credentials, environment: environment, httpClient: fixture.httpClient, logger: logger)
+                return (found.projectID, found.origin)
+            }
+            let fromVariable = try await discover(.metadata, metadataHost.merging(["GOOGLE_CLOUD_PROJECT": "from-env"]) { $1 })
+            #expect(fromVariable == ("from-env", "GOOGLE_CLOUD_PROJECT"))
+            let path = try fixture.keyFile()
+            let fromKey = try await discover(.serviceAccountFile(path: path), [:])
+            #expect(fromKey == (AuthFixture.project, "service account key file \(path)"))
+            let fromADCKey = try await discover(.applicationDefault, ["GOOGLE_APPLICATION_CREDENTIALS": path])
+            #expect(fromADCKey.0 == AuthFixture.project)
+            let fromMetadata = try await discover(.applicationDefault, metadataHost)
+            #expect(fromMetadata == (AuthFixture.project, "metadata server at 127.0.0.1:\(fixture.port)"))
+            let error = try await #require(throws: AuthenticationError.self) {
+                _ = try await discover(.accessTokenEnvironment(variable: "TOKEN"), [:])
+            }
+            #expect(error.description.contains("GOOGLE_CLOUD_PROJECT is unset"))
         }
-        let fromVariable = try await discover(.metadata, metadataHost.merging(["GOOGLE_CLOUD_PROJECT": "from-env"]) { $1 })
-        #expect(fromVariable == ("from-env", "GOOGLE_CLOUD_PROJECT"))
-        let path = try fixture.keyFile()
-        let fromKey = try await discover(.serviceAccountFile(path: path), [:])
-        #expect(fromKey == (AuthFixture.project, "service account key file \(path)"))
-        let fromADCKey = try await discover(.applicationDefault, ["GOOGLE_APPLICATION_CREDENTIALS": path])
-        #expect(fromADCKey.0 == AuthFixture.project)
-        let fromMetadata = try await discover(.applicationDefault, metadataHost)
-        #expect(fromMetadata == (AuthFixture.project, "metadata server at 127.0.0.1:\(fixture.port)"))
-        let error = try await #require(throws: AuthenticationError.self) {
-            _ = try await discover(.accessTokenEnvironment(variable: "TOKEN"), [:])
-        }
-        #expect(error.description.contains("GOOGLE_CLOUD_PROJECT is unset"))
-        await fixture.shutdown()
     }
 
     static let transport = AuthHTTPTransport(httpClient: .shared, logger: Logger(label: "test"), clock: .continuous)

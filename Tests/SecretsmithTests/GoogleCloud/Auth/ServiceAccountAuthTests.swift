@@ -9,7 +9,7 @@ import Testing
 @Suite struct ServiceAccountAuthTests {
     @Test(arguments: [false, true])
     func keyFileTokenIsObtainedOnceAndReusedAcrossManyAccesses(pkcs1: Bool) async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let path = try fixture.keyFile(pkcs1: pkcs1)
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(path) }")
         for index in 1...50 {
@@ -20,7 +20,7 @@ import Testing
         #expect(stats.tokensIssued("jwt-bearer") == 1)
         #expect(stats.count(.oauthToken) == 1)
         #expect(stats.count(.access) == 50)
-        await fixture.shutdown()
+        }
     }
 
     @Test func aTokenExchangeCountsInTheManagersStatsWhicheverCallCausedIt() async throws {
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func keyJSONFromAnEnvironmentVariable() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let json = AuthFixture.ci.keyFileJSON(tokenURI: fixture.tokenURL)
         let manager = try fixture.manager(
             credentials: "{ type: service_account_json, json_env: SA_KEY }", environment: ["SA_KEY": json])
@@ -52,11 +52,11 @@ import Testing
         }
         #expect(error.kind == .permission)
         #expect(error.description.contains("environment variable SA_KEY"))
-        await fixture.shutdown()
+        }
     }
 
     @Test func hundredConcurrentAccessesOnAColdStartMakeOneTokenExchange() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 1...100 {
@@ -67,14 +67,14 @@ import Testing
         let stats = await fixture.stats()
         #expect(stats.count(.oauthToken) == 1)
         #expect(stats.count(.access) == 100)
-        await fixture.shutdown()
+        }
     }
 
     @Test func shortLivedTokensAreRefreshedAheadOfExpiry() async throws {
         // The emulator issues 10-minute tokens; the client refreshes them 3 min 45 s early,
         // at 375 s on its (test) clock.
-        let fixture = try await AuthFixture.start(
-            configuration: EmulatorConfiguration(requireAuthentication: true, tokenLifetime: .seconds(600)))
+        try await AuthFixture.with(
+            configuration: EmulatorConfiguration(requireAuthentication: true, tokenLifetime: .seconds(600))) { fixture in
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
         for round in 0..<3 {
             for _ in 0..<5 {
@@ -85,13 +85,13 @@ import Testing
             fixture.clock.advance(by: .seconds(366))  // 376 s since this round's token
         }
         #expect(await fixture.stats().count(.access) == 15)
-        await fixture.shutdown()
+        }
     }
 
     @Test func tokenTheServerNoLongerAcceptsIsReplacedAfterA401() async throws {
         // The emulator forgets its tokens (a revocation); the client still thinks its token
         // fresh, gets 401, invalidates it and retries once with a new one.
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
         _ = try await manager.accessSecretVersion("dev/app/s001")
         await fixture.emulator.revokeTokens()
@@ -100,11 +100,11 @@ import Testing
         #expect(stats.count(statusCode: 401) == 1)
         #expect(stats.count(.oauthToken) == 2)
         #expect(stats.count(.access) == 3)
-        await fixture.shutdown()
+        }
     }
 
     @Test func refusedAssertionIsAPermissionErrorNamingTheKeyFileAndAccount() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         // A key the emulator does not know for this account: the signature cannot verify.
         let impostor = try GeneratedServiceAccount(email: AuthFixture.ci.email, privateKeyID: AuthFixture.ci.privateKeyID)
         let path = try fixture.keyFile(impostor, name: "impostor.json")
@@ -121,11 +121,11 @@ import Testing
         #expect(logs.text.leaks.isEmpty, "\(logs.text)")
         #expect(await fixture.stats().tokenRefusals["jwt-bearer"] == 1)
         #expect(await fixture.stats().count(.access) == 0)
-        await fixture.shutdown()
+        }
     }
 
     @Test func missingAndBrokenKeyFiles() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let missing = try fixture.manager(credentials: "{ type: service_account_file, path: /nonexistent/sa.json }")
         let notFound = try await #require(throws: AuthenticationError.self) {
             _ = try await missing.accessSecretVersion("dev/app/db-password")
@@ -139,11 +139,11 @@ import Testing
         }
         #expect(unusable.kind == .configuration)
         #expect(unusable.description.contains("private_key"))
-        await fixture.shutdown()
+        }
     }
 
     @Test func tokenEndpointFailuresAreRetriedThenReportedUnavailable() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
         await fixture.faults([FaultRule(.error(httpStatus: 503), method: .oauthToken, count: 2)])
         #expect(try await manager.accessSecretVersion("dev/app/db-password").utf8String == "pw-\(AuthFixture.sentinel)")
@@ -157,11 +157,11 @@ import Testing
         #expect(error.kind == .unavailable)
         #expect(error.description.contains("HTTP 500"))
         #expect(await fixture.stats().count(.oauthToken) == 3 + AuthHTTPTransport.defaultRetry.maxAttempts)
-        await fixture.shutdown()
+        }
     }
 
     @Test func permissionDeniedByTheSecretsAccessList() async throws {
-        let fixture = try await AuthFixture.start()
+        try await AuthFixture.with { fixture in
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
         let error = try await #require(throws: SecretManagerError.self) {
             _ = try await manager.accessSecretVersion("dev/app/restricted")
@@ -171,6 +171,6 @@ import Testing
         let allowed = try fixture.manager(
             credentials: "{ type: service_account_file, path: \(try fixture.keyFile(AuthFixture.other, name: "other.json")) }")
         #expect(try await allowed.accessSecretVersion("dev/app/restricted").utf8String == "r-\(AuthFixture.sentinel)")
-        await fixture.shutdown()
+        }
     }
 }

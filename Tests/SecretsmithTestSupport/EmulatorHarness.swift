@@ -5,41 +5,53 @@ import Testing
 
 /// An emulator started in-process on an ephemeral port, and an HTTP client talking to it
 /// over 127.0.0.1. ``with(seed:faults:_:)`` stops both at the end of each test.
-struct EmulatorHarness {
+package struct EmulatorHarness: Sendable {
     /// The emulator under test.
-    let emulator: SecretManagerEmulator
+    package let emulator: SecretManagerEmulator
     /// Its bound port.
-    let port: Int
+    package let port: Int
     /// A client of its own (so a dropped connection cannot disturb other tests).
-    let client: HTTPClient
+    package let client: HTTPClient
+
+    package init(emulator: SecretManagerEmulator, port: Int, client: HTTPClient) {
+        self.emulator = emulator
+        self.port = port
+        self.client = client
+    }
 
     /// One HTTP answer.
-    struct Answer {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
+    package struct Answer: Sendable {
+        package var status: Int
+        package var headers: [(String, String)]
+        package var body: [UInt8]
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        package init(status: Int, headers: [(String, String)], body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        package var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The first value of a header (case-insensitive).
-        func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
 
         /// The body as a JSON object.
-        func json() throws -> [String: Any] {
+        package func json() throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(body))
             return try #require(object as? [String: Any], "not a JSON object: \(text)")
         }
 
         /// `error.status` of Google's envelope, or `nil`.
-        var errorStatus: String? {
+        package var errorStatus: String? {
             ((try? json())?["error"] as? [String: Any])?["status"] as? String
         }
     }
 
     /// Runs `body` with a started emulator and stops it afterwards, also on failure.
-    static func with<T>(
+    package static func with<T>(
         seed: EmulatorSeed = EmulatorHarness.standardSeed,
         faults: FaultConfiguration = .none,
         _ body: (EmulatorHarness) async throws -> T
@@ -47,17 +59,23 @@ struct EmulatorHarness {
         let emulator = SecretManagerEmulator(seed: seed, configuration: EmulatorConfiguration(faults: faults))
         let port = try await emulator.start()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let harness = EmulatorHarness(emulator: emulator, port: port, client: client)
-        do {
-            let result = try await body(harness)
-            try await client.shutdown()
-            await emulator.stop()
-            return result
-        } catch {
-            try? await client.shutdown()
-            await emulator.stop()
-            throw error
-        }
+        return try await withCleanup(EmulatorHarness(emulator: emulator, port: port, client: client), cleanup: {
+            try? await $0.client.shutdown()
+            await $0.emulator.stop()
+        }, body)
+    }
+
+    /// Runs `body` with a harness (and a client of its own) over an emulator the test started
+    /// itself (to test starting and stopping); afterwards shuts the client down and stops the
+    /// emulator if it still runs, also when `body` throws.
+    package static func with<T>(
+        started emulator: SecretManagerEmulator, port: Int, _ body: (EmulatorHarness) async throws -> T
+    ) async throws -> T {
+        let harness = EmulatorHarness(emulator: emulator, port: port, client: HTTPClient(eventLoopGroupProvider: .singleton))
+        return try await withCleanup(harness, cleanup: {
+            try? await $0.client.shutdown()
+            await $0.emulator.stop()
+        }, body)
     }
 
     /// Sends a request and collects the whole answer.
@@ -66,9 +84,11 @@ struct EmulatorHarness {
     ///   - method: `GET`, `POST`, `DELETE`.
     ///   - path: The path and query, e.g. `/v1/projects/p/secrets/s/versions/1:access`.
     ///   - body: A body text (JSON), if any.
-    ///   - timeoutMilliseconds: The whole request's deadline.
-    func send(
-        _ method: String = "GET", _ path: String, body: String? = nil, timeoutMilliseconds: Int64 = 10_000
+    ///   - timeoutMilliseconds: The whole request's deadline; the default is far above any
+    ///     answer's time so that only a hang fails it, also when the whole suite loads the
+    ///     machine (10 s was once not enough for an answer delayed by 300 ms).
+    package func send(
+        _ method: String = "GET", _ path: String, body: String? = nil, timeoutMilliseconds: Int64 = 60_000
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
@@ -86,38 +106,13 @@ struct EmulatorHarness {
     }
 
     /// `GET …/versions/VERSION:access` of a global secret of `acme-billing-dev`.
-    func access(_ secret: String, _ version: String, project: String = "acme-billing-dev") async throws -> Answer {
+    package func access(_ secret: String, _ version: String, project: String = "acme-billing-dev") async throws -> Answer {
         try await send("GET", "/v1/projects/\(project)/secrets/\(secret)/versions/\(version):access")
     }
 
     /// The project number of `acme-billing-dev` in ``standardSeed``.
-    static let acmeNumber = "100000000001"
+    package static let acmeNumber = StandardSeed.billingNumber
 
-    /// The seed most tests use. Every payload contains a sentinel or is a known vector.
-    static let standardSeed = EmulatorSeed(projects: [
-        EmulatorSeed.Project(
-            id: "acme-billing-dev", number: 100_000_000_001,
-            secrets: [
-                EmulatorSeed.Secret(
-                    id: "db-password",
-                    versions: [
-                        .init(payload: Array("dev-db-pass-SENTINEL\n".utf8)),
-                        .init(payload: Array("seCr3t\n".utf8)),
-                        .init(payload: Array("third-SENTINEL".utf8), state: .disabled),
-                    ],
-                    aliases: ["current": 2, "old": 1, "broken": 3]),
-                EmulatorSeed.Secret(
-                    id: "api-key",
-                    versions: [.init(payload: Array("key-v1-SENTINEL".utf8)), .init(payload: Array("key-v2-SENTINEL".utf8))]),
-                EmulatorSeed.Secret(id: "binary", versions: [.init(payload: [0x00, 0x01, 0x02, 0xFF])]),
-                EmulatorSeed.Secret(id: "gone", versions: [.init(payload: [], state: .destroyed)]),
-                EmulatorSeed.Secret(id: "empty"),
-            ],
-            locations: [
-                EmulatorSeed.Location(
-                    name: "europe-west1",
-                    secrets: [EmulatorSeed.Secret(id: "regional-key", versions: [.init(payload: Array("regional-SENTINEL".utf8))])])
-            ]),
-        EmulatorSeed.Project(id: "second-project"),
-    ])
+    /// ``StandardSeed/seed``: most tests use `acme-billing-dev`.
+    package static let standardSeed = StandardSeed.seed
 }

@@ -4,17 +4,18 @@ import FoundationNetworking
 #endif
 
 /// The emulator as a separate process (`secretsmith emulator`), on a free loopback port,
-/// stopped when the value is released.
-final class EmulatorProcess {
-    let process: Process
-    let port: Int
-    var host: String { "127.0.0.1:\(port)" }
+/// stopped when the value is released; ``withEmulatorProcess(seed:in:extraArguments:_:)``
+/// stops it when the test body returns or throws.
+package final class EmulatorProcess {
+    package let process: Process
+    package let port: Int
+    package var host: String { "127.0.0.1:\(port)" }
 
     /// Starts `secretsmith emulator --port 0 --seed SEED` and waits for its port file.
-    init(seed: String, in workspace: Workspace, extraArguments: [String] = []) throws {
+    package init(seed: String, in workspace: Workspace, extraArguments: [String] = []) throws {
         let portFile = workspace.path("emulator-\(UUID().uuidString).port")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+        process.executableURL = URL(fileURLWithPath: BuiltBinary.secretsmith)
         process.arguments = ["emulator", "--host", "127.0.0.1", "--port", "0", "--port-file", portFile, "--seed", seed]
             + extraArguments
         process.standardOutput = FileHandle.nullDevice
@@ -42,7 +43,10 @@ final class EmulatorProcess {
         self.port = port
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Terminates the process and waits for it (again on release: harmless).
+    package func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -50,13 +54,13 @@ final class EmulatorProcess {
     }
 
     /// The emulator's request counters (`GET /_emulator/stats`).
-    func stats() throws -> [String: Any] {
+    package func stats() throws -> [String: Any] {
         try request("GET", "/_emulator/stats") as? [String: Any] ?? [:]
     }
 
     /// Sends an admin or API request and returns the decoded JSON answer.
     @discardableResult
-    func request(_ method: String, _ path: String, body: Any? = nil) throws -> Any? {
+    package func request(_ method: String, _ path: String, body: Any? = nil) throws -> Any? {
         var request = URLRequest(url: URL(string: "http://\(host)\(path)")!)
         request.httpMethod = method
         if let body {
@@ -78,7 +82,24 @@ final class EmulatorProcess {
     }
 }
 
-struct EmulatorStartError: Error, CustomStringConvertible {
-    var log: String
-    var description: String { "the emulator did not start:\n\(log)" }
+package struct EmulatorStartError: Error, CustomStringConvertible {
+    package var log: String
+    package var description: String { "the emulator did not start:\n\(log)" }
+}
+
+/// Runs `body` with `secretsmith emulator --seed SEED` started in `workspace`, and stops the
+/// process afterwards, also when `body` throws.
+package func withEmulatorProcess<Result>(
+    seed: String, in workspace: Workspace, extraArguments: [String] = [],
+    _ body: (EmulatorProcess) async throws -> Result
+) async throws -> Result {
+    try await withCleanup(
+        try EmulatorProcess(seed: seed, in: workspace, extraArguments: extraArguments), cleanup: { $0.stop() }, body)
+}
+
+/// ``withEmulatorProcess(seed:in:extraArguments:_:)-async`` for synchronous bodies.
+package func withEmulatorProcess<Result>(
+    seed: String, in workspace: Workspace, extraArguments: [String] = [], _ body: (EmulatorProcess) throws -> Result
+) throws -> Result {
+    try withCleanup(try EmulatorProcess(seed: seed, in: workspace, extraArguments: extraArguments), cleanup: { $0.stop() }, body)
 }

@@ -1,29 +1,33 @@
 import Foundation
 
-/// A temporary directory for one test, removed when the test ends.
-final class Workspace {
-    let url: URL
+/// A temporary directory for one test, removed when the value is released;
+/// ``withWorkspace(_:)`` removes it when the test body returns or throws.
+package final class Workspace {
+    package let url: URL
 
-    init() throws {
+    package init() throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("secretsmith-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit {
+    deinit { remove() }
+
+    /// Removes the directory and everything below it (again on release: harmless).
+    package func remove() {
         try? FileManager.default.removeItem(at: url)
     }
 
-    func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }
+    package func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }
 
     /// Writes a text file, creating parent directories.
     @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
+    package func write(_ relative: String, _ text: String) throws -> String {
         try write(relative, bytes: Array(text.utf8))
     }
 
     @discardableResult
-    func write(_ relative: String, bytes: [UInt8]) throws -> String {
+    package func write(_ relative: String, bytes: [UInt8]) throws -> String {
         let target = url.appendingPathComponent(relative)
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -31,22 +35,22 @@ final class Workspace {
         return target.path
     }
 
-    func read(_ relative: String) throws -> [UInt8] {
+    package func read(_ relative: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: url.appendingPathComponent(relative)))
     }
 
-    func exists(_ relative: String) -> Bool {
+    package func exists(_ relative: String) -> Bool {
         FileManager.default.fileExists(atPath: path(relative))
     }
 
     /// The permission bits of a file, e.g. `0o600`.
-    func mode(_ relative: String) throws -> Int {
+    package func mode(_ relative: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path(relative))
         return (attributes[.posixPermissions] as? Int ?? -1) & 0o7777
     }
 
     /// Every file below the workspace, relative paths, sorted.
-    func allFiles() -> [String] {
+    package func allFiles() -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: url.path) else { return [] }
         return enumerator.compactMap { $0 as? String }
             .filter { var isDirectory: ObjCBool = false
@@ -55,4 +59,14 @@ final class Workspace {
             }
             .sorted()
     }
+}
+
+/// Runs `body` with a new ``Workspace`` and removes it afterwards, also when `body` throws.
+package func withWorkspace<Result>(_ body: (Workspace) async throws -> Result) async throws -> Result {
+    try await withCleanup(try Workspace(), cleanup: { $0.remove() }, body)
+}
+
+/// ``withWorkspace(_:)-async`` for synchronous bodies (tests that run processes).
+package func withWorkspace<Result>(_ body: (Workspace) throws -> Result) throws -> Result {
+    try withCleanup(try Workspace(), cleanup: { $0.remove() }, body)
 }

@@ -1,15 +1,22 @@
 import Foundation
 
 /// Builds emulator seed files for tests, with binary-safe payloads (`data_base64`).
-struct SeedBuilder {
-    struct Version {
-        var bytes: [UInt8]
-        var state: String = "ENABLED"
+package struct SeedBuilder {
+    package init() {}
+
+    package struct Version {
+        package var bytes: [UInt8]
+        package var state: String = "ENABLED"
+
+        package init(bytes: [UInt8], state: String = "ENABLED") {
+            self.bytes = bytes
+            self.state = state
+        }
     }
 
     private var projects: [(id: String, number: Int, secrets: [(String, [Version])])] = []
 
-    mutating func add(project: String, number: Int, secret: String, versions: [Version]) {
+    package mutating func add(project: String, number: Int, secret: String, versions: [Version]) {
         if let index = projects.firstIndex(where: { $0.id == project }) {
             projects[index].secrets.append((secret, versions))
         } else {
@@ -17,11 +24,11 @@ struct SeedBuilder {
         }
     }
 
-    mutating func add(project: String, number: Int = 123_456_789_012, secret: String, value: String) {
+    package mutating func add(project: String, number: Int = 123_456_789_012, secret: String, value: String) {
         add(project: project, number: number, secret: secret, versions: [Version(bytes: Array(value.utf8))])
     }
 
-    var yaml: String {
+    package var yaml: String {
         var lines = ["projects:"]
         for project in projects {
             lines.append("  \(project.id):")

@@ -6,25 +6,25 @@ import Testing
 
 /// An emulator with service accounts, a user and grants, started in-process with a given
 /// configuration, and requests with any headers. ``with(configuration:_:)`` stops it.
-struct AuthHarness {
-    static let ci = try! GeneratedServiceAccount(email: "ci@acme.iam.gserviceaccount.com")
-    static let reader = try! GeneratedServiceAccount(email: "reader@acme.iam.gserviceaccount.com")
-    static let deployer = "deployer@acme.iam.gserviceaccount.com"
-    static let hop = "hop@acme.iam.gserviceaccount.com"
-    static let runner = "runner@acme.iam.gserviceaccount.com"
-    static let user = EmulatorSeed.AuthorizedUser(
-        email: "dev@example.com", clientID: "client-1", clientSecret: "secret-1", refreshToken: "1//refresh-SENTINEL-7c1f")
-    static let scope = "https://www.googleapis.com/auth/cloud-platform"
+package struct AuthHarness: Sendable {
+    package static let ci = try! GeneratedServiceAccount(email: "ci@acme.iam.gserviceaccount.com")
+    package static let reader = try! GeneratedServiceAccount(email: "reader@acme.iam.gserviceaccount.com")
+    package static let deployer = "deployer@acme.iam.gserviceaccount.com"
+    package static let hop = "hop@acme.iam.gserviceaccount.com"
+    package static let runner = "runner@acme.iam.gserviceaccount.com"
+    package static let user = EmulatorSeed.AuthorizedUser(
+        email: "dev@example.com", clientID: "client-1", clientSecret: "secret-1", refreshToken: "1//refresh-\(StandardSeed.sentinel)")
+    package static let scope = "https://www.googleapis.com/auth/cloud-platform"
 
     /// Project `acme` (open to ci@, dev@, runner@, deployer@) with `open` and `locked`
     /// (only reader@); `deployer@` can be impersonated by `hop@`, `hop@` by ci@.
-    static let seed = EmulatorSeed(
+    package static let seed = EmulatorSeed(
         projects: [
             .init(
                 id: "acme", number: 100_000_000_009,
                 secrets: [
-                    .init(id: "open", versions: [.init(payload: Array("open-SENTINEL-7c1f".utf8))]),
-                    .init(id: "locked", versions: [.init(payload: Array("locked-SENTINEL-7c1f".utf8))], access: [reader.email]),
+                    .init(id: "open", versions: [.init(payload: Array("open-\(StandardSeed.sentinel)".utf8))]),
+                    .init(id: "locked", versions: [.init(payload: Array("locked-\(StandardSeed.sentinel)".utf8))], access: [reader.email]),
                 ],
                 access: [ci.email, user.email, runner, deployer])
         ],
@@ -35,41 +35,40 @@ struct AuthHarness {
         authorizedUsers: [user],
         metadata: .init(serviceAccount: runner, projectID: "acme"))
 
-    let emulator: SecretManagerEmulator
-    let port: Int
-    let client: HTTPClient
+    package let emulator: SecretManagerEmulator
+    package let port: Int
+    package let client: HTTPClient
 
-    var tokenURL: String { "http://127.0.0.1:\(port)/token" }
+    package init(emulator: SecretManagerEmulator, port: Int, client: HTTPClient) {
+        self.emulator = emulator
+        self.port = port
+        self.client = client
+    }
 
-    static func with<T>(
+    package var tokenURL: String { "http://127.0.0.1:\(port)/token" }
+
+    package static func with<T>(
         configuration: EmulatorConfiguration = EmulatorConfiguration(requireAuthentication: true),
         _ body: (AuthHarness) async throws -> T
     ) async throws -> T {
         let emulator = SecretManagerEmulator(seed: seed, configuration: configuration)
         let port = try await emulator.start()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let harness = AuthHarness(emulator: emulator, port: port, client: client)
-        do {
-            let result = try await body(harness)
-            try await client.shutdown()
-            await emulator.stop()
-            return result
-        } catch {
-            try? await client.shutdown()
-            await emulator.stop()
-            throw error
-        }
+        return try await withCleanup(AuthHarness(emulator: emulator, port: port, client: client), cleanup: {
+            try? await $0.client.shutdown()
+            await $0.emulator.stop()
+        }, body)
     }
 
     /// Sends a request with exactly the given headers.
-    func send(
+    package func send(
         _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
     ) async throws -> EmulatorHarness.Answer {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 1 << 20)
         return EmulatorHarness.Answer(
             status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
@@ -77,7 +76,7 @@ struct AuthHarness {
     }
 
     /// `POST /token` with form fields.
-    func token(_ fields: [(String, String)]) async throws -> EmulatorHarness.Answer {
+    package func token(_ fields: [(String, String)]) async throws -> EmulatorHarness.Answer {
         let body = fields.map { name, value in
             "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
         }.joined(separator: "&")
@@ -86,18 +85,18 @@ struct AuthHarness {
     }
 
     /// The standard claims of `account`'s assertion, issued now, for this emulator.
-    func claims(_ account: GeneratedServiceAccount = AuthHarness.ci, issuedAt: Date = Date()) -> [String: any Sendable] {
+    package func claims(_ account: GeneratedServiceAccount = AuthHarness.ci, issuedAt: Date = Date()) -> [String: any Sendable] {
         let iat = Int(issuedAt.timeIntervalSince1970)
         return ["iss": account.email, "scope": Self.scope, "aud": tokenURL, "iat": iat, "exp": iat + 3600]
     }
 
     /// Exchanges an assertion.
-    func exchange(_ assertion: String) async throws -> EmulatorHarness.Answer {
+    package func exchange(_ assertion: String) async throws -> EmulatorHarness.Answer {
         try await token([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
     }
 
     /// A valid access token for `account`.
-    func accessToken(_ account: GeneratedServiceAccount = AuthHarness.ci) async throws -> String {
+    package func accessToken(_ account: GeneratedServiceAccount = AuthHarness.ci) async throws -> String {
         let answer = try await exchange(try account.signedJWT(claims: claims(account)))
         return try #require(try answer.json()["access_token"] as? String, "\(answer.text)")
     }

@@ -2,20 +2,33 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SecretManagerEmulator
-@testable import Secretsmith
+import Secretsmith
 
 /// The in-process emulator, a temporary directory with templates, the standard
 /// configuration plus some outputs, and a manager over it: for check, lock and exec tests.
-/// Call `shutdown()` at the end of the test.
-struct ConfiguredEmulator {
-    let fixture: EmulatorFixture
-    let directory: URL
-    let configuration: Configuration
-    let manager: MultiEnvironmentSecretManager
-    let environment: [String: String]
+/// ``withConfiguredEmulator(outputs:templates:_:)`` stops the emulator and removes the
+/// directory when the test body returns or throws.
+package struct ConfiguredEmulator: Sendable {
+    package let fixture: EmulatorFixture
+    package let directory: URL
+    package let configuration: Configuration
+    package let manager: MultiEnvironmentSecretManager
+    package let environment: [String: String]
 
-    static func start(outputs: String, templates: [String: String] = [:]) async throws -> ConfiguredEmulator {
+    /// Starts the emulator and writes the files; the caller ends with ``shutdown()``.
+    package static func start(outputs: String, templates: [String: String] = [:]) async throws -> ConfiguredEmulator {
         let fixture = try await EmulatorFixture.start()
+        do {
+            return try await configure(fixture: fixture, outputs: outputs, templates: templates)
+        } catch {
+            await fixture.shutdown()
+            throw error
+        }
+    }
+
+    private static func configure(
+        fixture: EmulatorFixture, outputs: String, templates: [String: String]
+    ) async throws -> ConfiguredEmulator {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("configured-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, text) in templates { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
@@ -32,22 +45,22 @@ struct ConfiguredEmulator {
             environment: environment)
     }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    package func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Calls of one emulator method so far.
-    func calls(_ method: EmulatorMethod) async -> Int {
+    package func calls(_ method: EmulatorMethod) async -> Int {
         await fixture.emulator.stats().count(method)
     }
 
     /// `POST …/secrets/S:addVersion`, as another deployer rotating a secret would.
-    func addVersion(project: String, secret: String, payload: String) async throws {
+    package func addVersion(project: String, secret: String, payload: String) async throws {
         try await post(
             "projects/\(project)/secrets/\(secret):addVersion",
             body: #"{"payload":{"data":"\#(Data(payload.utf8).base64EncodedString())"}}"#)
     }
 
     /// `POST …/versions/N:disable`.
-    func disable(project: String, secret: String, version: Int) async throws {
+    package func disable(project: String, secret: String, version: Int) async throws {
         try await post("projects/\(project)/secrets/\(secret)/versions/\(version):disable", body: "{}")
     }
 
@@ -61,10 +74,19 @@ struct ConfiguredEmulator {
         guard response.status == .ok else { throw PostFailed(status: Int(response.status.code)) }
     }
 
-    struct PostFailed: Error { var status: Int }
+    package struct PostFailed: Error { package var status: Int }
 
-    func shutdown() async {
+    package func shutdown() async {
         await fixture.shutdown()
         try? FileManager.default.removeItem(at: directory)
     }
+}
+
+/// Runs `body` with ``ConfiguredEmulator/start(outputs:templates:)``'s setup, then stops the
+/// emulator and removes the directory, also when `body` throws.
+package func withConfiguredEmulator<Result>(
+    outputs: String, templates: [String: String] = [:], _ body: (ConfiguredEmulator) async throws -> Result
+) async throws -> Result {
+    try await withCleanup(
+        try await ConfiguredEmulator.start(outputs: outputs, templates: templates), cleanup: { await $0.shutdown() }, body)
 }
