@@ -3,6 +3,7 @@ import Foundation
 import Logging
 @testable import Secretsmith
 import Synchronization
+import SecretsmithTestSupport
 import Testing
 
 /// The client's requests, retries and limits against a scripted loopback server: the

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import SecretManagerEmulator
 @testable import Secretsmith
+import SecretsmithTestSupport
 import Testing
 
 /// The pipeline as a long-running caller (`watch`) uses it: one pipeline over one manager,

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Secretsmith
 import Synchronization
+import SecretsmithTestSupport
 import Testing
 
 /// The one fan-out of render, check and lock: bounded, collecting, under a deadline.
