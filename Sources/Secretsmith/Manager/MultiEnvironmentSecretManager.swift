@@ -64,13 +64,14 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
     ///     credential variables are read from.
     ///   - logger: receives one access event per resolved reference (never the value):
-    ///     `info` when it reached Secret Manager, `debug` when the cache answered.
+    ///     `info` when it reached Secret Manager, `debug` when the cache answered. The
+    ///     default discards every event (a library logs only where its caller asks).
     ///   - clock: the time source of the cache, breaker and retry backoff.
     public init(
         configuration: Configuration,
         httpClient: HTTPClient = .shared,
         processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "secretsmith"),
+        logger: Logger = Logger(label: "secretsmith", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: SecretManagerClock = .continuous
     ) {
         self.configuration = configuration

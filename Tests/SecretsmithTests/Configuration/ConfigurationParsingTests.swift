@@ -4,7 +4,7 @@ import YAML
 
 @Suite("Configuration parsing")
 struct ConfigurationParsingTests {
-    @Test("the PRODUCT.md example parses, with paths resolved against the file's directory")
+    @Test("the README's configuration example parses, with paths resolved against the file's directory")
     func productExample() throws {
         let path = try ConfigurationTesting.fixturePath("product-example.yaml")
         let configuration = try Configuration.load(path: path, environment: [:])
