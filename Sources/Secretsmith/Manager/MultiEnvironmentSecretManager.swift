@@ -230,7 +230,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
         case .rejected(let retryAt):
             counters.recordBreakerRejection()
             SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
-            attempts.event(1, status: SecretManagerError.Code.circuitOpen.rawValue, httpStatus: nil)
+            attempts.event(1, status: SecretManagerError.Code.circuitOpen.description, httpStatus: nil)
             throw circuitOpenError(
                 secret: secret, retryAt: retryAt, opening: await breaker.lastOpening,
                 lastFailure: await breaker.lastFailure)
@@ -269,8 +269,8 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 return result
             } catch let error as SecretManagerError {
                 SecretsmithMetrics.recordUpstream(
-                    environment: secret.environment, project: secret.projectID, method: method, status: error.code.rawValue)
-                attempts.event(attempt, status: error.code.rawValue, httpStatus: error.httpStatus)
+                    environment: secret.environment, project: secret.projectID, method: method, status: error.shortDescription)
+                attempts.event(attempt, status: error.shortDescription, httpStatus: error.httpStatus)
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
@@ -288,7 +288,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             }
             return error.isRetryable ? .retry(floor: error.retryAfter) : .stop
         } willRetry: { error, attempt, delay in
-            let code = (error as? SecretManagerError)?.code.rawValue ?? "OTHER"
+            let code = Self.errorCode(error)
             counters.recordRetry()
             SecretsmithMetrics.recordRetry(environment: secret.environment, project: secret.projectID, reason: code)
             logger.debug(
@@ -391,10 +391,12 @@ public final class MultiEnvironmentSecretManager: Sendable {
         return seconds < 1 ? "\(Int(seconds * 1000)) ms" : String(format: "%.1f s", seconds)
     }
 
+    /// The label of a failed access in stats, logs and metrics: the error's
+    /// ``SecretsmithError/shortDescription``, `CANCELLED`, or `OTHER` for an error secretsmith
+    /// does not know.
     static func errorCode(_ error: any Error) -> String {
         switch error {
-        case let error as SecretManagerError: error.code.rawValue
-        case is AuthenticationError: "AUTHENTICATION"
+        case let error as any SecretsmithError: error.shortDescription
         case is CancellationError: "CANCELLED"
         default: "OTHER"
         }
