@@ -58,5 +58,9 @@ public struct AuthenticationError: SecretsmithError, Equatable {
     /// `AUTHENTICATION`, whatever the code (the label logs and metrics document).
     public var shortDescription: String { "AUTHENTICATION" }
 
-    public var description: String { "credentials from \(source): \(message)" }
+    /// `Credentials from SOURCE: MESSAGE.`
+    public var description: String {
+        let text = "Credentials from \(source): \(message)"
+        return text.hasSuffix(".") ? text : text + "."
+    }
 }

@@ -159,6 +159,6 @@ public struct SecretManagerError: SecretsmithError, Equatable {
         var text = "\(resource): \(code.rawValue)"
         if let httpStatus { text += " (HTTP \(httpStatus))" }
         text += ": \(message)"
-        return text
+        return text.hasSuffix(".") ? text : text + "."
     }
 }

@@ -34,7 +34,7 @@ public struct NotPinnedError: SecretsmithError, Hashable {
     public var kind: FailureKind { .configuration }
 
     public var description: String {
-        "\(resource) (environment \(environment)) is not pinned in \(lockPath); run `secretsmith lock --env \(environment)` "
-            + "to pin it, or run without --frozen"
+        "\(resource) (environment \"\(environment)\") is not pinned in \(lockPath); run \"secretsmith lock --env \(environment)\" "
+            + "to pin it, or run without --frozen."
     }
 }

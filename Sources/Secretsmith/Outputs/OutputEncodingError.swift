@@ -50,15 +50,15 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
 
     package var description: String {
         let file = format == .dockerEnvFile ? "a docker env file" : "a \(format.rawValue) file"
-        let value = "the value of key '\(key)'"
+        let value = "the value of key \"\(key)\""
         let sentence: String
         switch reason {
         case .invalidKey:
             sentence = format == .json
-                ? "the key '\(key)' is empty; \(file) needs non-empty keys."
-                : "the key '\(key)' is not an environment variable name, which \(file) needs; use letters, digits and '_', not starting with a digit."
+                ? "the key \"\(key)\" is empty; \(file) needs non-empty keys."
+                : "the key \"\(key)\" is not an environment variable name, which \(file) needs; use letters, digits and underscores, not starting with a digit."
         case .duplicateKey:
-            sentence = "the key '\(key)' appears more than once; each key may appear once."
+            sentence = "the key \"\(key)\" appears more than once; each key may appear once."
         case .nulByte:
             sentence = "\(value) contains a NUL byte, which \(file) cannot hold; use a template output with the base64 filter."
         case .invalidUTF8:
@@ -70,11 +70,11 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
         case .enclosingQuotes:
             sentence = "\(value) starts and ends with the same quote character, which docker strips when it reads an env file; use the dotenv format, or a template."
         case .lineTooLong(let limit):
-            sentence = "the line for key '\(key)' would be longer than \(limit) bytes, which docker cannot read from an env file."
+            sentence = "the line for key \"\(key)\" would be longer than \(limit) bytes, which docker cannot read from an env file."
         case .notKeyValueFormat:
             sentence = "\(format.rawValue) outputs are rendered from their template, not encoded from values (internal error)."
         }
         guard let outputName else { return sentence.prefix(1).uppercased() + sentence.dropFirst() }
-        return "Output '\(outputName)': \(sentence)"
+        return "Output \"\(outputName)\": \(sentence)"
     }
 }

@@ -59,23 +59,23 @@ package struct OutputWriteError: SecretsmithError, Equatable {
     package var description: String {
         switch reason {
         case .symbolicLinkRefused:
-            return "Refusing to write '\(path)': it is a symbolic link; set follow_symlinks: true to write to its target."
+            return "Refusing to write \"\(path)\": it is a symbolic link; set follow_symlinks: true to write to its target."
         case .worldAccessibleMode(let mode):
-            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): it grants access to others; set allow_world_readable: true if that is intended."
+            return "Refusing to write \"\(path)\" with mode \(Self.octal(mode)): it grants access to others; set allow_world_readable: true if that is intended."
         case .invalidMode(let mode):
-            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): only permission bits (0777) are allowed."
+            return "Refusing to write \"\(path)\" with mode \(Self.octal(mode)): only permission bits (0777) are allowed."
         case .notRegularFile:
-            return "Cannot write '\(path)': it exists and is not a regular file."
+            return "Cannot write \"\(path)\": it exists and is not a regular file."
         case .missingDirectory(let directory):
-            return "Cannot write '\(path)': the directory '\(directory)' does not exist and create_dirs is false."
+            return "Cannot write \"\(path)\": the directory \"\(directory)\" does not exist and create_dirs is false."
         case .unknownUser(let name):
-            return "Cannot write '\(path)': the owner '\(name)' is not a user on this system."
+            return "Cannot write \"\(path)\": the owner \"\(name)\" is not a user on this system."
         case .unknownGroup(let name):
-            return "Cannot write '\(path)': the group '\(name)' is not a group on this system."
+            return "Cannot write \"\(path)\": the group \"\(name)\" is not a group on this system."
         case .shuttingDown:
-            return "Cannot write '\(path)': secretsmith is stopping on a signal."
+            return "Cannot write \"\(path)\": secretsmith is stopping on a signal."
         case .system(let operation, let code):
-            return "Cannot write '\(path)': \(operation) failed: \(String(cString: strerror(code)))."
+            return "Cannot write \"\(path)\": \(operation) failed: \(String(cString: strerror(code)))."
         }
     }
 

@@ -38,8 +38,8 @@ public struct ReferenceError: SecretsmithError, Hashable {
 
     public var kind: FailureKind { .configuration }
 
-    /// `invalid secret reference "text": message` (no hint, no period).
-    public var sentence: String { "invalid secret reference \"\(reference)\": \(message)" }
+    /// `Invalid secret reference "text": message` (no hint, no period).
+    public var sentence: String { "Invalid secret reference \"\(reference)\": \(message)" }
 
     public var description: String {
         var text = sentence + "."

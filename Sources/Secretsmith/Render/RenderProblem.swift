@@ -85,7 +85,7 @@ struct UnexpectedError: SecretsmithError {
     var underlyingError: (any Error)? = nil
     var kind: FailureKind { .internalError }
     var shortDescription: String { "UNEXPECTED" }
-    var description: String { "unexpected error: \(underlying)" }
+    var description: String { "Unexpected error: \(underlying)." }
 
     static func wrap(_ error: any Error) -> any SecretsmithError {
         if let error = error as? any SecretsmithError { return error }

@@ -32,8 +32,8 @@ public struct DeadlineExceededError: SecretsmithError, Equatable {
     public var kind: FailureKind { .unavailable }
 
     public var description: String {
-        "the run did not finish within its deadline of \(DurationSyntax.format(deadline)); "
-            + "outstanding Secret Manager calls were cancelled and nothing was written"
+        "The run did not finish within its deadline of \(DurationSyntax.format(deadline)); "
+            + "outstanding Secret Manager calls were cancelled and nothing was written."
     }
 }
 
