@@ -71,6 +71,12 @@ import YAML
         #expect(two.code == .problemsFound && two.shortDescription == "PROBLEMS_FOUND" && two.underlyingError == nil)
     }
 
+    @Test func writeAndEncodingErrorsAreLabelledByReason() {
+        #expect(OutputWriteError(path: "/x", reason: .symbolicLinkRefused).shortDescription == "SYMBOLIC_LINK_REFUSED")
+        #expect(OutputWriteError(path: "/x", reason: .system(operation: "o", errno: 2)).shortDescription == "SYSTEM_CALL_FAILED")
+        #expect(OutputEncodingError(format: .dotenv, key: "K", reason: .nulByte).shortDescription == "NUL_BYTE")
+    }
+
     @Test func labelsComeFromShortDescription() {
         // Before, every error but Secret Manager's and authentication's was "OTHER" in stats
         // and logs, and its Swift type name on spans.

@@ -48,6 +48,21 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
         reason == .notKeyValueFormat ? .internalError : .configuration
     }
 
+    /// A bounded label naming the reason (`INVALID_KEY`, `NUL_BYTE`, ...).
+    package var shortDescription: String {
+        switch reason {
+        case .invalidKey: "INVALID_KEY"
+        case .duplicateKey: "DUPLICATE_KEY"
+        case .nulByte: "NUL_BYTE"
+        case .invalidUTF8: "INVALID_UTF8"
+        case .lineFeed: "LINE_FEED"
+        case .carriageReturn: "CARRIAGE_RETURN"
+        case .enclosingQuotes: "ENCLOSING_QUOTES"
+        case .lineTooLong: "LINE_TOO_LONG"
+        case .notKeyValueFormat: "NOT_KEY_VALUE_FORMAT"
+        }
+    }
+
     package var description: String {
         let file = format == .dockerEnvFile ? "a docker env file" : "a \(format.rawValue) file"
         let value = "the value of key \"\(key)\""

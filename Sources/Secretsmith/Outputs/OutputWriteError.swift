@@ -56,6 +56,21 @@ package struct OutputWriteError: SecretsmithError, Equatable {
         }
     }
 
+    /// A bounded label naming the reason (`SYMBOLIC_LINK_REFUSED`, `SYSTEM_CALL_FAILED`, ...).
+    package var shortDescription: String {
+        switch reason {
+        case .symbolicLinkRefused: "SYMBOLIC_LINK_REFUSED"
+        case .worldAccessibleMode: "WORLD_ACCESSIBLE_MODE"
+        case .invalidMode: "INVALID_MODE"
+        case .notRegularFile: "NOT_REGULAR_FILE"
+        case .missingDirectory: "MISSING_DIRECTORY"
+        case .unknownUser: "UNKNOWN_USER"
+        case .unknownGroup: "UNKNOWN_GROUP"
+        case .shuttingDown: "SHUTTING_DOWN"
+        case .system: "SYSTEM_CALL_FAILED"
+        }
+    }
+
     package var description: String {
         switch reason {
         case .symbolicLinkRefused:
