@@ -55,7 +55,7 @@ public struct ConfigurationError: SecretsmithError, Hashable {
     /// The dotted key path, such as `environments.prod.projects.billing.secretz` or
     /// `outputs[1].mode`.
     public var keyPath: String?
-    /// What is wrong (no trailing period).
+    /// What is wrong (no trailing period); the description starts it with a capital.
     public var message: String
     /// How to fix it, as a sentence (`Did you mean "secrets"?`).
     public var hint: String?
@@ -106,7 +106,8 @@ public struct ConfigurationError: SecretsmithError, Hashable {
             if let mark { text += ":\(mark)" }
             text += ": "
         }
-        text += message
+        // Sentence case: the message starts with a capital after the position.
+        text += message.prefix(1).uppercased() + message.dropFirst()
         if let keyPath { text += " (at \(keyPath))" }
         if !text.hasSuffix(".") { text += "." }
         if let hint { text += " " + hint }
