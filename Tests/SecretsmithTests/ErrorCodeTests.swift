@@ -75,6 +75,8 @@ import YAML
         #expect(OutputWriteError(path: "/x", reason: .symbolicLinkRefused).shortDescription == "SYMBOLIC_LINK_REFUSED")
         #expect(OutputWriteError(path: "/x", reason: .system(operation: "o", errno: 2)).shortDescription == "SYSTEM_CALL_FAILED")
         #expect(OutputEncodingError(format: .dotenv, key: "K", reason: .nulByte).shortDescription == "NUL_BYTE")
+        #expect(OutputWriteError(path: "/x", reason: .missingDirectory("/")).code == .missingDirectory)
+        #expect(OutputEncodingError(format: .dotenv, key: "K", reason: .lineTooLong(limit: 1)).code == .lineTooLong)
     }
 
     @Test func labelsComeFromShortDescription() {
