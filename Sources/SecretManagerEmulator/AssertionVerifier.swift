@@ -3,7 +3,7 @@ import Foundation
 import _CryptoExtras
 
 /// Checks a JWT-bearer assertion (RFC 7523) the way Google's token endpoint does
-/// (GCP-WIRE.md, "The exchange"): an RS256 signature by the key of the issuing service
+/// (<https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests>): an RS256 signature by the key of the issuing service
 /// account (chosen by `iss`, and `kid` when both sides name one), the audience, the
 /// `cloud-platform` scope, and a lifetime of at most an hour that includes now.
 ///

@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct ConsumerRoundTripEndToEndTests {
     static let sentinel = CommandRunner.sentinel
 
-    /// The tricky values of TESTING.md, each holding the sentinel.
+    /// Tricky values (quotes, newlines, shell metacharacters, non-ASCII), each holding the sentinel.
     static let values: [(key: String, value: String)] = [
         ("DOLLAR", "a$b-\(sentinel)"),
         ("BRACED", "${HOME}-\(sentinel)"),

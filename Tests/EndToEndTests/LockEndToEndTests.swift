@@ -94,7 +94,7 @@ import Testing
             let result = try CommandRunner.run(arguments, in: workspace.url, environment: environment)
             #expect(result.status == 65, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains("secretsmith.yaml:15:16: error: output dotenv, key NEW_ONE"), "\(result.stderr)")
-            #expect(result.stderr.contains("projects/acme-app-dev/secrets/new-one/versions/latest (environment dev) is not pinned"))
+            #expect(result.stderr.contains("projects/acme-app-dev/secrets/new-one/versions/latest (environment \"dev\") is not pinned"))
             #expect(EmulatorStats(try emulator.stats()).methods.values.reduce(0, +) == 0, "no Secret Manager call at all")
         }
         #expect(!workspace.exists("out/app.env"))

@@ -153,7 +153,7 @@ import Testing
         let prod = try CommandRunner.run(["render", "--env", "prod"], in: workspace.url, environment: environment)
         #expect(prod.status == 65, "\(prod.stderr)")
         #expect(
-            prod.stderr.hasPrefix("secretsmith.yaml:8:26: error: environment variable SECRETSMITH_TEST_PROD_PROJECT is not set"),
+            prod.stderr.hasPrefix("secretsmith.yaml:8:26: error: Environment variable SECRETSMITH_TEST_PROD_PROJECT is not set"),
             "\(prod.stderr)")
         // A render with no environment names the output path's variable.
         let none = try CommandRunner.run(["render"], in: workspace.url, environment: environment)
@@ -183,8 +183,8 @@ import Testing
         let lines = check.stdoutText.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:5:26: error: \"..\" is not a valid project id") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:7:14: error: \"soon\" is not a duration") }, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:9:24: error: unknown output format \"yaml\"") }, "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:10:74: error: file mode 0666 grants access") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:9:24: error: Unknown output format \"yaml\"") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("secretsmith.yaml:10:74: error: File mode 0666 grants access") }, "\(lines)")
         let render = try CommandRunner.run(["render", "--env", "dev"], in: workspace.url)
         #expect(render.status == 65)
         #expect(render.stderr.split(separator: "\n").filter { $0.contains(": error: ") }.count == 4, "\(render.stderr)")
@@ -192,7 +192,7 @@ import Testing
         try workspace.write("secretsmith.yaml", "version: 1\nenvironments:\n\tdev: {}\n")
         let tabs = try CommandRunner.run(["check"], in: workspace.url)
         #expect(tabs.status == 65)
-        #expect(tabs.stdoutText.hasPrefix("secretsmith.yaml:3:1: error: invalid YAML"), "\(tabs.stdoutText)")
+        #expect(tabs.stdoutText.hasPrefix("secretsmith.yaml:3:1: error: Invalid YAML"), "\(tabs.stdoutText)")
         #expect(tabs.stdoutText.contains("indent with spaces"), "\(tabs.stdoutText)")
     }
 }

@@ -37,7 +37,7 @@ import Testing
                 let (status, stderr) = try runBounded(
                     command, in: workspace, environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host])
                 #expect(status == 65, "\(command) with path \(path): \(stderr)")
-                #expect(stderr.contains("output \"t\" would write"), "\(stderr)")
+                #expect(stderr.contains("Output \"t\" would write"), "\(stderr)")
             }
             #expect(watched.map { (try? workspace.read($0)) ?? [] } == before, "a file changed (\(path))")
         }

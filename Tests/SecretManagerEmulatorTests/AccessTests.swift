@@ -13,7 +13,7 @@ import Testing
             let answer = try await harness.access("db-password", "2")
             #expect(answer.status == 200)
             #expect(answer.header("Content-Type") == "application/json; charset=UTF-8")
-            // "seCr3t\n" → CRC32C 3131222104 (GCP-WIRE.md test vector).
+            // "seCr3t\n" → CRC32C 3131222104 (CRC32C, the Castagnoli polynomial of RFC 3720, as Google's crc32c library computes it).
             #expect(answer.text == """
                 {"name":"projects/\(acme)/secrets/db-password/versions/2","payload":{"data":"c2VDcjN0Cg==","dataCrc32c":"3131222104"}}
                 """)

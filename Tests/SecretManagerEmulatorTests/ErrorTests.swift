@@ -2,7 +2,7 @@ import SecretManagerEmulator
 import SecretsmithTestSupport
 import Testing
 
-/// Error answers: Google's JSON envelope with the status of GCP-WIRE.md's table, and
+/// Error answers: Google's JSON envelope with the status of <https://cloud.google.com/apis/design/errors>'s table, and
 /// the front end's HTML 404 for unknown paths.
 @Suite struct ErrorTests {
     private let acme = EmulatorHarness.acmeNumber

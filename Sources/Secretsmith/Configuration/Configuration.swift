@@ -9,7 +9,7 @@ import YAML
 
 /// A parsed `secretsmith.yaml`: four layers of settings (built-in defaults → `defaults` →
 /// `environments.<env>` → `projects.<alias>` → `secrets.<name>`, nearest wins per leaf
-/// setting) and the outputs to write. See PRODUCT.md §1.
+/// setting) and the outputs to write. See the README's "Configuration".
 ///
 /// `global` is the `defaults:` section as written (unset keys are `nil`); `defaults` is
 /// the effective global settings (built-in defaults filled in); `settings(forEnvironment:)`

@@ -6,6 +6,48 @@ import YAML
 /// Hint.` It names the file, the position, the key path and references, never a value
 /// read from Secret Manager.
 public struct ConfigurationError: SecretsmithError, Hashable {
+    /// What is wrong.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case invalidConfiguration = "INVALID_CONFIGURATION"
+            case yamlSyntax = "YAML_SYNTAX"
+            case unknownEnvironment = "UNKNOWN_ENVIRONMENT"
+            case crossEnvironmentReference = "CROSS_ENVIRONMENT_REFERENCE"
+            case unsetVariable = "UNSET_VARIABLE"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`.
+        public var description: String { base.rawValue }
+
+        /// A key, a value or the file's structure is wrong (the general case).
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+
+        /// The file is not valid YAML (of the subset secretsmith reads).
+        public static let yamlSyntax = Code(.yamlSyntax)
+
+        /// An environment that is not declared under `environments` was asked for.
+        public static let unknownEnvironment = Code(.unknownEnvironment)
+
+        /// A reference leaves an environment that has `strict_isolation: true`.
+        public static let crossEnvironmentReference = Code(.crossEnvironmentReference)
+
+        /// A `${NAME}` names an environment variable that is not set.
+        public static let unsetVariable = Code(.unsetVariable)
+    }
+
+    /// What is wrong; ``Code/unsetVariable`` whenever a `${NAME}` was not set.
+    public var code: Code {
+        get { unsetVariable != nil ? .unsetVariable : assignedCode }
+        set { assignedCode = newValue }
+    }
+    private var assignedCode: Code = .invalidConfiguration
+    public var shortDescription: String { code.description }
     /// The configuration file's path as given, when the error is about one.
     public var file: String?
     /// The 1-based position in the file, when known.
@@ -13,7 +55,7 @@ public struct ConfigurationError: SecretsmithError, Hashable {
     /// The dotted key path, such as `environments.prod.projects.billing.secretz` or
     /// `outputs[1].mode`.
     public var keyPath: String?
-    /// What is wrong (no trailing period).
+    /// What is wrong (no trailing period); the description starts it with a capital.
     public var message: String
     /// How to fix it, as a sentence (`Did you mean "secrets"?`).
     public var hint: String?
@@ -40,8 +82,10 @@ public struct ConfigurationError: SecretsmithError, Hashable {
         keyPath: String? = nil,
         message: String,
         hint: String? = nil,
-        kind: FailureKind = .configuration
+        kind: FailureKind = .configuration,
+        code: Code = .invalidConfiguration
     ) {
+        self.assignedCode = code
         self.file = file
         self.mark = mark
         self.keyPath = keyPath
@@ -52,7 +96,7 @@ public struct ConfigurationError: SecretsmithError, Hashable {
 
     /// Wraps a YAML parse error of the configuration file.
     init(_ error: YAMLError) {
-        self.init(file: error.file, mark: error.mark, message: error.message)
+        self.init(file: error.file, mark: error.mark, message: error.message, code: .yamlSyntax)
     }
 
     public var description: String {
@@ -62,7 +106,8 @@ public struct ConfigurationError: SecretsmithError, Hashable {
             if let mark { text += ":\(mark)" }
             text += ": "
         }
-        text += message
+        // Sentence case: the message starts with a capital after the position.
+        text += message.prefix(1).uppercased() + message.dropFirst()
         if let keyPath { text += " (at \(keyPath))" }
         if !text.hasSuffix(".") { text += "." }
         if let hint { text += " " + hint }
@@ -86,7 +131,8 @@ extension ConfigurationError {
             file: configuration.file,
             message: "environment \"\(name)\" is not declared under environments",
             hint: Suggestions.closest(to: name, in: configuration.environmentNames).map { "Did you mean \"\($0)\"?" }
-                ?? "Declared environments: \(configuration.environmentNames.joined(separator: ", "))."
+                ?? "Declared environments: \(configuration.environmentNames.joined(separator: ", ")).",
+            code: .unknownEnvironment
         )
     }
 
@@ -98,7 +144,8 @@ extension ConfigurationError {
         ConfigurationError(
             file: file,
             message: "reference \"\(reference)\" names environment \"\(reference.environment ?? activeEnvironment)\", but the active environment \"\(activeEnvironment)\" has strict_isolation: true and may only use its own projects",
-            hint: "Reference \"\(activeEnvironment)\" projects only, or set strict_isolation: false on \"\(activeEnvironment)\"."
+            hint: "Reference \"\(activeEnvironment)\" projects only, or set strict_isolation: false on \"\(activeEnvironment)\".",
+            code: .crossEnvironmentReference
         )
     }
 }

@@ -27,7 +27,8 @@ struct LayerResolver {
 
     /// Resolves every setting. When a `location` is set and the endpoint is Google's global
     /// one, the endpoint becomes the region's (a regional secret is reachable only there,
-    /// GCP-WIRE.md), with the location's origin.
+    /// <https://cloud.google.com/secret-manager/regional-secrets/regional-secrets-overview>), with
+    /// the location's origin.
     mutating func resolve() -> EffectiveSettings {
         let defaultCache = CachePolicy(), defaultRetry = RetryPolicy(), defaultBreaker = CircuitBreakerPolicy()
         let cache = CachePolicy(

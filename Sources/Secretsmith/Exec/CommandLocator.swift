@@ -14,9 +14,9 @@ import Darwin
 ///
 /// The lookup runs before anything is fetched, so a mistyped command fails fast without
 /// touching Secret Manager.
-public enum CommandLocator {
+package enum CommandLocator {
     /// The search path when `PATH` is unset, glibc's default for `execvp`.
-    public static let defaultSearchPath = "/bin:/usr/bin"
+    package static let defaultSearchPath = "/bin:/usr/bin"
 
     /// Locates a command.
     ///
@@ -25,7 +25,7 @@ public enum CommandLocator {
     ///   - searchPath: `PATH` of the environment, or `nil` when unset.
     /// - Returns: the path to execute.
     /// - Throws: ``CommandLookupError``: `.notFound` (exit 127) or `.notExecutable` (126).
-    public static func locate(_ command: String, searchPath: String?) throws(CommandLookupError) -> String {
+    package static func locate(_ command: String, searchPath: String?) throws(CommandLookupError) -> String {
         guard !command.isEmpty else { throw CommandLookupError(command: command, reason: .notFound) }
         if command.contains("/") {
             switch check(command) {

@@ -7,8 +7,8 @@ import Darwin
 #endif
 
 /// The command given to `secretsmith exec` cannot be run.
-public struct CommandLookupError: Error, Hashable, CustomStringConvertible {
-    public enum Reason: Sendable, Hashable {
+package struct CommandLookupError: Error, Hashable, CustomStringConvertible {
+    package enum Reason: Sendable, Hashable {
         /// No such file, nor any in `PATH` (exit 127, as shells report it).
         case notFound
         /// Found, but not an executable regular file (exit 126).
@@ -17,21 +17,21 @@ public struct CommandLookupError: Error, Hashable, CustomStringConvertible {
         case execFailed(errno: Int32)
     }
 
-    public var command: String
-    public var reason: Reason
+    package var command: String
+    package var reason: Reason
 
-    public init(command: String, reason: Reason) {
+    package init(command: String, reason: Reason) {
         self.command = command
         self.reason = reason
     }
 
     /// 127 for a command that was not found, 126 for one that could not be executed,
     /// the codes POSIX shells and `docker run` use.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         reason == .notFound ? 127 : 126
     }
 
-    public var description: String {
+    package var description: String {
         switch reason {
         case .notFound:
             return command.contains("/")

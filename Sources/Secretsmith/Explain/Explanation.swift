@@ -7,28 +7,28 @@ import Foundation
 /// `project`, `secret`, `reference` (`@VERSION`, `ENV/`), `command line` (`--env`,
 /// `--timeout`), `environment variable` (`SECRETSMITH_ENV`,
 /// `SECRET_MANAGER_EMULATOR_HOST`), and `output` for an output's own `mode`.
-public struct Explanation: Sendable, Hashable, Encodable {
+package struct Explanation: Sendable, Hashable, Encodable {
     /// One effective setting.
-    public struct Row: Sendable, Hashable, Encodable {
+    package struct Row: Sendable, Hashable, Encodable {
         /// The setting's dotted name as written in the configuration (`retry.max_attempts`).
-        public var setting: String
+        package var setting: String
         /// Its effective value, as the configuration would write it (`10s`, `0600`).
-        public var value: String
+        package var value: String
         /// The layer that set it.
-        public var layer: String
+        package var layer: String
     }
 
     /// An output that reads the explained version.
-    public struct OutputUse: Sendable, Hashable, Encodable {
-        public var name: String
-        public var format: String
-        public var path: String
+    package struct OutputUse: Sendable, Hashable, Encodable {
+        package var name: String
+        package var format: String
+        package var path: String
         /// The `values:` key, for non-template outputs; `nil` for templates.
-        public var key: String?
+        package var key: String?
         /// The file mode the output is written with, four octal digits.
-        public var mode: String
+        package var mode: String
         /// The layer that set the mode (`output` for the output's own `mode:`).
-        public var modeLayer: String
+        package var modeLayer: String
 
         enum CodingKeys: String, CodingKey {
             case name, format, path, key, mode, modeLayer = "mode_layer"
@@ -36,18 +36,18 @@ public struct Explanation: Sendable, Hashable, Encodable {
     }
 
     /// Where the run's inputs came from, beside the configuration.
-    public struct Context: Sendable {
+    package struct Context: Sendable {
         /// The active environment, if any.
-        public var activeEnvironment: String?
+        package var activeEnvironment: String?
         /// Where it was set: ``SettingLayer/commandLine`` (`--env`) or
         /// ``SettingLayer/environmentVariable`` (`SECRETSMITH_ENV`).
-        public var activeEnvironmentLayer: SettingLayer
+        package var activeEnvironmentLayer: SettingLayer
         /// The process environment (`SECRET_MANAGER_EMULATOR_HOST`).
-        public var processEnvironment: [String: String]
+        package var processEnvironment: [String: String]
         /// `--timeout`, when given.
-        public var commandLineDeadline: Duration?
+        package var commandLineDeadline: Duration?
 
-        public init(
+        package init(
             activeEnvironment: String?, activeEnvironmentLayer: SettingLayer, processEnvironment: [String: String],
             commandLineDeadline: Duration? = nil
         ) {
@@ -59,22 +59,22 @@ public struct Explanation: Sendable, Hashable, Encodable {
     }
 
     /// The reference as written.
-    public var reference: String
+    package var reference: String
     /// The version resource it resolves to.
-    public var resource: String
+    package var resource: String
     /// The effective settings, in a fixed order.
-    public var settings: [Row]
+    package var settings: [Row]
     /// The outputs (of the active environment's render) that read this version.
-    public var outputs: [OutputUse]
+    package var outputs: [OutputUse]
 
     /// The value of one setting, for tests and scripts.
-    public func row(_ setting: String) -> Row? { settings.first { $0.setting == setting } }
+    package func row(_ setting: String) -> Row? { settings.first { $0.setting == setting } }
 
     /// Explains one reference.
     ///
     /// - Throws: ``ReferenceError`` for a reference that does not parse;
     ///   ``ConfigurationError`` for one the configuration does not allow (both exit 65).
-    public static func make(reference text: String, configuration: Configuration, context: Context) throws -> Explanation {
+    package static func make(reference text: String, configuration: Configuration, context: Context) throws -> Explanation {
         let reference = try SecretReference.parse(text)
         let secret = try configuration.resolve(reference, activeEnvironment: context.activeEnvironment)
         let origins = secret.origins
@@ -185,7 +185,7 @@ public struct Explanation: Sendable, Hashable, Encodable {
     }
 
     /// The text form: the reference and resource, a table of settings, then the outputs.
-    public var text: String {
+    package var text: String {
         var lines = ["reference  \(reference)", "resource   \(resource)", ""]
         let width = max(7, settings.map(\.setting.count).max() ?? 0)
         let valueWidth = min(60, max(5, settings.map(\.value.count).max() ?? 0))
@@ -210,7 +210,7 @@ public struct Explanation: Sendable, Hashable, Encodable {
     }
 
     /// The JSON form, pretty-printed with sorted keys.
-    public var json: [UInt8] {
+    package var json: [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return [UInt8]((try? encoder.encode(self)) ?? Data()) + [0x0A]

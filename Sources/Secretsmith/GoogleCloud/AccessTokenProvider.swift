@@ -2,7 +2,7 @@
 ///
 /// One provider serves every request that uses the same credentials, so a token is
 /// obtained once and shared.
-public protocol AccessTokenProvider: Sendable {
+package protocol AccessTokenProvider: Sendable {
     /// A short description of where the credentials come from (a file path, an environment
     /// variable's name, an account's email), for error messages. Never a key or a token.
     var source: String { get }
@@ -17,5 +17,5 @@ public protocol AccessTokenProvider: Sendable {
 }
 
 extension AccessTokenProvider {
-    public func invalidate(_ token: String) async {}
+    package func invalidate(_ token: String) async {}
 }

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 
-/// Makes the ``AccessTokenProvider`` for a credentials configuration (PRODUCT.md §1).
+/// Makes the ``AccessTokenProvider`` for a credentials configuration (README "Credentials").
 ///
 /// Every provider but `access_token_env` is a ``CachingAccessTokenProvider`` around the
 /// credential type's ``AccessTokenSource``, so tokens are cached, refreshed early and

@@ -2,24 +2,24 @@ import Foundation
 
 /// Credentials type `access_token_env`: a ready access token in an environment variable,
 /// for CI systems that mint one (for example with workload identity federation).
-public struct EnvironmentAccessTokenProvider: AccessTokenProvider {
+package struct EnvironmentAccessTokenProvider: AccessTokenProvider {
     /// The environment variable's name.
-    public let variable: String
+    package let variable: String
     private let token: String?
 
     /// - Parameters:
     ///   - variable: the name of the environment variable that holds the token.
     ///   - environment: the process environment to read it from.
-    public init(variable: String, environment: [String: String]) {
+    package init(variable: String, environment: [String: String]) {
         self.variable = variable
         let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines)
         self.token = (value?.isEmpty ?? true) ? nil : value
     }
 
-    public var source: String { "environment variable \(variable)" }
+    package var source: String { "environment variable \(variable)" }
 
     /// - Throws: ``AuthenticationError`` (`.permission`) when the variable is unset or empty.
-    public func accessToken() async throws -> String {
+    package func accessToken() async throws -> String {
         guard let token else {
             throw AuthenticationError(source: source, message: "the variable is unset or empty")
         }

@@ -181,7 +181,7 @@ package struct SecretManagerClient: Sendable {
         }
         return SecretManagerError(
             code: .transport, resource: resource,
-            message: "the request to \(endpoint) failed: \(String(describing: error))")
+            message: "the request to \(endpoint) failed: \(String(describing: error))", underlyingError: error)
     }
 
     /// Whether a connection attempt was refused: nothing listens at the address

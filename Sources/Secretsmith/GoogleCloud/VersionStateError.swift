@@ -4,6 +4,33 @@
 /// Kind ``FailureKind/notFound`` (exit 66), the same as Secret Manager's
 /// FAILED_PRECONDITION when such a version is accessed.
 public struct VersionStateError: SecretsmithError, Hashable {
+    /// What is wrong, from ``state``.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case versionDisabled = "VERSION_DISABLED"
+            case versionDestroyed = "VERSION_DESTROYED"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`.
+        public var description: String { base.rawValue }
+
+        /// The version is DISABLED.
+        public static let versionDisabled = Code(.versionDisabled)
+
+        /// The version is DESTROYED (or in another state that is not ENABLED).
+        public static let versionDestroyed = Code(.versionDestroyed)
+    }
+
+    /// What is wrong, from ``state``.
+    public var code: Code { state == .disabled ? .versionDisabled : .versionDestroyed }
+    public var shortDescription: String { code.description }
+
     /// The version resource as the configuration asks for it (`.../versions/latest`).
     public var resource: String
     /// The version number it resolved to.

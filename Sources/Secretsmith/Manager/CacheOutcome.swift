@@ -1,5 +1,5 @@
 /// How the cache answered one request.
-public enum CacheOutcome: String, Sendable, Hashable, CaseIterable {
+package enum CacheOutcome: String, Sendable, Hashable, CaseIterable {
     /// A fresh entry answered; no upstream call.
     case hit
     /// No usable entry; this request made the upstream call.

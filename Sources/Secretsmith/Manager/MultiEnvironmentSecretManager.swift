@@ -64,13 +64,14 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///   - processEnvironment: where `SECRET_MANAGER_EMULATOR_HOST`, `SECRETSMITH_ENV` and
     ///     credential variables are read from.
     ///   - logger: receives one access event per resolved reference (never the value):
-    ///     `info` when it reached Secret Manager, `debug` when the cache answered.
+    ///     `info` when it reached Secret Manager, `debug` when the cache answered. The
+    ///     default discards every event (a library logs only where its caller asks).
     ///   - clock: the time source of the cache, breaker and retry backoff.
     public init(
         configuration: Configuration,
         httpClient: HTTPClient = .shared,
         processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-        logger: Logger = Logger(label: "secretsmith"),
+        logger: Logger = Logger(label: "secretsmith", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: SecretManagerClock = .continuous
     ) {
         self.configuration = configuration
@@ -229,7 +230,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
         case .rejected(let retryAt):
             counters.recordBreakerRejection()
             SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
-            attempts.event(1, status: SecretManagerError.Code.circuitOpen.rawValue, httpStatus: nil)
+            attempts.event(1, status: SecretManagerError.Code.circuitOpen.description, httpStatus: nil)
             throw circuitOpenError(
                 secret: secret, retryAt: retryAt, opening: await breaker.lastOpening,
                 lastFailure: await breaker.lastFailure)
@@ -268,8 +269,8 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 return result
             } catch let error as SecretManagerError {
                 SecretsmithMetrics.recordUpstream(
-                    environment: secret.environment, project: secret.projectID, method: method, status: error.code.rawValue)
-                attempts.event(attempt, status: error.code.rawValue, httpStatus: error.httpStatus)
+                    environment: secret.environment, project: secret.projectID, method: method, status: error.shortDescription)
+                attempts.event(attempt, status: error.shortDescription, httpStatus: error.httpStatus)
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
@@ -287,7 +288,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             }
             return error.isRetryable ? .retry(floor: error.retryAfter) : .stop
         } willRetry: { error, attempt, delay in
-            let code = (error as? SecretManagerError)?.code.rawValue ?? "OTHER"
+            let code = SecretsmithMetrics.errorCode(error)
             counters.recordRetry()
             SecretsmithMetrics.recordRetry(environment: secret.environment, project: secret.projectID, reason: code)
             logger.debug(

@@ -3,17 +3,17 @@
 ///
 /// The environment is part of the key so that two environments that name the same
 /// resource with different credentials never share an entry (environment isolation).
-public struct SecretCacheKey: Sendable, Hashable, CustomStringConvertible {
-    public var environment: String
-    public var endpoint: String
+package struct SecretCacheKey: Sendable, Hashable, CustomStringConvertible {
+    package var environment: String
+    package var endpoint: String
     /// `projects/P[/locations/L]/secrets/S/versions/V` as requested (V may be `latest`).
-    public var versionName: String
+    package var versionName: String
 
-    public init(environment: String, endpoint: String, versionName: String) {
+    package init(environment: String, endpoint: String, versionName: String) {
         self.environment = environment
         self.endpoint = endpoint
         self.versionName = versionName
     }
 
-    public var description: String { "\(environment):\(versionName)" }
+    package var description: String { "\(environment):\(versionName)" }
 }

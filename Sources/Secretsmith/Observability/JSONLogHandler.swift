@@ -9,18 +9,18 @@ import Synchronization
 /// strings by convention; data goes in metadata. Nothing here ever sees a secret value
 /// because the library never logs one. Metadata is merged in swift-log's order: the
 /// handler's, then the metadata provider's (e.g. `trace_id`/`span_id`), then the event's.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level = .info
-    public let label: String
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level = .info
+    package let label: String
     private let output: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - label: the logger's label.
     ///   - metadataProvider: adds contextual metadata to every event (swift-log 1.5+).
     ///   - output: receives each line, newline included; standard error by default.
-    public init(
+    package init(
         label: String, metadataProvider: Logger.MetadataProvider? = nil,
         output: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
     ) {
@@ -29,12 +29,12 @@ public struct JSONLogHandler: LogHandler {
         self.output = output
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
@@ -50,7 +50,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// Writes a line to standard error with one `write(2)`, so lines from many tasks do
     /// not interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in
+    package static let standardError: @Sendable (String) -> Void = { line in
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0

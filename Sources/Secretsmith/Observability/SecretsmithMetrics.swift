@@ -128,12 +128,12 @@ package enum SecretsmithMetrics {
     }
 
     /// The bounded code of an access's failure, for the `status` label, `error.code` log
-    /// fields and the stats' errors: a ``MetricCodedError``'s code (Secret Manager's
-    /// `NOT_FOUND`, `UNAVAILABLE`, `CIRCUIT_OPEN`, ..., `AUTHENTICATION`), `CANCELLED`,
-    /// else `OTHER`.
+    /// fields and the stats' errors: a ``SecretsmithError``'s
+    /// ``SecretsmithError/shortDescription`` (Secret Manager's `NOT_FOUND`, `UNAVAILABLE`,
+    /// `CIRCUIT_OPEN`, ..., `AUTHENTICATION`), `CANCELLED`, else `OTHER`.
     package static func errorCode(_ error: any Error) -> String {
         switch error {
-        case let error as any MetricCodedError: error.metricCode
+        case let error as any SecretsmithError: error.shortDescription
         case is CancellationError: "CANCELLED"
         default: "OTHER"
         }
@@ -146,12 +146,4 @@ package enum SecretsmithMetrics {
             factory: factory
         ).increment()
     }
-}
-
-/// An error that names itself with a short, bounded code for metric labels, `error.code`
-/// log fields and stats, so the metrics need not know the error types of the layers below.
-package protocol MetricCodedError: Error {
-    /// The code: upper-case words (`NOT_FOUND`, `AUTHENTICATION`), never a value, a
-    /// resource name or a path.
-    var metricCode: String { get }
 }

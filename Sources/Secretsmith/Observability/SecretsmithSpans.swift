@@ -31,13 +31,11 @@ package enum SecretsmithSpans {
     /// The event added to an access span for each upstream attempt.
     package static let attemptEvent = "secretsmith.attempt"
 
-    /// A short, bounded name for an error: the Secret Manager code (`NOT_FOUND`,
-    /// `UNAVAILABLE`, `CIRCUIT_OPEN`, ...), `AUTHENTICATION`, `CANCELLED`, or the Swift
-    /// type name. For `error.type` attributes and metric labels.
+    /// A short, bounded name for an error: its ``SecretsmithError/shortDescription`` (the
+    /// Secret Manager code `NOT_FOUND`, `UNAVAILABLE`, `CIRCUIT_OPEN`, ..., `AUTHENTICATION`),
+    /// `CANCELLED`, or the Swift type name. For `error.type` attributes and metric labels.
     package static func errorType(_ error: any Error) -> String {
-        let code = SecretsmithMetrics.errorCode(error)
-        guard code == "OTHER" else { return code }
-        return String(describing: type(of: error))
+        shortDescription(of: error)
     }
 
     /// Runs `body` inside the run span `secretsmith COMMAND`, whose parent is the W3C

@@ -390,17 +390,17 @@ package struct AtomicFileWriter: Sendable {
                    FileSystemCalls.isType(info.st_mode, S_IFDIR) {
                     continue
                 }
-                throw .system(path, "creating the directory '\(directory)'", errno: code)
+                throw .system(path, "creating the directory \"\(directory)\"", errno: code)
             }
             created.append(directory)
             if chmod(directory, 0o700) != 0 {
-                throw .system(path, "setting the mode of the directory '\(directory)'", errno: errno)
+                throw .system(path, "setting the mode of the directory \"\(directory)\"", errno: errno)
             }
             if owner != nil || group != nil, chown(directory, owner ?? uid_t.max, group ?? gid_t.max) != 0 {
-                throw .system(path, "setting the owner of the directory '\(directory)'", errno: errno)
+                throw .system(path, "setting the owner of the directory \"\(directory)\"", errno: errno)
             }
             let code = FileSystemCalls.syncDirectory(FileSystemCalls.split(directory).directory)
-            if code != 0 { throw .system(path, "flushing the directory above '\(directory)' (fsync)", errno: code) }
+            if code != 0 { throw .system(path, "flushing the directory above \"\(directory)\" (fsync)", errno: code) }
         }
     }
 
@@ -422,11 +422,11 @@ package struct AtomicFileWriter: Sendable {
             descriptor = created.descriptor
             if descriptor >= 0 { break }
             if created.errno != EEXIST && created.errno != EINTR {
-                throw .system(destination.path, "creating a temporary file in '\(destination.directory)'", errno: created.errno)
+                throw .system(destination.path, "creating a temporary file in \"\(destination.directory)\"", errno: created.errno)
             }
         }
         guard descriptor >= 0 else {
-            throw .system(destination.path, "creating a temporary file in '\(destination.directory)'", errno: EEXIST)
+            throw .system(destination.path, "creating a temporary file in \"\(destination.directory)\"", errno: EEXIST)
         }
         func fail(_ operation: String, _ code: Int32) -> OutputWriteError {
             close(descriptor)

@@ -193,18 +193,18 @@ struct DataDirectory {
                 created = true
                 break
             }
-            if code != EEXIST { throw .system(first.path, "creating the directory '\(path)'", errno: code) }
+            if code != EEXIST { throw .system(first.path, "creating the directory \"\(path)\"", errno: code) }
         }
-        guard created else { throw .system(first.path, "creating the directory '\(path)'", errno: EEXIST) }
+        guard created else { throw .system(first.path, "creating the directory \"\(path)\"", errno: EEXIST) }
         func fail(_ error: OutputWriteError) -> OutputWriteError {
             writer.registry.remove(path)
             return error
         }
         if chmod(path, mode_t(0o700 | groupBits)) != 0 {
-            throw fail(.system(first.path, "setting the mode of the directory '\(path)'", errno: errno))
+            throw fail(.system(first.path, "setting the mode of the directory \"\(path)\"", errno: errno))
         }
         if first.owner != nil || first.group != nil, chown(path, first.owner ?? uid_t.max, first.group ?? gid_t.max) != 0 {
-            throw fail(.system(first.path, "setting the owner of the directory '\(path)'", errno: errno))
+            throw fail(.system(first.path, "setting the owner of the directory \"\(path)\"", errno: errno))
         }
         for member in members {
             let file = FileSystemCalls.join(path, member.name)
@@ -215,7 +215,7 @@ struct DataDirectory {
                 throw fail(OutputWriteError(path: member.path, reason: .shuttingDown))
             }
             let descriptor = created.descriptor
-            guard descriptor >= 0 else { throw fail(.system(member.path, "creating '\(file)'", errno: created.errno)) }
+            guard descriptor >= 0 else { throw fail(.system(member.path, "creating \"\(file)\"", errno: created.errno)) }
             var failure: (String, Int32)?
             if member.owner != nil || member.group != nil,
                 fchown(descriptor, member.owner ?? uid_t.max, member.group ?? gid_t.max) != 0
@@ -239,12 +239,12 @@ struct DataDirectory {
                     throw fail(OutputWriteError(path: first.path, reason: .shuttingDown))
                 }
                 if code != 0 {
-                    throw fail(.system(first.path, "keeping '\(entry)' of the current directory (link)", errno: code))
+                    throw fail(.system(first.path, "keeping \"\(entry)\" of the current directory (link)", errno: code))
                 }
             }
         }
         let code = FileSystemCalls.syncDirectory(path)
-        if code != 0 { throw fail(.system(first.path, "flushing the directory '\(path)' (fsync)", errno: code)) }
+        if code != 0 { throw fail(.system(first.path, "flushing the directory \"\(path)\" (fsync)", errno: code)) }
         return path
     }
 

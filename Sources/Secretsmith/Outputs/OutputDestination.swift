@@ -100,7 +100,7 @@ struct OutputDestination {
             switch FileSystemCalls.status(current, followingLinks: true) {
             case .success(let info):
                 guard FileSystemCalls.isType(info.st_mode, S_IFDIR) else {
-                    throw .system(path, "using '\(current)' as a directory", errno: ENOTDIR)
+                    throw .system(path, "using \"\(current)\" as a directory", errno: ENOTDIR)
                 }
                 return missing.reversed()
             case .failure(let error) where error.code == ENOENT:
@@ -113,7 +113,7 @@ struct OutputDestination {
                 if parent == current { return missing.reversed() }
                 current = parent
             case .failure(let error):
-                throw .system(path, "checking the directory '\(current)' (stat)", errno: error.code)
+                throw .system(path, "checking the directory \"\(current)\" (stat)", errno: error.code)
             }
         }
     }

@@ -2,7 +2,58 @@
 ///
 /// The description names the output (when known), the format, the key and the reason.
 /// It never contains the value, nor any part of it.
-package struct OutputEncodingError: SecretsmithError, Equatable {
+public struct OutputEncodingError: SecretsmithError, Equatable {
+    /// Why the entry was refused.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case invalidKey = "INVALID_KEY"
+            case duplicateKey = "DUPLICATE_KEY"
+            case nulByte = "NUL_BYTE"
+            case invalidUtf8 = "INVALID_UTF8"
+            case lineFeed = "LINE_FEED"
+            case carriageReturn = "CARRIAGE_RETURN"
+            case enclosingQuotes = "ENCLOSING_QUOTES"
+            case lineTooLong = "LINE_TOO_LONG"
+            case notKeyValueFormat = "NOT_KEY_VALUE_FORMAT"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`, the error's ``shortDescription``.
+        public var description: String { base.rawValue }
+
+        /// The key is empty or not an environment variable name.
+        public static let invalidKey = Code(.invalidKey)
+
+        /// The same key appears twice in one output.
+        public static let duplicateKey = Code(.duplicateKey)
+
+        /// The value contains a NUL byte.
+        public static let nulByte = Code(.nulByte)
+
+        /// The value is not valid UTF-8.
+        public static let invalidUtf8 = Code(.invalidUtf8)
+
+        /// The value contains a line feed the format cannot hold.
+        public static let lineFeed = Code(.lineFeed)
+
+        /// The value contains a carriage return the format cannot hold.
+        public static let carriageReturn = Code(.carriageReturn)
+
+        /// The value starts and ends with the same quote character, which docker strips.
+        public static let enclosingQuotes = Code(.enclosingQuotes)
+
+        /// The line would be longer than the reader accepts.
+        public static let lineTooLong = Code(.lineTooLong)
+
+        /// The format is not a key/value format (an internal error).
+        public static let notKeyValueFormat = Code(.notKeyValueFormat)
+    }
+
     /// Why the entry was refused.
     package enum Reason: Sendable, Hashable {
         /// The key is empty or is not an environment variable name (`[A-Za-z_][A-Za-z0-9_]*`).
@@ -29,11 +80,11 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
     /// The output format that refused the entry.
     package let format: OutputFormat
     /// The key whose value was refused; empty for ``Reason/notKeyValueFormat``.
-    package let key: String
+    public let key: String
     /// Why the entry was refused.
     package let reason: Reason
     /// The name of the output (`outputs[].name`), when the caller passed it.
-    package let outputName: String?
+    public let outputName: String?
 
     package init(format: OutputFormat, key: String, reason: Reason, outputName: String? = nil) {
         self.format = format
@@ -44,21 +95,39 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
 
     /// `.configuration` (exit 65), or `.internalError` (exit 70) when a template output
     /// was passed to the encoder by mistake.
-    package var kind: FailureKind {
+    public var kind: FailureKind {
         reason == .notKeyValueFormat ? .internalError : .configuration
     }
 
-    package var description: String {
+    /// What went wrong, from the reason.
+    public var code: Code {
+        switch reason {
+        case .invalidKey: .invalidKey
+        case .duplicateKey: .duplicateKey
+        case .nulByte: .nulByte
+        case .invalidUTF8: .invalidUtf8
+        case .lineFeed: .lineFeed
+        case .carriageReturn: .carriageReturn
+        case .enclosingQuotes: .enclosingQuotes
+        case .lineTooLong: .lineTooLong
+        case .notKeyValueFormat: .notKeyValueFormat
+        }
+    }
+
+    /// The code's name (`INVALID_KEY`, ...), a bounded label.
+    public var shortDescription: String { code.description }
+
+    public var description: String {
         let file = format == .dockerEnvFile ? "a docker env file" : "a \(format.rawValue) file"
-        let value = "the value of key '\(key)'"
+        let value = "the value of key \"\(key)\""
         let sentence: String
         switch reason {
         case .invalidKey:
             sentence = format == .json
-                ? "the key '\(key)' is empty; \(file) needs non-empty keys."
-                : "the key '\(key)' is not an environment variable name, which \(file) needs; use letters, digits and '_', not starting with a digit."
+                ? "the key \"\(key)\" is empty; \(file) needs non-empty keys."
+                : "the key \"\(key)\" is not an environment variable name, which \(file) needs; use letters, digits and underscores, not starting with a digit."
         case .duplicateKey:
-            sentence = "the key '\(key)' appears more than once; each key may appear once."
+            sentence = "the key \"\(key)\" appears more than once; each key may appear once."
         case .nulByte:
             sentence = "\(value) contains a NUL byte, which \(file) cannot hold; use a template output with the base64 filter."
         case .invalidUTF8:
@@ -70,11 +139,11 @@ package struct OutputEncodingError: SecretsmithError, Equatable {
         case .enclosingQuotes:
             sentence = "\(value) starts and ends with the same quote character, which docker strips when it reads an env file; use the dotenv format, or a template."
         case .lineTooLong(let limit):
-            sentence = "the line for key '\(key)' would be longer than \(limit) bytes, which docker cannot read from an env file."
+            sentence = "the line for key \"\(key)\" would be longer than \(limit) bytes, which docker cannot read from an env file."
         case .notKeyValueFormat:
             sentence = "\(format.rawValue) outputs are rendered from their template, not encoded from values (internal error)."
         }
         guard let outputName else { return sentence.prefix(1).uppercased() + sentence.dropFirst() }
-        return "Output '\(outputName)': \(sentence)"
+        return "Output \"\(outputName)\": \(sentence)"
     }
 }

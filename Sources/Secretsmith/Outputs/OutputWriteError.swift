@@ -11,7 +11,58 @@ import Darwin
 /// `follow_symlinks` (the path cannot be written as configured); kind `.configuration`
 /// (exit 65) for a mode that grants access to others without `allow_world_readable` (or has
 /// bits beyond `0777`), which the configuration should not have allowed.
-package struct OutputWriteError: SecretsmithError, Equatable {
+public struct OutputWriteError: SecretsmithError, Equatable {
+    /// What went wrong.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case symbolicLinkRefused = "SYMBOLIC_LINK_REFUSED"
+            case worldAccessibleMode = "WORLD_ACCESSIBLE_MODE"
+            case invalidMode = "INVALID_MODE"
+            case notRegularFile = "NOT_REGULAR_FILE"
+            case missingDirectory = "MISSING_DIRECTORY"
+            case unknownUser = "UNKNOWN_USER"
+            case unknownGroup = "UNKNOWN_GROUP"
+            case shuttingDown = "SHUTTING_DOWN"
+            case systemCallFailed = "SYSTEM_CALL_FAILED"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`, the error's ``shortDescription``.
+        public var description: String { base.rawValue }
+
+        /// The destination is a symbolic link and `follow_symlinks` is false.
+        public static let symbolicLinkRefused = Code(.symbolicLinkRefused)
+
+        /// The mode grants access to others and `allow_world_readable` is false.
+        public static let worldAccessibleMode = Code(.worldAccessibleMode)
+
+        /// The mode has bits outside `0777`.
+        public static let invalidMode = Code(.invalidMode)
+
+        /// The destination exists and is not a regular file.
+        public static let notRegularFile = Code(.notRegularFile)
+
+        /// The parent directory is missing and `create_dirs` is false.
+        public static let missingDirectory = Code(.missingDirectory)
+
+        /// The owner is not a user on this system.
+        public static let unknownUser = Code(.unknownUser)
+
+        /// The group is not a group on this system.
+        public static let unknownGroup = Code(.unknownGroup)
+
+        /// A termination signal removed the staged files.
+        public static let shuttingDown = Code(.shuttingDown)
+
+        /// A system call failed; the description names it and the operating system's reason.
+        public static let systemCallFailed = Code(.systemCallFailed)
+    }
+
     /// Why the file could not be written.
     package enum Reason: Sendable, Hashable {
         /// The destination is a symbolic link and `follow_symlinks` is false.
@@ -35,7 +86,7 @@ package struct OutputWriteError: SecretsmithError, Equatable {
     }
 
     /// The output path concerned (as requested, or the link target being written).
-    package let path: String
+    public let path: String
     /// Why it could not be written.
     package let reason: Reason
 
@@ -49,33 +100,51 @@ package struct OutputWriteError: SecretsmithError, Equatable {
         OutputWriteError(path: path, reason: .system(operation: operation, errno: code))
     }
 
-    package var kind: FailureKind {
+    public var kind: FailureKind {
         switch reason {
         case .worldAccessibleMode, .invalidMode: .configuration
         default: .cannotCreate
         }
     }
 
-    package var description: String {
+    /// What went wrong, from the reason.
+    public var code: Code {
+        switch reason {
+        case .symbolicLinkRefused: .symbolicLinkRefused
+        case .worldAccessibleMode: .worldAccessibleMode
+        case .invalidMode: .invalidMode
+        case .notRegularFile: .notRegularFile
+        case .missingDirectory: .missingDirectory
+        case .unknownUser: .unknownUser
+        case .unknownGroup: .unknownGroup
+        case .shuttingDown: .shuttingDown
+        case .system: .systemCallFailed
+        }
+    }
+
+    /// The code's name (`SYMBOLIC_LINK_REFUSED`, ...), a bounded label.
+    public var shortDescription: String { code.description }
+
+    public var description: String {
         switch reason {
         case .symbolicLinkRefused:
-            return "Refusing to write '\(path)': it is a symbolic link; set follow_symlinks: true to write to its target."
+            return "Refusing to write \"\(path)\": it is a symbolic link; set follow_symlinks: true to write to its target."
         case .worldAccessibleMode(let mode):
-            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): it grants access to others; set allow_world_readable: true if that is intended."
+            return "Refusing to write \"\(path)\" with mode \(Self.octal(mode)): it grants access to others; set allow_world_readable: true if that is intended."
         case .invalidMode(let mode):
-            return "Refusing to write '\(path)' with mode \(Self.octal(mode)): only permission bits (0777) are allowed."
+            return "Refusing to write \"\(path)\" with mode \(Self.octal(mode)): only permission bits (0777) are allowed."
         case .notRegularFile:
-            return "Cannot write '\(path)': it exists and is not a regular file."
+            return "Cannot write \"\(path)\": it exists and is not a regular file."
         case .missingDirectory(let directory):
-            return "Cannot write '\(path)': the directory '\(directory)' does not exist and create_dirs is false."
+            return "Cannot write \"\(path)\": the directory \"\(directory)\" does not exist and create_dirs is false."
         case .unknownUser(let name):
-            return "Cannot write '\(path)': the owner '\(name)' is not a user on this system."
+            return "Cannot write \"\(path)\": the owner \"\(name)\" is not a user on this system."
         case .unknownGroup(let name):
-            return "Cannot write '\(path)': the group '\(name)' is not a group on this system."
+            return "Cannot write \"\(path)\": the group \"\(name)\" is not a group on this system."
         case .shuttingDown:
-            return "Cannot write '\(path)': secretsmith is stopping on a signal."
+            return "Cannot write \"\(path)\": secretsmith is stopping on a signal."
         case .system(let operation, let code):
-            return "Cannot write '\(path)': \(operation) failed: \(String(cString: strerror(code)))."
+            return "Cannot write \"\(path)\": \(operation) failed: \(String(cString: strerror(code)))."
         }
     }
 

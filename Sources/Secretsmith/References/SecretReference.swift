@@ -1,5 +1,5 @@
 /// A reference to a secret version: `ENV/PROJECT/SECRET[@VERSION][#POINTER]`, or
-/// `PROJECT/SECRET[@VERSION][#POINTER]` relative to the active environment (PRODUCT.md §2).
+/// `PROJECT/SECRET[@VERSION][#POINTER]` relative to the active environment (README "References").
 ///
 /// `ENV`, `PROJECT` and `SECRET` are letters, digits, `_`, `-` and `.`; `VERSION` is a
 /// positive number, `latest`, or an alias (`[A-Za-z][A-Za-z0-9_-]*`); `POINTER` is an

@@ -29,6 +29,34 @@ public struct RenderProblem: Sendable, CustomStringConvertible {
 /// Its kind is the most severe of its problems' kinds; its description lists every
 /// problem on its own line.
 public struct RenderFailure: SecretsmithError {
+    /// What happened.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case problemsFound = "PROBLEMS_FOUND"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`.
+        public var description: String { base.rawValue }
+
+        /// One or more problems were found; each is in ``problems`` with its own error and code.
+        public static let problemsFound = Code(.problemsFound)
+    }
+
+    /// What happened; the causes are the ``problems``' errors.
+    public var code: Code { .problemsFound }
+    /// The shortDescription of the only problem's error, else `PROBLEMS_FOUND`.
+    public var shortDescription: String {
+        problems.count == 1 ? problems[0].error.shortDescription : code.description
+    }
+    /// The only problem's error, when there is exactly one.
+    public var underlyingError: (any Error)? { problems.count == 1 ? problems[0].error : nil }
+
     /// Every problem, in the order of the outputs and references.
     public var problems: [RenderProblem]
 
@@ -54,11 +82,13 @@ public struct RenderFailure: SecretsmithError {
 /// reported with the others.
 struct UnexpectedError: SecretsmithError {
     var underlying: String
+    var underlyingError: (any Error)? = nil
     var kind: FailureKind { .internalError }
-    var description: String { "unexpected error: \(underlying)" }
+    var shortDescription: String { "UNEXPECTED" }
+    var description: String { "Unexpected error: \(underlying)." }
 
     static func wrap(_ error: any Error) -> any SecretsmithError {
         if let error = error as? any SecretsmithError { return error }
-        return UnexpectedError(underlying: String(describing: type(of: error)))
+        return UnexpectedError(underlying: String(describing: type(of: error)), underlyingError: error)
     }
 }

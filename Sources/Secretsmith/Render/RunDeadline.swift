@@ -1,6 +1,29 @@
 /// A run took longer than its deadline (`--timeout` or `deadline:`). Outstanding Secret
 /// Manager calls were cancelled and nothing was written.
 public struct DeadlineExceededError: SecretsmithError, Equatable {
+    /// What happened.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case runDeadlineExceeded = "RUN_DEADLINE_EXCEEDED"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`.
+        public var description: String { base.rawValue }
+
+        /// The whole run's deadline passed (not one call's timeout, which is ``SecretManagerError/Code/deadlineExceeded``).
+        public static let runDeadlineExceeded = Code(.runDeadlineExceeded)
+    }
+
+    /// What happened.
+    public var code: Code { .runDeadlineExceeded }
+    public var shortDescription: String { code.description }
+
     /// The deadline that passed.
     public var deadline: Duration
 
@@ -9,8 +32,8 @@ public struct DeadlineExceededError: SecretsmithError, Equatable {
     public var kind: FailureKind { .unavailable }
 
     public var description: String {
-        "the run did not finish within its deadline of \(DurationSyntax.format(deadline)); "
-            + "outstanding Secret Manager calls were cancelled and nothing was written"
+        "The run did not finish within its deadline of \(DurationSyntax.format(deadline)); "
+            + "outstanding Secret Manager calls were cancelled and nothing was written."
     }
 }
 

@@ -1,7 +1,7 @@
 import YAML
 
 /// A parsed template: bytes that pass through unchanged, with `<< ... >>` actions that
-/// render secret payloads and environment variables (PRODUCT.md §3).
+/// render secret payloads and environment variables (README "Templates").
 ///
 /// ```
 /// << secret "billing/db-password" >>

@@ -9,6 +9,29 @@ import YAML
 /// value of an environment variable; they name references, variables, filters and byte
 /// offsets only.
 public struct TemplateError: SecretsmithError, Hashable {
+    /// What is wrong.
+    ///
+    /// A struct with static members rather than an enum, so that codes can be added
+    /// without breaking callers: compare with `==` or switch with a `default:` case.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Base: String, Hashable, Sendable {
+            case invalidTemplate = "INVALID_TEMPLATE"
+        }
+
+        fileprivate let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The code's name in `UPPER_SNAKE_CASE`.
+        public var description: String { base.rawValue }
+
+        /// The template cannot be parsed, or an action cannot be rendered.
+        public static let invalidTemplate = Code(.invalidTemplate)
+    }
+
+    /// What is wrong.
+    public let code: Code
+    public var shortDescription: String { code.description }
+
     /// The template's path, as given to ``Template/parse(_:path:)``.
     public let path: String
     /// The 1-based line and column of the action's opening `<<`.
@@ -25,7 +48,9 @@ public struct TemplateError: SecretsmithError, Hashable {
     ///   - mark: The 1-based position of the action's `<<`.
     ///   - message: What is wrong, as a sentence without any secret value.
     ///   - hint: An optional sentence suggesting a fix.
-    public init(path: String, mark: Mark, message: String, hint: String? = nil) {
+    ///   - code: What is wrong, ``Code/invalidTemplate`` unless said otherwise.
+    public init(path: String, mark: Mark, message: String, hint: String? = nil, code: Code = .invalidTemplate) {
+        self.code = code
         self.path = path
         self.mark = mark
         self.message = message

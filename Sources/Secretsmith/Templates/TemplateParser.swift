@@ -7,7 +7,7 @@ import Musl
 #endif
 import YAML
 
-/// Splits template bytes into text, literal and action segments (PRODUCT.md §3).
+/// Splits template bytes into text, literal and action segments (README "Templates").
 ///
 /// It finds each `<<` with `memchr` and decides what it is:
 /// - a run of three or more `<` (`<<<` here-strings, `<<<<`) is text;

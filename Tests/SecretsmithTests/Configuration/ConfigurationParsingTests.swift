@@ -4,7 +4,7 @@ import YAML
 
 @Suite("Configuration parsing")
 struct ConfigurationParsingTests {
-    @Test("the PRODUCT.md example parses, with paths resolved against the file's directory")
+    @Test("the README's configuration example parses, with paths resolved against the file's directory")
     func productExample() throws {
         let path = try ConfigurationTesting.fixturePath("product-example.yaml")
         let configuration = try Configuration.load(path: path, environment: [:])
@@ -60,7 +60,7 @@ struct ConfigurationParsingTests {
         #expect {
             try Configuration.load(path: "/nonexistent/secretsmith.yaml", environment: [:])
         } throws: { error in
-            "\(error)".hasPrefix("/nonexistent/secretsmith.yaml: cannot read the configuration file")
+            "\(error)".hasPrefix("/nonexistent/secretsmith.yaml: Cannot read the configuration file")
         }
     }
 
@@ -206,7 +206,7 @@ struct ConfigurationParsingTests {
         #expect(unset?.message == "environment variable PROJECT is not set")
         #expect(unset?.mark == Mark(line: 6, column: 21))
         #expect(unset?.keyPath == "environments.dev.projects.p.project_id")
-        #expect(unset?.description.hasPrefix("secretsmith.yaml:6:21: environment variable PROJECT is not set") == true)
+        #expect(unset?.description.hasPrefix("secretsmith.yaml:6:21: Environment variable PROJECT is not set") == true)
         #expect(throws: try #require(unset)) { try lazy.resolve(SecretReference.parse("p/s"), activeEnvironment: "dev") }
 
         let offset = try ConfigurationTesting.parse(ConfigurationTesting.minimal(devBody: "    endpoint: https://${HOST}\n"))
@@ -236,7 +236,7 @@ struct ConfigurationParsingTests {
         #expect(error.keyPath == "environments.prod.projects.billing.secretz")
         #expect(error.hint == "Did you mean \"secrets\"?")
         #expect(error.description == """
-        secretsmith.yaml:7:9: unknown key "secretz" (at environments.prod.projects.billing.secretz). Did you mean "secrets"?
+        secretsmith.yaml:7:9: Unknown key "secretz" (at environments.prod.projects.billing.secretz). Did you mean "secrets"?
         """)
         #expect(error.kind == .configuration)
 

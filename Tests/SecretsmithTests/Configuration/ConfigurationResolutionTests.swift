@@ -227,7 +227,7 @@ struct ConfigurationResolutionTests {
         #expect(dev.cache.maxStale == .seconds(30))
         #expect(configuration.settings(forEnvironment: "nope") == nil)
         let unknown = ConfigurationError.unknownEnvironment("prdo", in: configuration)
-        #expect(unknown.description == "secretsmith.yaml: environment \"prdo\" is not declared under environments. Did you mean \"prod\"?")
+        #expect(unknown.description == "secretsmith.yaml: Environment \"prdo\" is not declared under environments. Did you mean \"prod\"?")
     }
 
     @Test("declared references of an environment, for check")

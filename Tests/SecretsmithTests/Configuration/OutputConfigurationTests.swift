@@ -71,7 +71,7 @@ struct OutputConfigurationTests {
         #expect(badKey?.keyPath == "outputs[0].values.1A")
         #expect(badKey?.mark == Mark(line: 4, column: 50))
         let badRef = outputError("{ name: a, format: dotenv, path: x, values: { A: 'p/s@0' } }")
-        #expect(badRef?.message.contains("invalid secret reference \"p/s@0\"") == true)
+        #expect(badRef?.message.contains("Invalid secret reference \"p/s@0\"") == true)
         #expect(badRef?.keyPath == "outputs[0].values.A")
         #expect(badRef?.mark == Mark(line: 4, column: 54))
         let badEnv = outputError("{ name: a, format: dotenv, path: x, values: { A: p/s }, environment: deev }")

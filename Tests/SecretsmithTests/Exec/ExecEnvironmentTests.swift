@@ -50,7 +50,7 @@ import Testing
             let values = try await Renderer(manager: setup.manager, processEnvironment: [:]).fetch(plan)
             let failure = #expect(throws: RenderFailure.self) { _ = try ExecEnvironment.variables(of: plan, values: values) }
             #expect(failure?.problems.count == 1)
-            #expect(failure?.description.contains("'BLOB' contains a NUL byte") == true)
+        #expect(failure?.description.contains("\"BLOB\" contains a NUL byte") == true)
             #expect(failure?.kind == .configuration)
         }
     }

@@ -2,7 +2,7 @@
 import Testing
 
 @Suite struct CRC32CTests {
-    @Test("check values from GCP-WIRE.md and RFC 3720", arguments: [
+    @Test("check values from RFC 3720 and Google's crc32c library", arguments: [
         ("", UInt32(0)),
         ("123456789", UInt32(3_808_858_755)),
         ("seCr3t\n", UInt32(3_131_222_104)),

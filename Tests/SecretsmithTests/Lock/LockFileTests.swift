@@ -94,7 +94,7 @@ import Testing
         #expect(failure?.problems.count == 1)
         #expect(failure?.problems.first?.site?.key == "C")
         #expect(failure?.kind == .configuration)
-        #expect(failure?.description.contains("projects/acme-app-dev/secrets/config/versions/latest (environment dev) is not pinned") == true)
+        #expect(failure?.description.contains("projects/acme-app-dev/secrets/config/versions/latest (environment \"dev\") is not pinned") == true)
 
         let frozen = lock.freezeCollecting(plan, lockPath: "secretsmith.lock")
         #expect(frozen.plan.outputs[0].references.map(\.secret.versionName) == [

@@ -59,7 +59,7 @@ struct DockerEnvFileEncoderTests {
             } throws: { error in
                 guard let error = error as? OutputEncodingError else { return false }
                 return error.reason == reason && error.key == "API_KEY" && error.description.contains("API_KEY")
-                    && error.description.contains("'docker'") && !error.description.contains(OutputTestSupport.sentinel)
+                    && error.description.contains("\"docker\"") && !error.description.contains(OutputTestSupport.sentinel)
             }
         }
         // The longest line that fits: "API_KEY=" + value + "\n" = 65,536 bytes.

@@ -114,7 +114,7 @@ struct DotenvEncoderTests {
             } throws: { error in
                 guard let error = error as? OutputEncodingError else { return false }
                 return error.key == "BAD_KEY" && error.reason == reason && error.kind == .configuration
-                    && error.description.contains("BAD_KEY") && error.description.contains("'app'")
+                    && error.description.contains("BAD_KEY") && error.description.contains("\"app\"")
                     && !error.description.contains(OutputTestSupport.sentinel)
             }
         }

@@ -55,7 +55,7 @@ struct SecretReferenceTests {
         } throws: { error in
             guard let error = error as? ReferenceError else { return false }
             return error.reference == text && error.message.contains(expected)
-                && error.description.hasPrefix("invalid secret reference \"\(text)\": ")
+                && error.description.hasPrefix("Invalid secret reference \"\(text)\": ")
                 && error.kind == .configuration
         }
     }

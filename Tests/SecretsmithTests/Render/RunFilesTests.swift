@@ -49,7 +49,7 @@ struct RunFilesTests {
         let found = problems(configuration)
         #expect(found.count == 1, "\(found)")
         let text = found.joined()
-        #expect(text.contains("output \"evil\" would write"), "\(text)")
+        #expect(text.contains("Output \"evil\" would write"), "\(text)")
         #expect(text.contains("outputs.evil.path"), "\(text)")
         #expect(
             ["the configuration file", "the template of output \"evil\"", "the template of output \"other\"", "the lock file"]
@@ -73,8 +73,8 @@ struct RunFilesTests {
         #expect(symlink("secretsmith.yaml", directory + "/link.env") == 0)
         let found = problems(configuration)
         #expect(found.count == 2, "\(found)")
-        #expect(found.contains { $0.contains("output \"one\" and output \"two\" both write") }, "\(found)")
-        #expect(found.contains { $0.contains("output \"three\" would write") && $0.contains("the configuration file") })
+        #expect(found.contains { $0.contains("Output \"one\" and output \"two\" both write") }, "\(found)")
+        #expect(found.contains { $0.contains("Output \"three\" would write") && $0.contains("the configuration file") })
     }
 
     @Test("a path through a missing directory and dot-dot plans at once and writes beside it")
@@ -158,7 +158,7 @@ struct RunFilesTests {
         #expect(text.first?.contains("--metrics-file would write") == true)
         let withOutputs = RunFiles(files: RunFiles.of(configuration, selected: configuration.outputs).files + flags)
             .clashes(configurationFile: configuration.file)
-        #expect(withOutputs.map(\.description).contains { $0.contains("output \"a\" and --manifest both write") })
+        #expect(withOutputs.map(\.description).contains { $0.contains("Output \"a\" and --manifest both write") })
     }
 
     /// A configuration whose `defaults` set `credentials` (nil: the built-in adc).

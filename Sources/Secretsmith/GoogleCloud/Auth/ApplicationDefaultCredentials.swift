@@ -1,8 +1,8 @@
 import Foundation
 
 /// Application Default Credentials: the search Google's libraries make for credentials
-/// when none are named (GCP-WIRE.md, "Application Default Credentials";
-/// <https://cloud.google.com/docs/authentication/application-default-credentials>).
+/// when none are named
+/// (<https://cloud.google.com/docs/authentication/application-default-credentials>).
 ///
 /// In order: the file `GOOGLE_APPLICATION_CREDENTIALS` names (it must exist when set); the
 /// gcloud file `$CLOUDSDK_CONFIG/application_default_credentials.json` or

@@ -78,7 +78,7 @@ package struct AuthHTTPTransport: Sendable {
                         floor: retryable.answer.headers.first(name: "Retry-After")
                             .flatMap(GoogleErrorResponse.parseRetryAfter))
                 }
-                return retryTransportFailures && !Self.isUnusableURL(error) ? .retry() : .stop
+                return retryTransportFailures && !Self.isUnusableURL(error, url: request.url) ? .retry() : .stop
             } willRetry: { error, attempt, _ in
                 var metadata: Logger.Metadata = ["auth.source": "\(source)", "attempt": "\(attempt)"]
                 if let retryable = error as? RetryableAnswer {
@@ -96,7 +96,7 @@ package struct AuthHTTPTransport: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            if Self.isUnusableURL(error) {
+            if Self.isUnusableURL(error, url: request.url) {
                 throw AuthenticationError(
                     source: source, message: "the \(endpoint) is not a usable http or https URL", kind: .configuration)
             }
@@ -123,11 +123,12 @@ package struct AuthHTTPTransport: Sendable {
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
     }
 
-    /// Whether the request failed because its URL cannot be used at all (no retry helps).
-    static func isUnusableURL(_ error: any Error) -> Bool {
+    /// Whether the request to `url` failed because the URL cannot be used at all (no retry
+    /// helps). AsyncHTTPClient names an unknown scheme as the URL spells it.
+    static func isUnusableURL(_ error: any Error, url: String) -> Bool {
         guard let error = error as? HTTPClientError else { return false }
         return error == .invalidURL || error == .emptyHost || error == .emptyScheme
-            || String(describing: error).contains("unsupportedScheme")
+            || URL(string: url)?.scheme.map { error == .unsupportedScheme($0) } == true
     }
 
     /// The logger handed to AsyncHTTPClient: never below `debug`, because at `trace` it

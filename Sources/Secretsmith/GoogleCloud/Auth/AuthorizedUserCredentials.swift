@@ -1,7 +1,7 @@
 /// User credentials from `gcloud auth application-default login`
 /// (`"type": "authorized_user"`): an OAuth client and a refresh token.
 ///
-/// Fields (GCP-WIRE.md, "Application Default Credentials"): `client_id`, `client_secret`,
+/// Fields (<https://cloud.google.com/docs/authentication/application-default-credentials>): `client_id`, `client_secret`,
 /// `refresh_token`; optional `quota_project_id`, `account`, and `token_uri` (not written by
 /// gcloud; secretsmith honours it so the emulator can stand in for Google). The secret and
 /// the refresh token never appear in a description.

@@ -1,7 +1,7 @@
 /// Tokens for user credentials: the refresh-token grant (RFC 6749 §6) at the token endpoint.
 ///
 /// `POST token_uri` with `grant_type=refresh_token&client_id=…&client_secret=…&refresh_token=…`
-/// (GCP-WIRE.md, `authorized_user`); the answer is as for the JWT-bearer grant.
+/// (<https://developers.google.com/identity/protocols/oauth2/web-server#offline>); the answer is as for the JWT-bearer grant.
 package struct AuthorizedUserTokenSource: AccessTokenSource {
     package let credentials: AuthorizedUserCredentials
     package let source: String

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A Google credentials JSON file, by its `type` (GCP-WIRE.md, "Application Default
-/// Credentials"): what `GOOGLE_APPLICATION_CREDENTIALS` points at and what
+/// A Google credentials JSON file, by its `type` (see
+/// <https://cloud.google.com/docs/authentication/application-default-credentials>): what `GOOGLE_APPLICATION_CREDENTIALS` points at and what
 /// `gcloud auth application-default login` writes.
 package indirect enum GoogleCredentialsFile: Sendable {
     /// `service_account`: a service account key.

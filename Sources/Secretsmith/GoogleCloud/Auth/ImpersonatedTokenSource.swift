@@ -3,8 +3,7 @@ import Foundation
 import NIOCore
 
 /// Tokens for a service account impersonated through IAM Credentials `generateAccessToken`
-/// (GCP-WIRE.md, "Impersonation";
-/// <https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateAccessToken>).
+/// (<https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateAccessToken>).
 ///
 /// `POST {base}/v1/projects/-/serviceAccounts/TARGET:generateAccessToken` with the source
 /// credentials' token and `{"delegates": [...], "lifetime": "3600s", "scope": [...]}`; the

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The signed JWT a service account exchanges for an access token: the JWT-bearer grant
-/// of RFC 7523 as Google's token endpoint takes it (GCP-WIRE.md, "The exchange";
-/// <https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests>).
+/// of RFC 7523 as Google's token endpoint takes it
+/// (<https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests>).
 ///
 /// Header `{"alg":"RS256","typ":"JWT","kid":private_key_id}`; claims `iss` (the service
 /// account's email), `scope`, `aud`, `iat` and `exp` (seconds since the epoch, at most an
@@ -38,7 +38,7 @@ package struct JWTBearerAssertion: Sendable {
     ///   - key: the service account key; `client_email` is the issuer, `private_key_id` the `kid`.
     ///   - audience: the `aud` claim. Callers pass the key's `token_uri`, as Go's
     ///     `golang.org/x/oauth2/jwt` does; for a key from Google that is
-    ///     `https://oauth2.googleapis.com/token`, the audience GCP-WIRE.md names (the Python
+    ///     `https://oauth2.googleapis.com/token`, the audience Google's guide names (the Python
     ///     library sends that constant whatever the `token_uri`).
     ///   - scope: the space-separated scopes.
     ///   - issuedAt: the `iat` claim; `exp` is an hour later.

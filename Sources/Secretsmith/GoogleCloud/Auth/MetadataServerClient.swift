@@ -3,8 +3,8 @@ import Foundation
 import Synchronization
 
 /// The instance metadata server of Compute Engine, GKE, Cloud Run and Cloud Functions:
-/// the default service account's tokens and the project id (GCP-WIRE.md, "Metadata server";
-/// <https://cloud.google.com/compute/docs/metadata/querying-metadata>).
+/// the default service account's tokens and the project id
+/// (<https://cloud.google.com/compute/docs/metadata/querying-metadata>).
 ///
 /// - Host: `GCE_METADATA_HOST` (`host[:port]`, the variable Google's libraries read), else
 ///   `metadata.google.internal`; always plain HTTP, the server is link-local.

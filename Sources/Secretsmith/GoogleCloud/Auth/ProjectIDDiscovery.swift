@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Logging
 
-/// Finds the Google Cloud project id when the configuration gives none (GCP-WIRE.md,
-/// "Application Default Credentials"): `GOOGLE_CLOUD_PROJECT`, then the key file's
+/// Finds the Google Cloud project id when the configuration gives none (as
+/// <https://cloud.google.com/docs/authentication/application-default-credentials> describes): `GOOGLE_CLOUD_PROJECT`, then the key file's
 /// `project_id`, then the metadata server.
 ///
 /// The configuration requires `project_id` for every project today; this is the building

@@ -5,7 +5,7 @@ import _CryptoExtras
 /// A service account key file (`"type": "service_account"`), as the Cloud console and
 /// `gcloud iam service-accounts keys create` write it.
 ///
-/// Fields (GCP-WIRE.md, "Service account keys"): `project_id`, `private_key_id`,
+/// Fields (<https://cloud.google.com/iam/docs/keys-create-delete>): `project_id`, `private_key_id`,
 /// `private_key` (PEM, PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1 `BEGIN RSA PRIVATE KEY`),
 /// `client_email`, `token_uri` (default `https://oauth2.googleapis.com/token`). The
 /// private key is parsed once and kept only as a key object; its text is not kept, and

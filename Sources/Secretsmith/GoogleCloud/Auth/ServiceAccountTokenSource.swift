@@ -1,7 +1,7 @@
 import Foundation
 
 /// Tokens for a service account key: an RS256 JWT-bearer assertion exchanged at the key's
-/// `token_uri` (GCP-WIRE.md, "The exchange").
+/// `token_uri` (<https://developers.google.com/identity/protocols/oauth2/service-account#authorizingrequests>).
 ///
 /// `POST token_uri` with `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=JWT`
 /// (`application/x-www-form-urlencoded`); the answer is `{access_token, expires_in, token_type}`

@@ -60,7 +60,7 @@ import Testing
             let error = try await #require(throws: AuthenticationError.self) {
                 _ = try await manager.accessSecretVersion("dev/app/db-password")
             }
-            #expect(error.description.hasPrefix("credentials from metadata server at 127.0.0.1:\(port):"))
+        #expect(error.description.hasPrefix("Credentials from metadata server at 127.0.0.1:\(port):"))
             #expect(!error.description.contains("GOOGLE_APPLICATION_CREDENTIALS"))
         }
     }
