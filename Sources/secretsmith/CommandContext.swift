@@ -22,6 +22,8 @@ struct CommandContext {
     ///
     /// - Throws: ``ConfigurationError`` when the configuration cannot be loaded.
     static func make(_ options: GlobalOptions) throws -> CommandContext {
+        // Flags first: a bad value is a usage error before anything is loaded or started.
+        _ = try options.parsedTimeout()
         var environment = ProcessInfo.processInfo.environment
         // `--env` is the active environment for `${SECRETSMITH_ENV}` in the configuration
         // too, so one output path can serve every environment (out/${SECRETSMITH_ENV}/...).
@@ -35,21 +37,16 @@ struct CommandContext {
         let concurrency = configuration.environmentNames.reduce(configuration.defaults.concurrency) {
             max($0, configuration.settings(forEnvironment: $1)?.concurrency ?? 0)
         }
+        let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        var deadline = active.flatMap { configuration.settings(forEnvironment: $0)?.deadline }
+            ?? configuration.defaults.deadline
+        if let timeout = try options.parsedTimeout() { deadline = timeout }
+        // Nothing may throw once the client exists: a client is shut down before its deinit.
         let clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
             concurrency: concurrency)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
-        let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-        var deadline = active.flatMap { configuration.settings(forEnvironment: $0)?.deadline }
-            ?? configuration.defaults.deadline
-        if let text = options.timeout {
-            do {
-                deadline = try DurationSyntax.parse(text)
-            } catch {
-                throw UsageError("--timeout \(text): \(error.message)")
-            }
-        }
         return CommandContext(
             processEnvironment: environment, configuration: configuration, activeEnvironment: active,
             logger: logger, httpClient: httpClient, manager: manager, deadline: deadline)
@@ -126,6 +123,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
         throw error
     } catch let error as any SecretsmithError {
         TerminationCleanup.deferToSignal()
+        if (error as? StandardOutputError)?.isBrokenPipe == true { StandardOutput.dieOfBrokenPipe() }
         // `FILE:LINE:COLUMN: error: ...` (paths relative to the working directory) for
         // located problems, `secretsmith: error: ...` otherwise; one cause printed once.
         let errors: [any SecretsmithError] = (error as? ConfigurationError)?.all ?? [error]

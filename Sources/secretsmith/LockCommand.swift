@@ -38,10 +38,10 @@ struct LockCommand: AsyncParsableCommand {
                 let lock = existing.replacing(environments: environments, with: pins)
                 let changed = try lock.write(to: path)
                 for pin in pins {
-                    print("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)")
+                    try StandardOutput.write("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)\n")
                 }
                 let count = lock.pins.count
-                print("\(changed ? "written" : "unchanged") \(DisplayPath.relative(path)) (\(count) pin\(count == 1 ? "" : "s"))")
+                try StandardOutput.write("\(changed ? "written" : "unchanged") \(DisplayPath.relative(path)) (\(count) pin\(count == 1 ? "" : "s"))\n")
             }
         }
     }

@@ -65,14 +65,14 @@ struct RenderCommand: AsyncParsableCommand {
             }
             let rendered = try renderer.render(plan, values: values, fetchProblems: fetchProblems)
             if stdout {
-                FileHandle.standardOutput.write(Data(rendered[0].bytes))
+                try StandardOutput.write(rendered[0].bytes)
                 return
             }
             let reports = try renderer.write(rendered, dryRun: dryRun)
             for report in reports {
                 var shown = report
                 shown.path = DisplayPath.relative(report.path)
-                print(shown.summary(dryRun: dryRun))
+                try StandardOutput.write(shown.summary(dryRun: dryRun) + "\n")
             }
             if let manifest {
                 try RenderManifest.make(

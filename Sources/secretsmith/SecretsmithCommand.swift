@@ -29,9 +29,10 @@ struct SecretsmithCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Applies the crash and core-dump policy (``ProcessHardening``) before anything
-    /// else, then runs the command as `AsyncParsableCommand.main()` does.
+    /// Records the inherited descriptors (``InheritedDescriptors``) and applies the crash
+    /// and core-dump policy (``ProcessHardening``) before anything else, then runs the command as `AsyncParsableCommand.main()` does.
     static func main() async {
+        InheritedDescriptors.record()
         ProcessHardening.apply()
         do {
             var command = try parseAsRoot()
