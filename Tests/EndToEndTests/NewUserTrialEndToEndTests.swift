@@ -48,7 +48,7 @@ import Testing
         for command in commands {
             for value in ["30", "abc", "1ns", "999999999h", "0s"] {
                 let result = try CommandRunner.run(
-                    command + ["--timeout", value], in: workspace.url, environment: environment)
+                    [command[0], "--timeout", value] + command.dropFirst(), in: workspace.url, environment: environment)
                 #expect(result.status == 64, "\(command) --timeout \(value): \(result.status) \(result.stderr)")
                 #expect(result.stderr.contains("--timeout \(value):"), "\(result.stderr)")
                 #expect(!result.stderr.contains("Fatal error"), "\(result.stderr)")
