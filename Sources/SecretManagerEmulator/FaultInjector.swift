@@ -31,10 +31,15 @@ struct FaultInjector: Sendable {
             plan.firedKinds.append(rule.kind.name)
             switch rule.kind {
             case .latency(let milliseconds, let jitter):
-                let extra = jitter > 0 ? Int.random(in: 0...jitter, using: &generator) : 0
-                plan.latency += .milliseconds(milliseconds + extra)
+                // Clamped to the validated bound, so a rule built in code cannot overflow.
+                let bound = FaultRule.maximumDelayMilliseconds
+                let base = min(max(milliseconds, 0), bound)
+                let spread = min(max(jitter, 0), bound - base)
+                let extra = spread > 0 ? Int.random(in: 0...spread, using: &generator) : 0
+                plan.latency += .milliseconds(base + extra)
             case .stall(let seconds):
-                plan.stall += .milliseconds(Int64((seconds * 1000).rounded()))
+                let clamped = seconds > 86_400 ? 86_400 : (seconds >= 0 ? seconds : 0)
+                plan.stall += .milliseconds(Int64((clamped * 1000).rounded()))
             case .error(let httpStatus, let status):
                 plan.outcome = .error(GoogleAPIError(
                     httpStatus: httpStatus,

@@ -2,9 +2,9 @@ extension FaultRule {
     /// Parses the compact text form, for command-line flags:
     /// `KIND[:ARGUMENT][,KEY=VALUE]…`.
     ///
-    /// Kinds: `latency:MS[+JITTER_MS]`, `error[:HTTP[/STATUS]]` (default 503),
+    /// Kinds: `latency:MS[+JITTER_MS]` (MS + JITTER_MS at most 86,400,000, a day), `error[:HTTP[/STATUS]]` (default 503),
     /// `quota[:RETRY_AFTER_SECONDS]` (429 RESOURCE_EXHAUSTED, default 1 s), `drop`,
-    /// `stall:SECONDS`, `checksum`. Keys: `method=` (an ``EmulatorMethod`` name),
+    /// `stall:SECONDS` (at most 86,400), `checksum`. Keys: `method=` (an ``EmulatorMethod`` name),
     /// `resource=` (substring or glob), `rate=` (0…1), `count=` (first N matches only).
     ///
     /// Examples: `error:503,count=2`, `latency:200+50,method=access`,

@@ -169,6 +169,10 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
         try container.encodeIfPresent(count, forKey: .count)
     }
 
+    /// The longest delay a latency rule (milliseconds plus jitter) may add: 86,400,000 ms,
+    /// a day, the same bound as a stall's 86,400 s.
+    static let maximumDelayMilliseconds = 86_400_000
+
     /// Why the rule's numbers are out of range, or `nil` when they are fine.
     var validationProblem: String? {
         guard rate >= 0, rate <= 1 else { return "`rate` must be between 0 and 1" }
@@ -176,6 +180,9 @@ public struct FaultRule: Sendable, Equatable, Codable, CustomStringConvertible {
         switch kind {
         case .latency(let milliseconds, let jitter) where milliseconds < 0 || jitter < 0:
             return "latency and jitter must not be negative"
+        case .latency(let milliseconds, let jitter)
+        where milliseconds > Self.maximumDelayMilliseconds || jitter > Self.maximumDelayMilliseconds - milliseconds:
+            return "a latency plus its jitter must be at most 86400000 milliseconds (86400 s)"
         case .error(let httpStatus, _) where !(400...599).contains(httpStatus):
             return "an error's `httpStatus` must be between 400 and 599"
         case .resourceExhausted(let seconds) where seconds < 0:

@@ -47,8 +47,8 @@ struct CheckCommand: AsyncParsableCommand {
         // Paths as render prints them: relative to the working directory when below it.
         report.problems = report.problems.map(DisplayPath.shown)
         switch format {
-        case .text: FileHandle.standardOutput.write(Data(report.text.utf8))
-        case .json: FileHandle.standardOutput.write(Data(report.json))
+            case .text: try StandardOutput.write(report.text)
+            case .json: try StandardOutput.write(report.json)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

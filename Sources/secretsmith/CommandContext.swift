@@ -22,6 +22,8 @@ struct CommandContext {
     ///
     /// - Throws: ``ConfigurationError`` when the configuration cannot be loaded.
     static func make(_ options: GlobalOptions) throws -> CommandContext {
+        // Flags first: a bad value is a usage error before anything is loaded or started.
+        _ = try options.parsedTimeout()
         var environment = ProcessInfo.processInfo.environment
         // `--env` is the active environment for `${SECRETSMITH_ENV}` in the configuration
         // too, so one output path can serve every environment (out/${SECRETSMITH_ENV}/...).
@@ -32,20 +34,14 @@ struct CommandContext {
             span.attributes["file.path"] = location.path
             return try location.load(environment: environment)
         }
+        let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        let timeout = try options.parsedTimeout()
+        // Nothing may throw once the client exists: a client is shut down before its deinit.
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration))
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
-        let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-        var timeout: Duration?
-        if let text = options.timeout {
-            do {
-                timeout = try DurationSyntax.parse(text)
-            } catch {
-                throw UsageError("--timeout \(text): \(error.message)")
-            }
-        }
         return CommandContext(
             processEnvironment: environment, configuration: configuration, activeEnvironment: active,
             logger: logger, httpClient: httpClient, manager: manager,

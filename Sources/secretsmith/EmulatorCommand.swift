@@ -101,6 +101,7 @@ struct EmulatorCommand: AsyncParsableCommand {
                 throw UsageError("--fault \(text): \(error)")
             }
         }
+            if let portFile { try PortFile.check(portFile, seed: seed) }
         let seedData = try seed.map { try EmulatorSeed.load(path: $0) } ?? EmulatorSeed()
         var logger = Logger(label: "secretsmith.emulator") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
@@ -114,11 +115,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         let host = self.host
         let service = ListeningEmulator(emulator: emulator) { bound in
             FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
-            if let portFile {
-                // Write then rename, so a reader never sees a partial number.
-                let temporary = portFile + ".tmp"
-                try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: temporary))
-                _ = rename(temporary, portFile)
+                if let portFile, let failure = PortFile.write(port: bound, to: portFile) {
+                    FileHandle.standardError.write(
+                        Data("secretsmith: error: cannot write --port-file \(portFile): \(failure)\n".utf8))
             }
         }
         // SIGTERM and SIGINT shut the server down gracefully: a requested stop, not an error.

@@ -32,8 +32,8 @@ struct ExplainCommand: AsyncParsableCommand {
                     processEnvironment: context.processEnvironment,
                     commandLineDeadline: global.timeout != nil ? context.deadline : nil))
             switch format {
-            case .text: FileHandle.standardOutput.write(Data(explanation.text.utf8))
-            case .json: FileHandle.standardOutput.write(Data(explanation.json))
+                case .text: try StandardOutput.write(explanation.text)
+                case .json: try StandardOutput.write(explanation.json)
             }
         }
     }

@@ -26,7 +26,7 @@ struct GetCommand: AsyncParsableCommand {
                 }
                 return try await manager.accessSecretVersion(reference)
             }
-            FileHandle.standardOutput.write(Data(value.bytes))
+                try StandardOutput.write(value.bytes)
         }
     }
 }

@@ -25,12 +25,12 @@ struct LockCommand: AsyncParsableCommand {
                     Data("secretsmith: warning: \(error.description) Writing a new one.\n".utf8))
             }
             for pin in outcome.pins {
-                print("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)")
+                try StandardOutput.write("pinned \(pin.environment) \(pin.resource) -> version \(pin.version)\n")
             }
             let count = outcome.pinCount
-            print(
+            try StandardOutput.write(
                 "\(outcome.changed ? "written" : "unchanged") \(DisplayPath.relative(outcome.path)) "
-                    + "(\(count) pin\(count == 1 ? "" : "s"))")
+                    + "(\(count) pin\(count == 1 ? "" : "s"))\n")
         }
     }
 }

@@ -30,9 +30,11 @@ enum ProcessReplacement {
     /// render installed is removed; every signal's disposition is reset to the default
     /// and the signal mask emptied, because ignored signals and the mask survive
     /// `execve` (POSIX `execve`, "Signal Handling"), and libdispatch blocks the signals it
-    /// watches; every descriptor above 2 is marked close-on-exec (the event loops' epoll
-    /// and eventfd descriptors, and anything a library opened without `O_CLOEXEC`), so
-    /// COMMAND inherits only standard input, output and error; and the core-dump limit
+    /// watches; every descriptor above 2 that secretsmith opened is marked close-on-exec
+    /// (the event loops' epoll and eventfd descriptors, and anything a library opened
+    /// without `O_CLOEXEC`), so COMMAND inherits standard input, output and error and the
+    /// descriptors secretsmith's own caller passed in (``InheritedDescriptors``, such as
+    /// systemd's `LISTEN_FDS`), nothing of secretsmith's; and the core-dump limit
     /// secretsmith inherited is given back (``ProcessHardening/restoreForExec()``).
     ///
     /// - Returns: only when `execve` failed: the error to report (exit 126, or 127 when
@@ -48,6 +50,7 @@ enum ProcessReplacement {
         sigemptyset(&empty)
         pthread_sigmask(SIG_SETMASK, &empty, nil)
         markDescriptorsCloseOnExec()
+        InheritedDescriptors.keepOpenAcrossExec()
         ProcessHardening.restoreForExec()
 
         let argv = arguments.map { strdup($0) } + [nil]

@@ -60,13 +60,13 @@ struct RenderCommand: AsyncParsableCommand {
                     }
                 }
                 if stdout {
-                    FileHandle.standardOutput.write(Data(outcome.rendered[0].bytes))
+                    try StandardOutput.write(outcome.rendered[0].bytes)
                     return
                 }
                 for report in outcome.reports {
                     var shown = report
                     shown.path = DisplayPath.relative(report.path)
-                    print(shown.summary(dryRun: dryRun))
+                    try StandardOutput.write(shown.summary(dryRun: dryRun) + "\n")
                 }
             }
         }

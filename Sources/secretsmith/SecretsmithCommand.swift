@@ -30,9 +30,10 @@ struct SecretsmithCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Applies the crash and core-dump policy (``ProcessHardening``) before anything
-    /// else, parses the command line, runs the command and maps how it ended to the
-    /// process's exit status: the one place errors become exit codes.
+    /// Records the inherited descriptors (``InheritedDescriptors``) and applies the crash
+    /// and core-dump policy (``ProcessHardening``) before anything else, parses the command
+    /// line, runs the command and maps how it ended to the process's exit status: the one
+    /// place errors become exit codes.
     ///
     /// A command line that does not parse ends as ArgumentParser reports it (usage, 64 for
     /// validation errors); a run of one of secretsmith's commands (``ReportedCommand``)
@@ -41,6 +42,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
     /// cleanup, which exits with 128 + the signal number
     /// (``TerminationCleanup/deferToSignal()``).
     static func main() async {
+        InheritedDescriptors.record()
         ProcessHardening.apply()
         var command: any ParsableCommand
         do {
@@ -57,6 +59,8 @@ struct SecretsmithCommand: AsyncParsableCommand {
             TerminationCleanup.deferToSignal()
         } catch {
             TerminationCleanup.deferToSignal()
+            // A closed pipe on standard output ends the process as it ends other Unix tools.
+            if (error as? StandardOutputError)?.isBrokenPipe == true { StandardOutput.dieOfBrokenPipe() }
             // ArgumentParser's own commands (`help`, the root without a subcommand) end
             // with its errors, which it reports itself (help text, exit 0).
             guard command is any ReportedCommand else { exit(withError: error) }

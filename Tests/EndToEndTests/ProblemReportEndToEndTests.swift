@@ -155,10 +155,10 @@ import Testing
         #expect(
             prod.stderr.hasPrefix("secretsmith.yaml:8:26: error: Environment variable SECRETSMITH_TEST_PROD_PROJECT is not set"),
             "\(prod.stderr)")
-        // A render with no environment names the output path's variable.
+        // A render with no environment says how to select one.
         let none = try CommandRunner.run(["render"], in: workspace.url, environment: environment)
-        #expect(none.status == 65, "\(none.stderr)")
-        #expect(none.stderr.contains("SECRETSMITH_ENV is not set"), "\(none.stderr)")
+        #expect(none.status == 64, "\(none.stderr)")
+        #expect(none.stderr.contains("no environment selected: pass --env or set SECRETSMITH_ENV"), "\(none.stderr)")
     }
 
     @Test func checkListsEveryConfigurationErrorAndHintsAtTabs() throws {

@@ -100,3 +100,28 @@ import Testing
         #expect(a.contains(true) && a.contains(false))
     }
 }
+
+@Suite struct FaultRuleBoundsTests {
+    @Test func aLatencyPlusJitterIsAtMostADay() throws {
+        #expect(throws: FaultRuleSyntaxError.self) {
+            try FaultRule(parsing: "latency:9223372036854775807+9223372036854775807,count=1")
+        }
+        #expect(throws: FaultRuleSyntaxError.self) { try FaultRule(parsing: "latency:86400001") }
+        #expect(throws: FaultRuleSyntaxError.self) { try FaultRule(parsing: "latency:86400000+1") }
+        #expect(try FaultRule(parsing: "latency:86399000+1000") == FaultRule(.latency(milliseconds: 86_399_000, jitterMilliseconds: 1000)))
+        let body = Array("latency:9223372036854775807+9223372036854775807,count=1".utf8)
+        #expect(throws: (any Error).self) { try FaultConfiguration.parse(adminBody: body) }
+    }
+
+    @Test func theInjectorCannotOverflowOnARuleBuiltInCode() {
+        var injector = FaultInjector(FaultConfiguration(rules: [
+            FaultRule(.latency(milliseconds: .max, jitterMilliseconds: .max)),
+            FaultRule(.latency(milliseconds: .max, jitterMilliseconds: .max)),
+            FaultRule(.stall(seconds: .infinity)),
+            FaultRule(.stall(seconds: .nan)),
+        ]))
+        let plan = injector.plan(method: .access, resource: "projects/p/secrets/s/versions/1")
+        #expect(plan.latency <= .seconds(2 * 86_400))
+        #expect(plan.stall == .seconds(86_400))
+    }
+}

@@ -72,7 +72,8 @@ enum VariableExpansion {
                 throw Failure(
                     offset: start,
                     message: "environment variable \(name) is not set",
-                    hint: "Set \(name), or give a default with ${\(name):-default}.",
+                    hint: name == activeEnvironmentVariable
+                        ? "Pass --env or set SECRETSMITH_ENV." : "Set \(name), or give a default with ${\(name):-default}.",
                     unsetVariable: name
                 )
             }
@@ -80,6 +81,10 @@ enum VariableExpansion {
         }
         return String(output)
     }
+
+    /// The variable naming the active environment (set by `--env`): unset, it means no
+    /// environment was selected, and the hint says how to select one.
+    static let activeEnvironmentVariable = "SECRETSMITH_ENV"
 
     /// `[A-Za-z_][A-Za-z0-9_]*`: a portable environment variable name.
     static func isValidName(_ name: String) -> Bool {

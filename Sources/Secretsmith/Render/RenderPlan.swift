@@ -160,12 +160,22 @@ public struct RenderPlan: Sendable {
                     error: PlanError(message: "\(configuration.file): there is no output named \"\(name)\"\(hint)")))
         }
         var selected: [OutputConfiguration] = []
+        var reportedNoEnvironment = false
         for output in configuration.outputs where only.isEmpty || only.contains(output.name) {
             // An output (or the environment it names) with an unset `${NAME}` is reported
             // now that it is used.
             if let error = output.variableError
                 ?? output.environment.flatMap({ configuration.environment(named: $0)?.variableError })
             {
+                // `${SECRETSMITH_ENV}` unset means no environment was chosen: one problem for
+                // the run, saying how to choose one, not one per output.
+                if error.unsetVariable == VariableExpansion.activeEnvironmentVariable, environment == nil {
+                    if !reportedNoEnvironment {
+                        problems.append(RenderProblem(site: nil, reference: nil, error: PlanError(message: Self.noEnvironmentSelected)))
+                        reportedNoEnvironment = true
+                    }
+                    continue
+                }
                 let site = error.mark.map { ReferenceSite(file: configuration.file, mark: $0, output: output.name, key: nil) }
                 problems.append(RenderProblem(site: site, reference: nil, error: error))
                 continue
@@ -284,6 +294,12 @@ public struct RenderPlan: Sendable {
 }
 
 /// A planning problem that is not about one reference (an unknown `--only` name).
+extension RenderPlan {
+    /// The problem of a run whose outputs need `${SECRETSMITH_ENV}` when neither `--env`
+    /// nor `SECRETSMITH_ENV` names an environment (a usage error, exit 64).
+    package static let noEnvironmentSelected = "no environment selected: pass --env or set SECRETSMITH_ENV"
+}
+
 struct PlanError: SecretsmithError {
     var message: String
     var kind: FailureKind { .usage }

@@ -372,8 +372,10 @@ struct ConfigurationParsingTests {
         #expect(fixed.problems.isEmpty)
         #expect(fixed.plan.outputs.map(\.output.name) == ["fixed"])
         let all = RenderPlan.collect(configuration: configuration, environment: nil, only: [])
-        #expect(all.problems.map { ($0.error as? ConfigurationError)?.mark } == [Mark(line: 10, column: 40)])
-        #expect(CheckProblem(all.problems[0]).output == "env", "check names the output")
+        // No environment selected: one usage problem saying how to select one.
+        #expect(all.problems.map(\.error.description) == [RenderPlan.noEnvironmentSelected])
+        #expect(all.problems.map(\.error.kind) == [.usage])
+        #expect(output.variableError?.hint == "Pass --env or set SECRETSMITH_ENV.")
 
         let dev = try ConfigurationTesting.parse(text, environment: ["SECRETSMITH_ENV": "dev"])
         #expect(try RenderPlan.make(configuration: dev, environment: "dev", only: []).outputs.count == 2)

@@ -39,9 +39,9 @@ package enum ApplicationDefaultCredentials {
                 let origin = "gcloud credentials file \(path)"
                 return .file(try GoogleCredentialsFile.load(path: path, origin: origin), origin: origin)
             }
-            tried.append("no gcloud credentials file at \(path)")
+            tried.append("there is no gcloud credentials file at \(path)")
         } else {
-            tried.append("no gcloud credentials file (neither CLOUDSDK_CONFIG nor HOME is set)")
+            tried.append("there is no gcloud credentials file to look for, as neither CLOUDSDK_CONFIG nor HOME is set")
         }
         return .metadataServer(tried: tried)
     }

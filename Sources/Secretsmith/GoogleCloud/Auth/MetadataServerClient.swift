@@ -106,12 +106,16 @@ package struct MetadataServerClient: AccessTokenSource {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw absent("no answer (\(AuthHTTPTransport.describe(error)))")
+            if SecretManagerClient.isConnectionRefused(error) {
+                throw absent(
+                    "nothing is listening at \(hostAndPort), where the metadata server would answer (connection refused)")
+            }
+            throw absent("the metadata server at \(host) did not answer (\(AuthHTTPTransport.describe(error)))")
         }
         // Any status will do (a transient one is retried by the real request); the header
         // is what tells a metadata server from anything else.
         guard answer.headers.first(name: "Metadata-Flavor") == "Google" else {
-            throw absent("something answered without the Metadata-Flavor: Google header")
+            throw absent("something at \(host) answered without the Metadata-Flavor: Google header, so it is not a metadata server")
         }
         probed.markFound()
     }
@@ -135,15 +139,24 @@ package struct MetadataServerClient: AccessTokenSource {
         return request
     }
 
-    private func absent(_ detail: String) -> AuthenticationError {
-        let metadataStep = "metadata server at \(host): \(detail)"
+    /// `HOST:PORT`, with HTTP's port 80 when `host` names none.
+    var hostAndPort: String {
+        guard let colon = host.lastIndex(of: ":"), !host[host.index(after: colon)...].isEmpty,
+            host[host.index(after: colon)...].allSatisfy(\.isNumber)
+        else { return "\(host):80" }
+        return host
+    }
+
+    /// No metadata server here. `step` is a clause naming the host; after the steps of
+    /// Application Default Credentials it ends a list of sentences (``CredentialSearch``).
+    private func absent(_ step: String) -> AuthenticationError {
         if triedBefore.isEmpty {
-            return AuthenticationError(source: source, message: metadataStep, kind: .permission)
+            return AuthenticationError(source: source, message: step, kind: .permission)
         }
         return AuthenticationError(
             source: source,
-            message: "no credentials found; tried " + (triedBefore + [metadataStep]).joined(separator: "; ")
-                + ". Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to a key file, "
+            message: "no credentials found. " + CredentialSearch.sentences(triedBefore + [step])
+                + " Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to a key file, "
                 + "or choose another credentials type",
             kind: .permission)
     }

@@ -69,12 +69,13 @@ package enum ProjectIDDiscovery {
             do {
                 return (try await metadata.projectID(), metadata.source)
             } catch let error as AuthenticationError {
-                tried.append("\(metadata.source): \(error.message)")
+                // The probe's messages name the server already.
+                tried.append(error.message.contains(metadata.host) ? error.message : "\(metadata.source): \(error.message)")
             }
         }
         throw AuthenticationError(
             source: "project id discovery",
-            message: "no project id found; tried " + tried.joined(separator: "; ") + ". Set \(variable) or project_id",
+            message: "no project id found. " + CredentialSearch.sentences(tried) + " Set \(variable) or project_id",
             kind: .configuration)
     }
 }

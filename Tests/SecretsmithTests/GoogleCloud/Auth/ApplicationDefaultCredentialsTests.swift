@@ -35,7 +35,7 @@ import Testing
         guard case .metadataServer(let tried) = found else { Issue.record("found \(found)"); return }
         #expect(tried == [
             "GOOGLE_APPLICATION_CREDENTIALS is unset",
-            "no gcloud credentials file at /nonexistent-home/.config/gcloud/application_default_credentials.json",
+            "there is no gcloud credentials file at /nonexistent-home/.config/gcloud/application_default_credentials.json",
         ])
         #expect(ApplicationDefaultCredentials.gcloudFilePath(environment: ["HOME": "/h", "CLOUDSDK_CONFIG": "/c"])
             == "/c/application_default_credentials.json")
