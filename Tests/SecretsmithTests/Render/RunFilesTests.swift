@@ -197,7 +197,7 @@ struct RunFilesTests {
         let clashes = RunFiles.of(configuration, selected: configuration.outputs, environment: environment)
             .clashes(configurationFile: configuration.file).map(\.description)
         #expect(clashes.count == 1, "\(clashes)")
-        #expect(clashes.first?.contains("output \"o\" would write \(directory)/\(file), which is the credentials file") == true,
+        #expect(clashes.first?.contains("Output \"o\" would write \(directory)/\(file), which is the credentials file") == true,
                 "\(clashes)")
         #expect(clashes.first?.contains("outputs.o.path") == true, "\(clashes)")
         let flags = RunFiles.commandLine([("--metrics-file", directory + "/" + file), ("--trace-file", directory + "/" + file)])
@@ -254,7 +254,7 @@ struct RunFilesTests {
         defer { OutputTestSupport.removeTree(directory) }
         let found = problems(configuration)
         #expect(found.count == 1, "\(found)")
-        #expect(found.first?.contains("output \"b\" would write") == true, "\(found)")
+        #expect(found.first?.contains("Output \"b\" would write") == true, "\(found)")
         #expect(found.first?.contains("output \"a\"'s atomic_dir: true reserves") == true, "\(found)")
         #expect(found.first?.contains("outputs.b.path") == true, "\(found)")
         let failure = #expect(throws: RenderFailure.self) {

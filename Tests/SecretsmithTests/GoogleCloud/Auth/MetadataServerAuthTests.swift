@@ -43,17 +43,17 @@ import Testing
             #expect(error.description.contains("Application Default Credentials"))
             #expect(error.description.contains("GOOGLE_APPLICATION_CREDENTIALS is unset"))
             #expect(error.description.contains("no gcloud credentials file at \(home)/.config/gcloud/application_default_credentials.json"))
-        // The steps read as sentences, and a refused connection is said as Secret Manager's is.
-        #expect(
-            error.description.contains(
-                "no credentials found. GOOGLE_APPLICATION_CREDENTIALS is unset. There is no gcloud credentials file at "),
-            "\(error.description)")
-        #expect(
-            error.description.contains(
-                "Nothing is listening at 127.0.0.1:\(port), where the metadata server would answer (connection refused). Run "),
-            "\(error.description)")
-        #expect(!error.description.contains("errno"), "\(error.description)")
-        #expect(!error.description.contains("tried "), "\(error.description)")
+            // The steps read as sentences, and a refused connection is said as Secret Manager's is.
+            #expect(
+                error.description.contains(
+                    "no credentials found. GOOGLE_APPLICATION_CREDENTIALS is unset. There is no gcloud credentials file at "),
+                "\(error.description)")
+            #expect(
+                error.description.contains(
+                    "Nothing is listening at 127.0.0.1:\(port), where the metadata server would answer (connection refused). Run "),
+                "\(error.description)")
+            #expect(!error.description.contains("errno"), "\(error.description)")
+            #expect(!error.description.contains("tried "), "\(error.description)")
             // The probe's deadline is what bounds the wait on a laptop: short by construction.
             #expect(MetadataServerClient.defaultProbeTimeout <= .seconds(1))
             #expect(MetadataServerClient(environment: [:], transport: Self.transport).probeTimeout == .seconds(1))
@@ -70,11 +70,11 @@ import Testing
             let error = try await #require(throws: AuthenticationError.self) {
                 _ = try await manager.accessSecretVersion("dev/app/db-password")
             }
-        #expect(error.description.hasPrefix("Credentials from metadata server at 127.0.0.1:\(port):"))
-        #expect(
-            error.description.hasSuffix(
-                ": nothing is listening at 127.0.0.1:\(port), where the metadata server would answer (connection refused)"),
-            "\(error.description)")
+            #expect(error.description.hasPrefix("Credentials from metadata server at 127.0.0.1:\(port):"))
+            #expect(
+                error.description.hasSuffix(
+                    ": nothing is listening at 127.0.0.1:\(port), where the metadata server would answer (connection refused)."),
+                "\(error.description)")
             #expect(!error.description.contains("GOOGLE_APPLICATION_CREDENTIALS"))
         }
     }
