@@ -115,6 +115,93 @@ import Testing
         #expect(problem["output"] as? String == "t")
     }
 
+    @Test func renderAndCheckAccessReportEveryFailedActionAndEveryRefusedValue() throws {
+        let workspace = try Workspace()
+        var seed = SeedBuilder()
+        seed.add(project: "acme-app-dev", number: 123_456_789_012, secret: "x", versions: [.init(bytes: [0x61, 0xFF, 0x62])])
+        seed.add(project: "acme-app-dev", number: 123_456_789_012, secret: "y", value: "not base64! \(CommandRunner.sentinel)")
+        seed.add(project: "acme-app-dev", number: 123_456_789_012, secret: "nl", value: "a\n\(CommandRunner.sentinel)")
+        seed.add(project: "acme-app-dev", number: 123_456_789_012, secret: "nul", versions: [.init(bytes: [0x61, 0, 0x62])])
+        try workspace.write("seed.yaml", seed.yaml)
+        try workspace.write(
+            "secretsmith.yaml",
+            """
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { x: {}, y: {}, nl: {}, nul: {} } }
+            outputs:
+              - { name: t, format: template, template: t.tmpl, path: out/t.txt }
+              - name: d
+                format: docker-env-file
+                path: out/d.env
+                values:
+                  NL: app/nl
+                  NUL: app/nul
+                  BAD: app/x
+
+            """)
+        try workspace.write(
+            "t.tmpl",
+            "a: << secret \"app/x\" | json >>\nb: << secret \"app/y\" | base64decode >>\n"
+                + "c: << env \"SECRETSMITH_TEST_UNSET_VARIABLE\" >>\n")
+        let emulator = try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace)
+        let environment = ["SECRET_MANAGER_EMULATOR_HOST": emulator.host]
+        let render = try CommandRunner.run(["render", "--env", "dev"], in: workspace.url, environment: environment)
+        #expect(render.status == 65, "\(render.stderr)")
+        for prefix in [
+            "t.tmpl:1:4: error: output t, reference \"app/x\": ", "t.tmpl:2:4: error: output t, reference \"app/y\": ",
+            "t.tmpl:3:4: error: output t: ", "secretsmith.yaml:12:7: error: output d, key NL, reference \"app/nl\": ",
+            "secretsmith.yaml:13:7: error: output d, key NUL, reference \"app/nul\": ",
+            "secretsmith.yaml:14:7: error: output d, key BAD, reference \"app/x\": ",
+        ] {
+            #expect(
+                render.stderr.split(separator: "\n").contains { $0.hasPrefix(prefix) }, "\(prefix) in \(render.stderr)")
+        }
+        #expect(!render.stderr.contains(CommandRunner.sentinel))
+
+        let check = try CommandRunner.run(
+            ["check", "--env", "dev", "--access", "--format", "json"], in: workspace.url, environment: environment)
+        #expect(check.status == render.status)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any])
+        let problems = try #require(object["problems"] as? [[String: Any]])
+        #expect(problems.count == 6, "\(check.stdoutText)")
+        let found = problems.map { problem in
+            [problem["file"], problem["line"], problem["column"], problem["output"], problem["key"], problem["reference"]]
+                .map { $0.map { "\($0)" } ?? "-" }.joined(separator: " ")
+        }
+        #expect(
+            found == [
+                "t.tmpl 1 4 t - app/x", "t.tmpl 2 4 t - app/y", "t.tmpl 3 4 t - -",
+                "secretsmith.yaml 12 7 d NL app/nl", "secretsmith.yaml 13 7 d NUL app/nul", "secretsmith.yaml 14 7 d BAD app/x",
+            ], "\(check.stdoutText)")
+        #expect(!check.stdoutText.contains(CommandRunner.sentinel))
+    }
+
+    @Test func plainCheckReportsAnUnsetEnvironmentVariableAsRenderDoes() throws {
+        let workspace = try Workspace()
+        try workspace.write(
+            "secretsmith.yaml",
+            """
+            version: 1
+            defaults: { endpoint: "http://127.0.0.1:9", retry: { max_attempts: 1 } }
+            environments:
+              dev:
+                projects:
+                  app: { project_id: acme-app-dev, secrets: { s1: {} } }
+            outputs:
+              - { name: t, format: template, template: t.tmpl, path: out/t.txt }
+
+            """)
+        try workspace.write("t.tmpl", "b: << env \"SECRETSMITH_TEST_UNSET_VARIABLE\" >>\n")
+        // No reference: no Secret Manager call is needed (the endpoint is unreachable).
+        let check = try CommandRunner.run(["check", "--env", "dev"], in: workspace.url)
+        #expect(check.status == 65, "\(check.stdoutText)")
+        #expect(check.stdoutText.contains("t.tmpl:1:4: error: output t: "), "\(check.stdoutText)")
+        #expect(check.stdoutText.contains("SECRETSMITH_TEST_UNSET_VARIABLE"))
+    }
+
     @Test func getAndExplainDoNotExpandOutputPathsTheyDoNotUse() throws {
         let workspace = try Workspace()
         var seed = SeedBuilder()

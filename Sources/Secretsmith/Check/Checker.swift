@@ -11,7 +11,8 @@
 ///    different) version than the pinned one, an etag that changed.
 /// 4. With `access`, also reads each ENABLED payload (CRC32C verified), evaluates JSON
 ///    pointers and renders every output in memory, so format problems (a NUL byte in a
-///    dotenv value, an unset `env` variable) show up too. Nothing is printed or written.
+///    dotenv value, a filter that cannot take its input) show up too. Nothing is printed
+///    or written. Without `access`, an unset `env` variable is still found.
 ///
 /// Every problem is reported, each with its position; the report's exit code is the most
 /// severe error's (``FailureKind/severity``).
@@ -122,6 +123,17 @@ public struct Checker: Sendable {
             errors += renderInMemory(plan, planProblems: planProblems, results: results).map { CheckProblem($0) }
             // What the writer would refuse before staging, so check and render agree.
             errors += plan.destinationProblems(configuration: configuration).map { CheckProblem($0) }
+        } else {
+            // Rendering in memory (access) finds these too; without it, look them up here:
+            // an unset variable needs no payload to be found.
+            let environment = processEnvironment
+            for output in plan.outputs {
+                guard let template = output.template else { continue }
+                for error in template.unsetEnvironmentErrors(environment: { environment[$0] }) {
+                    let site = ReferenceSite(file: error.path, mark: error.mark, output: output.output.name, key: nil)
+                    errors.append(CheckProblem(RenderProblem(site: site, reference: nil, error: error)))
+                }
+            }
         }
 
         let versions = plan.distinctSecrets.keys.sorted().map { key in

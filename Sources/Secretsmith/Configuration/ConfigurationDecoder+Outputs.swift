@@ -168,7 +168,7 @@ extension ConfigurationDecoder {
             } catch {
                 throw failure(error.sentence, at: pair.value, path: path.key(key), hint: error.hint)
             }
-            values.append(OutputValue(key: key, reference: text, parsedReference: reference, mark: pair.value.mark))
+            values.append(OutputValue(key: key, reference: text, parsedReference: reference, mark: pair.value.mark, keyMark: pair.key.mark))
         }
         return values
     }

@@ -11,4 +11,6 @@ public struct OutputValue: Sendable, Hashable {
     public let parsedReference: SecretReference
     /// Where the reference text is.
     public let mark: Mark
+    /// Where the key is.
+    public let keyMark: Mark
 }

@@ -53,6 +53,44 @@ package enum OutputEncoder {
         }
     }
 
+    /// Encodes as ``encode(_:entries:outputName:jsonKeys:)`` does, but reports every key
+    /// or value the format refuses, not only the first: each invalid or repeated key, and
+    /// the first reason each remaining value is refused.
+    ///
+    /// - Returns: The file content when nothing was refused (else `nil`), and the errors
+    ///   in entry order (empty when `bytes` is not `nil`).
+    package static func encodeCollectingErrors(
+        _ format: OutputFormat,
+        entries: [(key: String, value: [UInt8])],
+        outputName: String? = nil,
+        jsonKeys: Set<String> = []
+    ) -> (bytes: [UInt8]?, errors: [OutputEncodingError]) {
+        do throws(OutputEncodingError) {
+            return (try encode(format, entries: entries, outputName: outputName, jsonKeys: jsonKeys), [])
+        } catch let first {
+            guard format != .template else { return (nil, [first]) }
+            // Each entry alone: values are encoded independently of each other.
+            var errors: [OutputEncodingError] = []
+            var seen = Set<String>()
+            for entry in entries {
+                do throws(OutputEncodingError) {
+                    let valid = format == .json ? !entry.key.isEmpty : isEnvironmentVariableName(entry.key)
+                    guard valid else {
+                        throw OutputEncodingError(format: format, key: entry.key, reason: .invalidKey)
+                    }
+                    guard seen.insert(entry.key).inserted else {
+                        throw OutputEncodingError(format: format, key: entry.key, reason: .duplicateKey)
+                    }
+                    _ = try encode(format, entries: [entry], jsonKeys: jsonKeys.contains(entry.key) ? [entry.key] : [])
+                } catch {
+                    errors.append(
+                        OutputEncodingError(format: format, key: error.key, reason: error.reason, outputName: outputName))
+                }
+            }
+            return (nil, errors.isEmpty ? [first] : errors)
+        }
+    }
+
     /// Whether `key` is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`
     /// (POSIX.1-2017, XBD chapter 8, as used by the shells and docker).
     package static func isEnvironmentVariableName(_ key: String) -> Bool {

@@ -120,16 +120,36 @@ public struct Renderer: Sendable {
             do {
                 let bytes: [UInt8]
                 if let template = output.template {
-                    bytes = try template.render(
+                    let (rendered, templateProblems) = try template.renderCollectingProblems(
                         secret: { text, _ in
                             // Planning resolved every reference of the template.
                             resolved[text] ?? []
                         },
                         environment: { processEnvironment[$0] })
+                    guard let rendered else {
+                        // Every action that failed, each at its own file, line and column.
+                        span.setStatus(SpanStatus(code: .error))
+                        for (error, reference) in templateProblems {
+                            let site = ReferenceSite(file: error.path, mark: error.mark, output: output.output.name, key: nil)
+                            problems.append(RenderProblem(site: site, reference: reference, error: error))
+                        }
+                        continue
+                    }
+                    bytes = rendered
                 } else {
                     let entries = output.output.values.map { (key: $0.key, value: resolved[$0.reference] ?? []) }
                     let jsonKeys = Set(output.output.values.filter { jsonTexts.contains($0.reference) }.map(\.key))
-                    bytes = try OutputEncoder.encode(output.output.format, entries: entries, jsonKeys: jsonKeys)
+                    let encoded = OutputEncoder.encodeCollectingErrors(
+                        output.output.format, entries: entries, jsonKeys: jsonKeys)
+                    guard let encodedBytes = encoded.bytes else {
+                        // Every refused value, each at its key in the configuration.
+                        span.setStatus(SpanStatus(code: .error))
+                        for error in encoded.errors {
+                            problems.append(encodingProblem(error, output: output.output))
+                        }
+                        continue
+                    }
+                    bytes = encodedBytes
                 }
                 let mode = manager.configuration.fileMode(for: output.output, activeEnvironment: output.environment)
                 rendered.append(
@@ -153,6 +173,19 @@ public struct Renderer: Sendable {
         }
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return rendered
+    }
+
+    /// A refused key or value of a key/value output, at its key in the configuration
+    /// (for a key written twice, its last place), with the reference written for it; at
+    /// the output when no key matches.
+    private func encodingProblem(_ error: OutputEncodingError, output: OutputConfiguration) -> RenderProblem {
+        let file = manager.configuration.file
+        guard let value = output.values.last(where: { $0.key == error.key }) else {
+            let site = ReferenceSite(file: file, mark: output.mark, output: output.name, key: nil)
+            return RenderProblem(site: site, reference: nil, error: error)
+        }
+        let site = ReferenceSite(file: file, mark: value.keyMark, output: output.name, key: value.key)
+        return RenderProblem(site: site, reference: value.reference, error: error)
     }
 }
 

@@ -162,14 +162,40 @@ public struct Template: Sendable {
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
         environment: (String) -> String?
     ) throws -> [UInt8] {
+        let (bytes, problems) = try renderCollectingProblems(secret: secret, environment: environment)
+        if let first = problems.first { throw first.error }
+        return bytes ?? []
+    }
+
+    /// Renders as ``render(secret:environment:)`` does, but goes on past an action that
+    /// cannot be rendered, so every such action is reported, not only the first.
+    ///
+    /// - Returns: The rendered bytes when no action failed (else `nil`), and one
+    ///   ``TemplateError`` per failed action in order, with the reference text of a
+    ///   `secret` action (`nil` for an `env` action).
+    /// - Throws: Whatever `secret` throws, unchanged.
+    package func renderCollectingProblems(
+        secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
+        environment: (String) -> String?
+    ) throws -> (bytes: [UInt8]?, problems: [(error: TemplateError, reference: String?)]) {
         var values: [[UInt8]] = []
+        var problems: [(error: TemplateError, reference: String?)] = []
         var total = fixedByteCount
         for segment in segments {
             guard case .action(let action, _) = segment else { continue }
-            let value = try evaluate(action, secret: secret, environment: environment)
+            let value: [UInt8]
+            do {
+                value = try evaluate(action, secret: secret, environment: environment)
+            } catch let error as TemplateError {
+                var reference: String?
+                if case .secret(let text) = action.source { reference = text }
+                problems.append((error, reference))
+                continue
+            }
             total += value.count
             values.append(value)
         }
+        guard problems.isEmpty else { return (nil, problems) }
         var output: [UInt8] = []
         output.reserveCapacity(total)
         var nextValue = 0
@@ -187,7 +213,23 @@ public struct Template: Sendable {
                 }
             }
         }
-        return output
+        return (output, [])
+    }
+
+    /// An error for every `env` action whose variable `environment` does not set, in
+    /// order, the same errors rendering would report; no secret is needed to find them.
+    package func unsetEnvironmentErrors(environment: (String) -> String?) -> [TemplateError] {
+        actions.compactMap { action in
+            guard case .environment(let name) = action.source, environment(name) == nil else { return nil }
+            return unsetEnvironmentError(name, at: action.mark)
+        }
+    }
+
+    private func unsetEnvironmentError(_ name: String, at mark: Mark) -> TemplateError {
+        TemplateError(
+            path: path, mark: mark,
+            message: "Environment variable `\(name)` is not set.",
+            hint: "Set it for secretsmith, or remove the `env` action.")
     }
 
     /// The value of one action with its filters applied.
@@ -201,12 +243,7 @@ public struct Template: Sendable {
         case .secret(let reference):
             value = try secret(reference, action.mark)
         case .environment(let name):
-            guard let text = environment(name) else {
-                throw TemplateError(
-                    path: path, mark: action.mark,
-                    message: "Environment variable `\(name)` is not set.",
-                    hint: "Set it for secretsmith, or remove the `env` action.")
-            }
+            guard let text = environment(name) else { throw unsetEnvironmentError(name, at: action.mark) }
             value = Array(text.utf8)
         }
         for filter in action.filters {

@@ -53,6 +53,28 @@ import Testing
         }
     }
 
+    @Test func anUnsetEnvironmentVariableIsFoundWithoutAccessAndWithoutAnyCall() async throws {
+        try await withConfiguredEmulator(
+            outputs: "  - { name: t, format: template, template: t.tmpl, path: out/t.txt }\n",
+            templates: ["t.tmpl": "a: << env \"SECRETSMITH_TEST_SET\" >>\nb: << env \"SECRETSMITH_TEST_NOPE\" >>\n"]) { setup in
+            let checker = Checker(manager: setup.manager, processEnvironment: ["SECRETSMITH_TEST_SET": "x"])
+            let report = await checker.check(.init(environment: "dev"))
+            #expect(report.errors.count == 1, "\(report.text)")
+            let problem = try #require(report.errors.first)
+            #expect(problem.file == setup.path("t.tmpl"))
+            #expect(problem.line == 2)
+            #expect(problem.column == 4)
+            #expect(problem.output == "t")
+            #expect(problem.message.contains("SECRETSMITH_TEST_NOPE"))
+            #expect(report.exitCode == 65)
+            #expect(await setup.calls(.getVersion) == 0)
+            #expect(await setup.calls(.access) == 0)
+            // With --access the in-memory render reports it, once.
+            let access = await checker.check(.init(environment: "dev", access: true))
+            #expect(access.errors.count == 1, "\(access.text)")
+        }
+    }
+
     @Test func aCleanConfigurationExitsZero() async throws {
         try await withConfiguredEmulator(
             outputs: "  - { name: env, format: dotenv, path: out/app.env, values: { KEY: app/api-key, PW: app/db-password-v2 } }\n") { setup in

@@ -69,6 +69,23 @@ struct DockerEnvFileEncoderTests {
         #expect(throws: Never.self) { _ = try OutputEncoder.encode(.dockerEnvFile, entries: [(key: "Q", value: Array("'a\"".utf8))]) }
     }
 
+    @Test("every refused value is reported, not only the first")
+    func everyRefusedValueIsReported() throws {
+        let entries: [(key: String, value: [UInt8])] = [
+            ("NL", Array("a\nb".utf8)), ("OK", Array("fine".utf8)), ("NUL", [0x61, 0, 0x62]), ("BAD", [0x61, 0xFF]),
+        ]
+        let (bytes, errors) = OutputEncoder.encodeCollectingErrors(.dockerEnvFile, entries: entries, outputName: "docker")
+        #expect(bytes == nil)
+        #expect(errors.map(\.key) == ["NL", "NUL", "BAD"])
+        #expect(errors.map(\.code) == [.lineFeed, .nulByte, .invalidUtf8])
+        #expect(errors.allSatisfy { $0.outputName == "docker" })
+        let clean = OutputEncoder.encodeCollectingErrors(.dockerEnvFile, entries: [entries[1]])
+        #expect(clean.bytes == Array("OK=fine\n".utf8))
+        #expect(clean.errors.isEmpty)
+        let repeated = OutputEncoder.encodeCollectingErrors(.dotenv, entries: [entries[1], entries[1], ("1X", [])])
+        #expect(repeated.errors.map(\.code) == [.duplicateKey, .invalidKey])
+    }
+
     @Test("the file is KEY=value lines")
     func encodedForm() throws {
         let bytes = try OutputEncoder.encode(.dockerEnvFile, entries: [

@@ -3,6 +3,7 @@ import SecretManagerEmulator
 @testable import Secretsmith
 import SecretsmithTestSupport
 import Testing
+import YAML
 
 /// Plan → fetch → render → write against the in-process emulator.
 @Suite struct RendererTests {
@@ -67,6 +68,70 @@ import Testing
             #expect(failure?.problems.count == 2)
             #expect(failure?.kind == .notFound)
             #expect(failure?.problems.map { $0.site?.key } == ["A", "B"])
+        }
+    }
+
+    @Test func everyActionATemplateCannotRenderIsReportedAtItsPosition() async throws {
+        try await withRenderer(
+            """
+              - { name: t, format: template, template: t.tmpl, path: out/t.txt }
+            """,
+            templates: [
+                "t.tmpl": "a: << secret \"app/api-key\" | json >>\nb: << secret \"app/config\" | base64decode >>\n"
+                    + "c: << env \"SECRETSMITH_TEST_NOPE\" >>\n"
+            ]) { setup, renderer, plan in
+            var values = try await renderer.fetch(plan)
+            for reference in plan.outputs[0].references where reference.text == "app/api-key" {
+                values[reference.fetchKey] = SecretValue(bytes: [0x6B, 0xFF, 0x6B], version: 1)
+            }
+            let failure = #expect(throws: RenderFailure.self) { _ = try renderer.render(plan, values: values) }
+            let problems = failure?.problems ?? []
+            #expect(problems.count == 3, "\(failure?.description ?? "")")
+            #expect(problems.map { $0.site?.mark } == [Mark(line: 1, column: 4), Mark(line: 2, column: 4), Mark(line: 3, column: 4)])
+            #expect(problems.allSatisfy { $0.site?.output == "t" && $0.site?.file == setup.path("t.tmpl") })
+            #expect(problems.map(\.reference) == ["app/api-key", "app/config", nil])
+            let checks = problems.map { CheckProblem($0) }
+            #expect(checks.map(\.reference) == ["app/api-key", "app/config", nil])
+            #expect(checks.map(\.line) == [1, 2, 3])
+            #expect(failure?.kind == .configuration)
+            #expect(failure?.description.contains(Self.sentinel) == false)
+        }
+    }
+
+    @Test func everyValueTheFormatCannotHoldIsReportedAtItsKey() async throws {
+        try await withRenderer(
+            """
+              - name: docker
+                format: docker-env-file
+                path: out/docker.env
+                values:
+                  NEWLINE: app/db-password-v2
+                  FINE: app/api-key
+                  NULBYTE: app/config
+                  BADUTF8: app/binary
+            """) { setup, renderer, plan in
+            var values = try await renderer.fetch(plan)
+            for reference in plan.outputs[0].references {
+                switch reference.site.key {
+                case "NULBYTE": values[reference.fetchKey] = SecretValue(bytes: [0x61, 0, 0x62])
+                case "BADUTF8": values[reference.fetchKey] = SecretValue(bytes: [0x61, 0xFF])
+                default: break
+                }
+            }
+            let failure = #expect(throws: RenderFailure.self) { _ = try renderer.render(plan, values: values) }
+            let problems = failure?.problems ?? []
+            #expect(problems.map { $0.site?.key } == ["NEWLINE", "NULBYTE", "BADUTF8"], "\(failure?.description ?? "")")
+            #expect(problems.map(\.reference) == ["app/db-password-v2", "app/config", "app/binary"])
+            // Each at its key (lines 5, 7 and 8 of the output's entry, column 7), not at the output.
+            let start = try #require(setup.configuration.outputs.first { $0.name == "docker" }?.mark)
+            for (problem, (key, offset)) in zip(problems, [("NEWLINE", 4), ("NULBYTE", 6), ("BADUTF8", 7)]) {
+                #expect(problem.site?.mark == Mark(line: start.line + offset, column: 7), "\(key)")
+                #expect(problem.site?.file == setup.configuration.file)
+                let check = CheckProblem(problem)
+                #expect(check.key == key)
+                #expect(check.output == "docker")
+            }
+            #expect(failure?.description.contains(Self.sentinel) == false)
         }
     }
 

@@ -113,6 +113,26 @@ struct TemplateRenderTests {
         #expect(error.kind == .configuration)
     }
 
+    @Test("every action that cannot be rendered is reported, each at its own position")
+    func everyFailedActionIsReported() throws {
+        let template = try Template.parse(
+            b("a: << secret \"x\" | json >>\nb: << secret \"y\" | base64decode >>\nc: << env \"NOPE\" >>\nd: << secret \"x\" >>\n"),
+            path: TemplateHarness.path)
+        let payloads: [String: [UInt8]] = ["x": [0x61, 0xFF, 0x62], "y": b("not base64!")]
+        let (bytes, problems) = try template.renderCollectingProblems(
+            secret: { reference, _ in payloads[reference] ?? [] }, environment: { _ in nil })
+        #expect(bytes == nil)
+        #expect(problems.map(\.error.mark) == [Mark(line: 1, column: 4), Mark(line: 2, column: 4), Mark(line: 3, column: 4)])
+        #expect(problems.map(\.reference) == ["x", "y", nil])
+        #expect(problems[2].error.message == "Environment variable `NOPE` is not set.")
+        // render(secret:environment:) still throws the first.
+        #expect(throws: problems[0].error) {
+            _ = try template.render(secret: { reference, _ in payloads[reference] ?? [] }, environment: { _ in nil })
+        }
+        #expect(template.unsetEnvironmentErrors(environment: { _ in nil }) == [problems[2].error])
+        #expect(template.unsetEnvironmentErrors(environment: { _ in "set" }).isEmpty)
+    }
+
     @Test("a large template with many actions renders every byte")
     func largeTemplate() throws {
         let line = b("key: << secret \"a/b\" | trimnl >> << \"<<\" >> <<EOF\n")
