@@ -16,21 +16,21 @@
 ///
 /// Every problem is reported, each with its position; the report's exit code is the most
 /// severe error's (``FailureKind/severity``).
-public struct Checker: Sendable {
+package struct Checker: Sendable {
     /// What to check.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// The active environment (`--env`, `SECRETSMITH_ENV`).
-        public var environment: String?
+        package var environment: String?
         /// Output names to select (`--only`); empty selects all.
-        public var only: [String]
+        package var only: [String]
         /// Read payloads too (`--access`).
-        public var access: Bool
+        package var access: Bool
         /// Check the lock file's versions and report drift (`--frozen`).
-        public var frozen: Bool
+        package var frozen: Bool
         /// The longest the Secret Manager part may take (`--timeout`, `deadline:`).
-        public var deadline: Duration?
+        package var deadline: Duration?
 
-        public init(environment: String?, only: [String] = [], access: Bool = false, frozen: Bool = false, deadline: Duration? = nil) {
+        package init(environment: String?, only: [String] = [], access: Bool = false, frozen: Bool = false, deadline: Duration? = nil) {
             self.environment = environment
             self.only = only
             self.access = access
@@ -39,17 +39,17 @@ public struct Checker: Sendable {
         }
     }
 
-    public let manager: MultiEnvironmentSecretManager
+    package let manager: MultiEnvironmentSecretManager
     /// Looks up `<< env "NAME" >>` actions when rendering in memory (`access`).
-    public let processEnvironment: [String: String]
+    package let processEnvironment: [String: String]
 
-    public init(manager: MultiEnvironmentSecretManager, processEnvironment: [String: String]) {
+    package init(manager: MultiEnvironmentSecretManager, processEnvironment: [String: String]) {
         self.manager = manager
         self.processEnvironment = processEnvironment
     }
 
     /// Runs the check. Never throws: every failure becomes a problem of the report.
-    public func check(_ options: Options) async -> CheckReport {
+    package func check(_ options: Options) async -> CheckReport {
         let configuration = manager.configuration
         var (plan, planProblems) = RenderPlan.collect(
             configuration: configuration, environment: options.environment, only: options.only,

@@ -6,10 +6,10 @@
 /// `latest` and aliases with the resolved version's `name`, whose last component is the
 /// number
 /// (<https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/get>).
-public struct Locker: Sendable {
-    public let manager: MultiEnvironmentSecretManager
+package struct Locker: Sendable {
+    package let manager: MultiEnvironmentSecretManager
 
-    public init(manager: MultiEnvironmentSecretManager) {
+    package init(manager: MultiEnvironmentSecretManager) {
         self.manager = manager
     }
 
@@ -23,7 +23,7 @@ public struct Locker: Sendable {
     ///   (``VersionStateError``, exit 66: a pin to it could never be read), or could not be
     ///   looked up; nothing is pinned then. ``DeadlineExceededError`` when the deadline
     ///   passes first.
-    public func pins(for plan: RenderPlan, deadline: Duration? = nil) async throws -> [LockPin] {
+    package func pins(for plan: RenderPlan, deadline: Duration? = nil) async throws -> [LockPin] {
         let manager = self.manager
         let (pins, failures) = try await VersionFanOut(for: manager.configuration, deadline: deadline).run(
             plan.distinctSecrets

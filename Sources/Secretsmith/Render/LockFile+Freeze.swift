@@ -20,7 +20,7 @@ extension LockFile {
     /// - Returns: the frozen plan, whose fetches read exactly the locked versions.
     /// - Throws: ``RenderFailure`` naming every reference (with its site) that the lock
     ///   does not pin (``NotPinnedError``, exit 65).
-    public func freeze(_ plan: RenderPlan, lockPath: String) throws -> RenderPlan {
+    package func freeze(_ plan: RenderPlan, lockPath: String) throws -> RenderPlan {
         let frozen = freezeCollecting(plan, lockPath: lockPath)
         if !frozen.problems.isEmpty { throw RenderFailure(problems: frozen.problems) }
         return frozen.plan

@@ -31,7 +31,7 @@ extension Renderer {
     /// - Returns: one report per output, in order.
     /// - Throws: ``OutputWriteError`` (exit 73, naming the path) when a file cannot be
     ///   created or written; nothing was replaced then and no temporary file remains.
-    public func write(_ rendered: [RenderedOutput], dryRun: Bool) throws -> [OutputReport] {
+    package func write(_ rendered: [RenderedOutput], dryRun: Bool) throws -> [OutputReport] {
         try withSpan(SecretsmithSpans.writeOutputs) { span in
             span.attributes["secretsmith.outputs"] = rendered.count
             span.attributes["secretsmith.dry_run"] = dryRun

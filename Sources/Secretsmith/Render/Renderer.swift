@@ -4,12 +4,12 @@ import Tracing
 
 /// Carries out a ``RenderPlan``: fetches every distinct secret version concurrently
 /// through the manager, renders every output in memory, then writes them all or none.
-public struct Renderer: Sendable {
-    public let manager: MultiEnvironmentSecretManager
+package struct Renderer: Sendable {
+    package let manager: MultiEnvironmentSecretManager
     /// Looks up `<< env "NAME" >>` actions.
-    public let processEnvironment: [String: String]
+    package let processEnvironment: [String: String]
 
-    public init(manager: MultiEnvironmentSecretManager, processEnvironment: [String: String]) {
+    package init(manager: MultiEnvironmentSecretManager, processEnvironment: [String: String]) {
         self.manager = manager
         self.processEnvironment = processEnvironment
     }
@@ -22,7 +22,7 @@ public struct Renderer: Sendable {
     /// - Throws: ``RenderFailure`` naming every reference whose fetch failed, at each of
     ///   its sites; ``DeadlineExceededError`` when the deadline passes first (outstanding
     ///   fetches are cancelled).
-    public func fetch(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> [RenderPlan.FetchKey: SecretValue] {
+    package func fetch(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> [RenderPlan.FetchKey: SecretValue] {
         let (values, problems) = try await fetchCollecting(plan, deadline: deadline)
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return values
@@ -36,7 +36,7 @@ public struct Renderer: Sendable {
     /// - Returns: the payload of every version read, and one problem per site of every
     ///   reference whose fetch failed.
     /// - Throws: ``DeadlineExceededError`` when the deadline passes first.
-    public func fetchCollecting(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> (
+    package func fetchCollecting(_ plan: RenderPlan, deadline: Duration? = nil) async throws -> (
         values: [RenderPlan.FetchKey: SecretValue], problems: [RenderProblem]
     ) {
         let firstText = plan.firstReferenceTexts
@@ -55,7 +55,7 @@ public struct Renderer: Sendable {
     ///
     /// - Parameter fetchProblems: the problems ``fetchCollecting(_:deadline:)`` returned.
     /// - Throws: ``RenderFailure`` with `fetchProblems` and every rendering problem.
-    public func render(
+    package func render(
         _ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue], fetchProblems: [RenderProblem]
     ) throws -> [RenderedOutput] {
         guard !fetchProblems.isEmpty else { return try render(plan, values: values) }
@@ -74,7 +74,7 @@ public struct Renderer: Sendable {
     /// - Throws: ``RenderFailure`` listing every problem: a JSON pointer that selects
     ///   nothing, a filter that cannot apply, an unset `env` variable, a value the output
     ///   format cannot hold.
-    public func render(_ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue]) throws -> [RenderedOutput] {
+    package func render(_ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue]) throws -> [RenderedOutput] {
         var rendered: [RenderedOutput] = []
         var problems: [RenderProblem] = []
         for output in plan.outputs {
