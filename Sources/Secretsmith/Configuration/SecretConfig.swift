@@ -3,7 +3,9 @@
 ///
 /// The settings themselves are one ``EffectiveSettings`` (``settings``), the same type
 /// `Configuration.defaults` and `Configuration.settings(forEnvironment:)` give, resolved
-/// down to the secret's layer; the properties below read and write it.
+/// down to the secret's layer; every ``EffectiveSettings`` property reads and writes through
+/// the secret (`config.timeout`, `config.location`, `config.origins`, ...).
+@dynamicMemberLookup
 public struct SecretConfig: Sendable, Hashable {
     /// The environment the reference resolved in.
     public var environment: String
@@ -19,72 +21,12 @@ public struct SecretConfig: Sendable, Hashable {
     /// `@VERSION`), with the layer each came from.
     public var settings: EffectiveSettings
 
-    /// The region for regional secrets, or `nil` for global ones.
-    public var location: String? {
-        get { settings.location }
-        set { settings.location = newValue }
-    }
-    /// The version: a positive number, `latest`, or an alias.
-    public var version: String {
-        get { settings.version }
-        set { settings.version = newValue }
-    }
-    /// The Secret Manager base URL (no trailing slash). When a `location` is set and the
-    /// endpoint is Google's global one, this is the regional endpoint
-    /// `https://secretmanager.LOCATION.rep.googleapis.com`.
-    public var endpoint: String {
-        get { settings.endpoint }
-        set { settings.endpoint = newValue }
-    }
-    /// How to get an access token.
-    public var credentials: CredentialsConfiguration {
-        get { settings.credentials }
-        set { settings.credentials = newValue }
-    }
-    /// Per request.
-    public var timeout: Duration {
-        get { settings.timeout }
-        set { settings.timeout = newValue }
-    }
-    /// Secret Manager calls in flight in the secret's environment.
-    public var concurrency: Int {
-        get { settings.concurrency }
-        set { settings.concurrency = newValue }
-    }
-    /// Cache TTL, size and staleness.
-    public var cache: CachePolicy {
-        get { settings.cache }
-        set { settings.cache = newValue }
-    }
-    /// Retry attempts and backoff.
-    public var retry: RetryPolicy {
-        get { settings.retry }
-        set { settings.retry = newValue }
-    }
-    /// Breaker threshold and recovery time.
-    public var circuitBreaker: CircuitBreakerPolicy {
-        get { settings.circuitBreaker }
-        set { settings.circuitBreaker = newValue }
-    }
-    /// The default mode of output files in this environment.
-    public var fileMode: FileMode {
-        get { settings.fileMode }
-        set { settings.fileMode = newValue }
-    }
-    /// The project billed for quota (`x-goog-user-project`), if any.
-    public var quotaProject: String? {
-        get { settings.quotaProject }
-        set { settings.quotaProject = newValue }
-    }
-    /// The layer each effective setting came from, keyed by its dotted name: `credentials`,
-    /// `endpoint`, `timeout`, `concurrency`, `deadline`, `cache.ttl`, `cache.max_entries`,
-    /// `cache.max_stale`, `retry.max_attempts`, `retry.initial_backoff`, `retry.max_backoff`,
-    /// `retry.multiplier`, `circuit_breaker.failure_rate_threshold` (and its other keys),
-    /// `circuit_breaker.recovery_timeout`, `file_mode`, `version`, `location`,
-    /// `quota_project`, `project_id`, `secret_id`.
-    public var origins: [String: SettingLayer] {
-        get { settings.origins }
-        set { settings.origins = newValue }
+    /// Reads and writes one setting of ``settings`` by its name, so `config.timeout`,
+    /// `config.retry`, `config.origins` and the other ``EffectiveSettings`` properties
+    /// read as the secret's own.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<EffectiveSettings, Value>) -> Value {
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
     }
 
     /// A resolved secret version with its settings.
@@ -136,12 +78,12 @@ public struct SecretConfig: Sendable, Hashable {
     /// The version's resource name:
     /// `projects/<project_id>[/locations/<location>]/secrets/<secret_id>/versions/<version>`.
     public var versionName: String {
-        "\(secretResourceName)/versions/\(version)"
+        "\(secretResourceName)/versions/\(settings.version)"
     }
 
     /// The secret's resource name: `projects/<project_id>[/locations/<location>]/secrets/<secret_id>`.
     public var secretResourceName: String {
-        if let location {
+        if let location = settings.location {
             return "projects/\(projectID)/locations/\(location)/secrets/\(secretID)"
         }
         return "projects/\(projectID)/secrets/\(secretID)"
