@@ -113,21 +113,12 @@ package struct SecretManagerClient: Sendable {
     {
         var request = HTTPClientRequest(url: "\(endpoint.baseURL)/v1/\(path)")
         request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "secretsmith/\(SecretsmithVersion.current)")
-        var token: String?
-        if endpoint.requiresCredentials, let tokenProvider {
-            let value = try await tokenProvider.accessToken()
-            token = value
-            request.headers.add(name: "Authorization", value: "Bearer \(value)")
-        }
-        if let quotaProject {
-            request.headers.add(name: "x-goog-user-project", value: quotaProject)
-        }
+        let token = try await GoogleRESTRequest.addHeaders(
+            to: &request, requiresCredentials: endpoint.requiresCredentials, tokenProvider: tokenProvider,
+            quotaProject: quotaProject)
         // AsyncHTTPClient logs response body bytes at trace level: an access response is a
         // base64 payload, so its logger never goes below debug.
-        var requestLogger = logger
-        if requestLogger.logLevel < .debug { requestLogger.logLevel = .debug }
+        let requestLogger = GoogleRESTRequest.requestLogger(logger)
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
