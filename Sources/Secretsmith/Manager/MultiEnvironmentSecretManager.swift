@@ -165,6 +165,18 @@ public final class MultiEnvironmentSecretManager: Sendable {
 
     // MARK: Package API (the CLI's render, check and get)
 
+    /// Drops the cached versions that a Secret Manager event may have changed, in every
+    /// environment, so the next access fetches them again. Which entries an event affects
+    /// is ``SecretEvent/affects(versionName:)``'s rule; calls under way for them are detached
+    /// (their results are not stored).
+    ///
+    /// - Returns: how many entries and calls were dropped (0 for an irrelevant event).
+    @discardableResult
+    package func invalidateCache(for event: SecretEvent) async -> Int {
+        guard event.isRelevant else { return 0 }
+        return await cache.invalidate { event.affects(versionName: $0.versionName) }
+    }
+
     /// The outcome of one access.
     package struct AccessResult: Sendable {
         package var value: SecretValue

@@ -17,6 +17,8 @@ package actor SecretCache {
         package var joins = 0
         package var staleServes = 0
         package var evictions = 0
+        /// Entries dropped by ``invalidate(where:)`` (change events).
+        package var invalidations = 0
         package var entries = 0
     }
 
@@ -122,9 +124,27 @@ package actor SecretCache {
     private func finish(
         _ key: SecretCacheKey, flightID: UInt64, result: Result<SecretValue, any Error>, ttl: Duration
     ) {
-        // A value fetched by a call whose waiters all left is still good to keep.
-        if case .success(let value) = result { store(value, for: key, ttl: ttl) }
-        if inFlight[key]?.id == flightID { inFlight[key] = nil }
+        // A value fetched by a call whose waiters all left is still good to keep; one fetched
+        // by a call that an invalidation detached (it may predate the change) is not.
+        let current = inFlight[key]?.id == flightID
+        if case .success(let value) = result, current { store(value, for: key, ttl: ttl) }
+        if current { inFlight[key] = nil }
+    }
+
+    /// Drops every entry whose key `isAffected` selects, and detaches the calls under way for
+    /// such keys: their waiters still get their results, but those results are not stored and
+    /// the next request starts a new call (a call that started before a change may return
+    /// the bytes from before it).
+    ///
+    /// - Returns: the number of entries dropped plus the number of calls detached.
+    @discardableResult
+    package func invalidate(where isAffected: (SecretCacheKey) -> Bool) -> Int {
+        let dropped = entries.keys.filter(isAffected)
+        for key in dropped { entries[key] = nil }
+        let detached = inFlight.keys.filter(isAffected)
+        for key in detached { inFlight[key] = nil }
+        counters.invalidations += dropped.count
+        return dropped.count + detached.count
     }
 
     /// The requests waiting for the call under way for `key` (for tests).

@@ -183,6 +183,45 @@ import Testing
         // The value was stored for later requests.
         #expect(try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch).1 == .hit)
     }
+
+    @Test func invalidationDropsTheSelectedEntriesOnly() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        let other = SecretCacheKey(environment: "dev", endpoint: "http://x", versionName: "projects/p/secrets/t/versions/1")
+        _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        _ = try await cache.value(for: other, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        let dropped = await cache.invalidate { $0 == key }
+        #expect(dropped == 1)
+        let (_, again) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        let (_, untouched) = try await cache.value(for: other, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        #expect(again == .miss)
+        #expect(untouched == .hit)
+        #expect(await cache.snapshot().invalidations == 1)
+    }
+
+    /// A call that started before the change may bring the old bytes: its waiters get them,
+    /// but they are not stored, and the next request fetches again.
+    @Test func aCallUnderWayWhenInvalidatedIsNotStored() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        let (gate, opener) = AsyncStream<Void>.makeStream()
+        let slow: @Sendable () async throws -> SecretValue = {
+            upstream.calls.increment()
+            for await _ in gate { break }
+            return SecretValue(bytes: Array("old".utf8), version: 1)
+        }
+        let first = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: slow) }
+        while await cache.waiting(for: key) == 0 { await Task.yield() }
+        #expect(await cache.invalidate { $0 == key } == 1)
+        opener.yield()
+        let (old, _) = try await first.value
+        #expect(old.bytes == Array("old".utf8))
+        let (fresh, outcome) = try await cache.value(
+            for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch(Array("new".utf8)))
+        #expect(outcome == .miss)
+        #expect(fresh.bytes == Array("new".utf8))
+        #expect(upstream.count == 2)
+    }
 }
 
 /// Suspends waiters until opened.
