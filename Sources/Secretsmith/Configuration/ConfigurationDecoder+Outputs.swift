@@ -3,7 +3,7 @@ import YAML
 extension ConfigurationDecoder {
     private static let outputKeys = [
         "name", "format", "path", "template", "values", "mode", "environment", "follow_symlinks", "create_dirs",
-        "owner", "group", "allow_world_readable", "atomic_dir",
+        "owner", "group", "allow_world_readable", "atomic_dir", "on_change",
     ]
 
     /// `outputs:` — a sequence of output mappings with unique names.
@@ -125,6 +125,9 @@ extension ConfigurationDecoder {
                 at: followNode, path: path.key("follow_symlinks"))
         }
         let environmentMode = environment.flatMap { name in environments.first { $0.name == name }?.settings.fileMode }
+        let onChange = try fields["on_change"].map { node throws(ConfigurationError) in
+            try changeCommand(node, at: path.key("on_change"))
+        }
         return OutputConfiguration(
             name: name, format: format, path: destination, template: template, values: values,
             mode: explicitMode ?? environmentMode ?? defaults.fileMode ?? .ownerReadWrite,
@@ -137,7 +140,8 @@ extension ConfigurationDecoder {
             group: try fields["group"].map { groupNode throws(ConfigurationError) in
                 try nonEmptyString(groupNode, at: path.key("group"))
             },
-            allowWorldReadable: allowWorldReadable, atomicDirectory: atomicDirectory, mark: node.mark
+            allowWorldReadable: allowWorldReadable, atomicDirectory: atomicDirectory, mark: node.mark,
+            onChange: onChange
         )
     }
 

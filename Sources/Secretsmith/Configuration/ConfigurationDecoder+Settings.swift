@@ -11,7 +11,7 @@ extension ConfigurationDecoder {
             switch self {
             case .global, .environment:
                 ["credentials", "endpoint", "location", "quota_project", "timeout", "deadline", "concurrency", "cache",
-                 "retry", "circuit_breaker", "file_mode", "allow_world_readable", "version"]
+                 "retry", "circuit_breaker", "file_mode", "allow_world_readable", "version", "watch"]
             case .project:
                 ["credentials", "endpoint", "location", "quota_project", "timeout", "cache", "retry", "circuit_breaker",
                  "version"]
@@ -83,6 +83,9 @@ extension ConfigurationDecoder {
             settings.fileMode = try fileMode(node, at: path.key("file_mode"), allowWorldReadable: allow)
         } else if let node = fields["allow_world_readable"] {
             _ = try bool(node, at: path.key("allow_world_readable"))
+        }
+        if let node = fields["watch"] {
+            settings.watch = try watch(node, at: path.key("watch"))
         }
         if let node = fields["cache"] {
             let cachePath = path.key("cache")

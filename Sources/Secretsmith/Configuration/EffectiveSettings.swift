@@ -33,4 +33,7 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var origins: [String: SettingLayer]
     /// The longest a whole run may take, if limited (`deadline`).
     public var deadline: Duration? = nil
+    /// `watch`: how `secretsmith watch` notices changes and reacts; origins under
+    /// `watch.` (`watch.poll_interval`, `watch.child.signal`).
+    public var watch = WatchSettings()
 }

@@ -25,6 +25,25 @@ struct LayerResolver {
         return nil
     }
 
+    /// The `watch:` settings, each from the nearest layer that sets it.
+    private mutating func resolveWatch() -> WatchSettings {
+        let builtIn = WatchSettings()
+        var watch = builtIn
+        // `subscription` and `poll_interval` can be switched off in a nearer layer (`off`).
+        watch.subscription = pickOptional("watch.subscription", \.watch.subscription) ?? builtIn.subscription
+        watch.pollInterval = pickOptional("watch.poll_interval", \.watch.pollInterval) ?? builtIn.pollInterval
+        watch.pollJitter = pickOptional("watch.poll_jitter", \.watch.pollJitter)
+        watch.checkPinned = pick("watch.check_pinned", \.watch.checkPinned, default: builtIn.checkPinned)
+        watch.debounce = pick("watch.debounce", \.watch.debounce, default: builtIn.debounce)
+        watch.splay = pick("watch.splay", \.watch.splay, default: builtIn.splay)
+        watch.childOnChange = pick("watch.child.on_change", \.watch.childOnChange, default: builtIn.childOnChange)
+        watch.childSignal = pick("watch.child.signal", \.watch.childSignal, default: builtIn.childSignal)
+        watch.childStopSignal = pick("watch.child.stop_signal", \.watch.childStopSignal, default: builtIn.childStopSignal)
+        watch.childGracePeriod = pick(
+            "watch.child.grace_period", \.watch.childGracePeriod, default: builtIn.childGracePeriod)
+        return watch
+    }
+
     /// Resolves every setting. When a `location` is set and the endpoint is Google's global
     /// one, the endpoint becomes the region's (a regional secret is reachable only there,
     /// <https://cloud.google.com/secret-manager/regional-secrets/regional-secrets-overview>), with
@@ -71,10 +90,11 @@ struct LayerResolver {
         let version = pick("version", \.version, default: "latest")
         let quotaProject = pickOptional("quota_project", \.quotaProject)
         let deadline = pickOptional("deadline", \.deadline)
+        let watch = resolveWatch()
         return EffectiveSettings(
             credentials: credentials, endpoint: endpoint, timeout: timeout, concurrency: concurrency, cache: cache,
             retry: retry, circuitBreaker: breaker, fileMode: fileMode, version: version, location: location,
-            quotaProject: quotaProject, origins: origins, deadline: deadline
+            quotaProject: quotaProject, origins: origins, deadline: deadline, watch: watch
         )
     }
 }

@@ -7,7 +7,7 @@
 /// - `defaults`, environments and projects also: `credentials`, `endpoint`, `location`,
 ///   `quota_project`, `circuit_breaker`
 /// - `defaults` and environments also: `concurrency`, `deadline`, `file_mode`,
-///   `allow_world_readable`
+///   `allow_world_readable`, `watch`
 public struct LayerSettings: Sendable, Hashable {
     /// `credentials` (taken whole, not merged field by field).
     public var credentials: CredentialsConfiguration?
@@ -52,6 +52,9 @@ public struct LayerSettings: Sendable, Hashable {
     public var location: String?
     /// `quota_project`: the project billed for quota (`x-goog-user-project`).
     public var quotaProject: String?
+    /// `watch`: how `secretsmith watch` notices changes and reacts (`defaults` and
+    /// environments only).
+    public var watch = WatchLayerSettings()
 
     public init() {}
 }

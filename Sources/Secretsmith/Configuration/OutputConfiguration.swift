@@ -39,6 +39,8 @@ public struct OutputConfiguration: Sendable, Hashable {
     public let atomicDirectory: Bool
     /// Where the output's entry starts.
     public let mark: Mark
+    /// `on_change`: the command `secretsmith watch` runs after this output's file changed.
+    public var onChange: OutputChangeCommand? = nil
     /// Set when a value of this output uses a `${NAME}` whose variable is not set (an
     /// output path with `${SECRETSMITH_ENV}` and no active environment): the positioned
     /// error, reported when the output is selected for a render, a check, a lock or an
