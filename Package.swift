@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport"],
+            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport", "PubSubEmulatorHarness"],
             swiftSettings: swiftSettings
         ),
     ]

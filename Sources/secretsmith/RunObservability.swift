@@ -129,14 +129,7 @@ final class RunObservability: Sendable {
                 .record((ContinuousClock.now - started).secondsDouble)
             Gauge(label: "secretsmith_run_timestamp_seconds", dimensions: labels)
                 .record(Date().timeIntervalSince1970)
-            let text = Self.withHelp(registry.emitToString())
-            do {
-                _ = try AtomicFileWriter().write([
-                    (path: metricsFile, bytes: Array(text.utf8), options: WriteOptions(mode: 0o644, allowWorldReadable: true))
-                ])
-            } catch {
-                Self.warn("the metrics file could not be written: \(error.description)")
-            }
+            writeMetricsFile(metricsFile, registry: registry)
         }
         if let traceFile, let recorder {
             let lines = recorder.drain().map(\.jsonLine).joined()
@@ -148,9 +141,30 @@ final class RunObservability: Sendable {
         }
     }
 
+    /// Writes the metrics file now, without ending the run (a long-running command such as
+    /// `watch` after each refresh); nothing when no `--metrics-file` was given or the
+    /// run's files are suppressed.
+    static func flushMetrics() {
+        guard let observability = current.withLock({ $0 }), !observability.suppressed.withLock({ $0 }),
+            let metricsFile = observability.metricsFile, let registry = observability.registry
+        else { return }
+        observability.writeMetricsFile(metricsFile, registry: registry)
+    }
+
+    private func writeMetricsFile(_ metricsFile: String, registry: PrometheusCollectorRegistry) {
+        let text = Self.withHelp(registry.emitToString())
+        do {
+            _ = try AtomicFileWriter().write([
+                (path: metricsFile, bytes: Array(text.utf8), options: WriteOptions(mode: 0o644, allowWorldReadable: true))
+            ])
+        } catch {
+            Self.warn("the metrics file could not be written: \(error.description)")
+        }
+    }
+
     /// Adds a `# HELP` line before each `# TYPE` line of a metric secretsmith documents.
     static func withHelp(_ exposition: String) -> String {
-        let help = SecretsmithMetrics.help.merging(runHelp) { $1 }
+        let help = SecretsmithMetrics.help.merging(runHelp) { $1 }.merging(WatchMetrics.help) { $1 }
         var lines: [Substring] = []
         for line in exposition.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("# TYPE "), let name = line.split(separator: " ").dropFirst(2).first,

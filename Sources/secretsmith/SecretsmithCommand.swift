@@ -20,6 +20,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
         subcommands: [
             RenderCommand.self,
             ExecCommand.self,
+            WatchCommand.self,
             CheckCommand.self,
             LockCommand.self,
             ExplainCommand.self,

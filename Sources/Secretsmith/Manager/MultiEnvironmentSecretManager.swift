@@ -177,6 +177,15 @@ public final class MultiEnvironmentSecretManager: Sendable {
         return await cache.invalidate { event.affects(versionName: $0.versionName) }
     }
 
+    /// The access token provider of one `credentials:` configuration, the one Secret
+    /// Manager calls use (its `cloud-platform` scope also covers Pub/Sub).
+    ///
+    /// - Throws: ``AuthenticationError`` or ``ConfigurationError`` when the credentials
+    ///   cannot be set up.
+    package func accessTokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {
+        try tokenProvider(for: credentials)
+    }
+
     /// The outcome of one access.
     package struct AccessResult: Sendable {
         package var value: SecretValue
