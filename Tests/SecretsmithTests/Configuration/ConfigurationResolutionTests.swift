@@ -140,7 +140,7 @@ struct ConfigurationResolutionTests {
         #expect(config.credentials == .applicationDefault)
         #expect(config.version == "latest")
         #expect(config.origins.values.allSatisfy { $0 == .builtIn || $0 == .project })
-        #expect(config.origins.count == 23)  // every setting, `deadline` included
+        #expect(config.origins.count == 33)  // every setting, `deadline` and the ten `watch.` keys included
     }
 
     @Test("a regional project gets the regional resource name and endpoint")
