@@ -93,6 +93,8 @@ package actor WatchEngine {
     /// The version number each distinct reference resolved to at its last successful fetch.
     private var inUse: [RenderPlan.FetchKey: Int] = [:]
     private var rendered: [String: RenderedOutput] = [:]
+    /// The payloads last read, for the variables of ``memoryOutputs``; empty without them.
+    private var values: [RenderPlan.FetchKey: SecretValue] = [:]
     private var stale: Set<String> = []
     private var pending = Pending()
     private var staleReads = 0
@@ -166,6 +168,9 @@ package actor WatchEngine {
         var options = self.options
         options.destination = .files
         let plan = try pipeline.plan(options)
+        let environmentOutputs = plan.filter { memoryOutputs.contains($0.output.name) }
+        let conflicts = ExecEnvironment.conflicts(in: environmentOutputs)
+        if !conflicts.isEmpty { throw RenderFailure(problems: conflicts) }
         try checkingPlan(plan)
         let files = plan.filter { !memoryOutputs.contains($0.output.name) }
         if !files.outputs.isEmpty {
@@ -176,6 +181,11 @@ package actor WatchEngine {
         let (values, fetchProblems) = try await renderer.fetchCollecting(plan, deadline: deadline)
         let outputs = try renderer.render(plan, values: values, fetchProblems: fetchProblems)
         let reports = try renderer.write(outputs.filter { !memoryOutputs.contains($0.output.name) }, dryRun: false)
+        if !environmentOutputs.outputs.isEmpty {
+            // As exec: a value an environment variable cannot hold fails the first render.
+            _ = try ExecEnvironment.variables(of: environmentOutputs, values: values)
+            self.values = values.filter { key, _ in environmentOutputs.distinctSecrets[key] != nil }
+        }
         self.plan = plan
         for (key, value) in values { if let version = value.version { inUse[key] = version } }
         for output in outputs { rendered[output.output.name] = output }
@@ -326,6 +336,9 @@ package actor WatchEngine {
                     }
                     for output in outputs { rendered[output.output.name] = output }
                     refreshed = outputs.map(\.output.name)
+                    for output in ready.outputs where memoryOutputs.contains(output.output.name) {
+                        for reference in output.references { self.values[reference.fetchKey] = values[reference.fetchKey] }
+                    }
                     for output in ready.outputs {
                         for reference in output.references {
                             if let version = values[reference.fetchKey]?.version { inUse[reference.fetchKey] = version }
@@ -382,6 +395,19 @@ package actor WatchEngine {
                 failedOutputs: order.filter(Set(failed).contains), rendered: rendered, initial: false))
         return failed.isEmpty
     }
+
+    /// The variables of the outputs rendered in memory (a child's environment), from the
+    /// payloads last read, in output then key order.
+    ///
+    /// - Throws: ``RenderFailure`` for a value an environment variable cannot hold.
+    package func environmentVariables() throws -> [(name: String, value: [UInt8])] {
+        let environmentOutputs = plan.filter { memoryOutputs.contains($0.output.name) }
+        guard !environmentOutputs.outputs.isEmpty else { return [] }
+        return try ExecEnvironment.variables(of: environmentOutputs, values: values)
+    }
+
+    /// Whether an output is rendered in memory only (it feeds a child's environment).
+    package func isMemoryOutput(_ name: String) -> Bool { memoryOutputs.contains(name) }
 
     private func acknowledge(_ acks: [String: [String: String]]) async {
         for (subscription, ids) in acks where !ids.isEmpty {
