@@ -23,3 +23,6 @@ read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
 swift build -c release "${flags[@]}" --product secretsmith
 swift build -c release "${flags[@]}" --product secretsmith-bench
 python3 bench/bench.py
+# `secretsmith watch`: rotation latency and Secret Manager calls at rest (needs Google's
+# Pub/Sub emulator, google-cloud-cli-pubsub-emulator); adds its section to bench/RESULTS.md.
+python3 bench/watch_bench.py --binary "$(swift build -c release "${flags[@]}" --show-bin-path)/secretsmith"
