@@ -122,7 +122,7 @@ import Testing
             ["render", "--env", "dev"], in: workspace, environment: environment(emulator, workspace, credentials: credentials))
         #expect(result.status == 0, "\(result.stderr)")
         let env = String(decoding: try workspace.read("out/app.env"), as: UTF8.self)
-        #expect(env.contains("S25=value-25-\(Self.sentinel)"))
+        #expect(env.contains("S25='value-25-\(Self.sentinel)'"), "\(env)")
         let stats = try emulator.stats()
         #expect(stats["tokens"] as? [String: Int] == ["sts": 1, "generateAccessToken": 1])
         #expect(EmulatorStats(stats).accessCalls == Self.secretCount)
@@ -162,8 +162,10 @@ import Testing
             import base64, json, sys
             import google.auth
             from google.auth.transport.requests import AuthorizedSession
-            credentials, _ = google.auth.load_credentials_from_file(
-                sys.argv[1], scopes=["https://www.googleapis.com/auth/cloud-platform"])
+            # Loaded as Application Default Credentials load it; scoped afterwards, because
+            # with scopes the loader also asks Cloud Resource Manager for the project id.
+            credentials, _ = google.auth.load_credentials_from_file(sys.argv[1])
+            credentials = credentials.with_scopes(["https://www.googleapis.com/auth/cloud-platform"])
             session = AuthorizedSession(credentials)
             answer = session.get(sys.argv[2])
             payload = answer.json().get("payload", {}).get("data", "") if answer.ok else ""
