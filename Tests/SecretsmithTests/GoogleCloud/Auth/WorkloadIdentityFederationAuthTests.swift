@@ -76,6 +76,31 @@ import Testing
         }
     }
 
+    @Test func theActionsURLSourceAsTheActionWritesIt() async throws {
+        // GitHub's OIDC endpoint, played by a scripted server: it wants the request token.
+        let github = try await ScriptedHTTPServer.start(answers: [
+            .init(status: 200, body: #"{"count": 1, "value": "\#(Self.subjectToken)"}"#)
+        ])
+        defer { Task { try? await github.stop() } }
+        try await AuthFixture.with(seed: Self.seed()) { fixture in
+            let requestToken = "request-token-\(AuthFixture.sentinel)"
+            let path = try Self.credentialsFile(
+                fixture,
+                extra: [
+                    "credential_source": [
+                        "url": "http://\(github.host)/idtoken?api-version=2.0&audience=https%3A%2F%2Fiam.googleapis.com%2F",
+                        "headers": ["Authorization": "Bearer \(requestToken)"],
+                        "format": ["type": "json", "subject_token_field_name": "value"],
+                    ]
+                ])
+            let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": path])
+            for index in 1...5 { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
+            #expect(github.received.map(\.authorization) == ["Bearer \(requestToken)"])
+            #expect(github.received.first?.uri == "/idtoken?api-version=2.0&audience=https%3A%2F%2Fiam.googleapis.com%2F")
+            #expect(await fixture.stats().tokens == ["sts": 1, "generateAccessToken": 1])
+        }
+    }
+
     @Test func bothTokensAreRenewedShortlyBeforeTheyExpire() async throws {
         try await AuthFixture.with(seed: Self.seed()) { fixture in
             let path = try Self.credentialsFile(fixture)
