@@ -54,3 +54,17 @@ func withShellChild<Result>(
         throw error
     }
 }
+
+/// The processes of this user, alive and not zombies, whose environment holds `entry`
+/// (`NAME=value`), read from `/proc`.
+func liveProcesses(withEnvironmentEntry entry: String) -> Set<pid_t> {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    var found: Set<pid_t> = []
+    for name in names {
+        guard let pid = pid_t(name), !hasEnded(pid),
+            let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+        else { continue }
+        if environ.split(separator: 0).contains(where: { $0.elementsEqual(entry.utf8) }) { found.insert(pid) }
+    }
+    return found
+}
