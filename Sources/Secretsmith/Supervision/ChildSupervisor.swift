@@ -23,6 +23,11 @@ import Logging
 /// overlapping restarts never leave two children. Neither is cut short by cancelling the
 /// calling task: each is bounded by its grace period (then `SIGKILL`).
 ///
+/// The child stays in secretsmith's process group and session, so an interactive app
+/// keeps its terminal; a terminal's Ctrl-C (or a `kill` of the whole group) then reaches
+/// the child directly as well as through a ``SignalStream`` of secretsmith: a caller that
+/// forwards `SIGINT` should expect the child to see it twice in that case.
+///
 /// The command (`argv[0]`) and pid are logged when a child starts, and its status when it
 /// ends on its own; arguments and the environment never are (they may hold secrets).
 package actor ChildSupervisor {
