@@ -4,7 +4,8 @@ import Logging
 /// What every request to a Google REST API carries, whichever client sends it (Secret
 /// Manager, Pub/Sub): a JSON `Accept`, secretsmith's `User-Agent`, `Authorization: Bearer`
 /// when the endpoint needs credentials, and `x-goog-user-project` for the quota project
-/// (<https://cloud.google.com/apis/docs/system-parameters>).
+/// (<https://cloud.google.com/apis/docs/system-parameters>): the configured one, else the
+/// one the credentials name.
 package enum GoogleRESTRequest {
     /// Adds the common headers to `request`.
     ///
@@ -23,7 +24,7 @@ package enum GoogleRESTRequest {
             token = value
             request.headers.add(name: "Authorization", value: "Bearer \(value)")
         }
-        if let quotaProject {
+        if let quotaProject = quotaProject ?? (requiresCredentials ? tokenProvider?.quotaProject : nil) {
             request.headers.add(name: "x-goog-user-project", value: quotaProject)
         }
         return token
