@@ -232,4 +232,104 @@ import FoundationNetworking
         #expect(stats.accessCalls == 2, "\(stats.methods)")
         #expect(stats.getVersionCalls >= 1, "\(stats.methods)")
     }
+
+    // MARK: Supervising a command
+
+    /// A workspace whose `conf` template reads db (rotating) and whose `env` dotenv output
+    /// reads static (the child's environment), and `app.sh`, which records every SIGHUP.
+    func makeChildWorkspace(watch: String) throws -> (Workspace, EmulatorProcess) {
+        let workspace = try Workspace()
+        var seed = SeedBuilder()
+        seed.add(project: Self.project, number: Self.projectNumber, secret: "db", value: "one-\(Self.sentinel)")
+        seed.add(project: Self.project, number: Self.projectNumber, secret: "static", value: "static-\(Self.sentinel)")
+        try workspace.write("seed.yaml", seed.yaml)
+        try workspace.write(
+            "secretsmith.yaml",
+            """
+            version: 1
+            defaults:
+              watch:
+            \(watch)
+            environments:
+              dev:
+                projects:
+                  app:
+                    project_id: \(Self.project)
+                    secrets: { db: {}, static: {} }
+            outputs:
+              - name: conf
+                format: template
+                template: conf.tmpl
+                path: out/conf.txt
+              - name: env
+                format: dotenv
+                path: out/env.env
+                values: { STATIC: app/static }
+
+            """)
+        try workspace.write("conf.tmpl", "db=<< secret \"app/db\" >>\n")
+        try workspace.write(
+            "app.sh",
+            """
+            trap 'echo hup >> hups.txt' HUP
+            trap 'echo term > term.txt; exit 0' TERM
+            case "$STATIC" in static-*) echo yes > env-ok.txt ;; esac
+            [ -f out/conf.txt ] && echo yes > conf-first.txt
+            echo $$ > ready.txt
+            [ -n "$EXIT_AT_ONCE" ] && exit "$EXIT_AT_ONCE"
+            while :; do sleep 0.1; done
+
+            """)
+        return (workspace, try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace))
+    }
+
+    func lines(_ workspace: Workspace, _ name: String) -> Int {
+        ((try? String(contentsOfFile: workspace.path(name), encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    @Test func theChildStartsAfterTheFirstRenderAndGetsOneSIGHUPPerChange() async throws {
+        let (workspace, emulator) = try makeChildWorkspace(
+            watch: """
+                    subscription: \(Self.subscription)
+                    poll_interval: "off"
+                    debounce: 300ms
+                """)
+        defer { workspace.remove() }
+        try await withPubSubEmulator { host in
+            try Self.createSubscription(host)
+            let command = try BackgroundCommand(
+                ["watch", "--env", "dev", "--log-level", "info", "--", "/bin/sh", "app.sh"], in: workspace,
+                environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host, "PUBSUB_EMULATOR_HOST": host])
+            #expect(command.waitFor(file: workspace.path("ready.txt")))
+            #expect(workspace.exists("conf-first.txt"), "the child started before the first render")
+            #expect(workspace.exists("env-ok.txt"), "the env output is not in the child's environment")
+            #expect(!workspace.exists("out/env.env"), "an output feeding the child's environment was written")
+
+            try addVersion(emulator, "two-\(Self.sentinel)")
+            try Self.publish(host, Array(repeating: Self.event("SECRET_VERSION_ADD", version: 2), count: 5))
+            eventually("version 2 in the file") {
+                ((try? String(contentsOfFile: workspace.path("out/conf.txt"), encoding: .utf8)) ?? "").contains("two-")
+            }
+            eventually("a SIGHUP") { lines(workspace, "hups.txt") >= 1 }
+            try await Task.sleep(for: .seconds(2))
+            #expect(lines(workspace, "hups.txt") == 1)
+
+            // SIGTERM reaches the child, which exits 0: so does watch.
+            kill(command.pid, SIGTERM)
+            let result = command.wait()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(workspace.exists("term.txt"))
+        }
+    }
+
+    @Test func aChildThatExitsOnItsOwnEndsWatchWithItsStatus() throws {
+        let (workspace, emulator) = try makeChildWorkspace(watch: "    poll_interval: 1m")
+        defer { workspace.remove() }
+        let command = try BackgroundCommand(
+            ["watch", "--env", "dev", "--", "/bin/sh", "app.sh"], in: workspace,
+            environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host, "EXIT_AT_ONCE": "3"])
+        let result = command.wait()
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(workspace.exists("ready.txt"))
+    }
 }
