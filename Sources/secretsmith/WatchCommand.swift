@@ -51,10 +51,11 @@ struct WatchCommand: AsyncParsableCommand {
         let forwarded: [Int32] = [SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
         let signals = SignalStream(signals: [SIGTERM, SIGINT] + forwarded)
         defer { signals.cancel() }
-        let status: Int32 = try await CommandContext.with(global) { context in
-            try await watch(context, signals: signals)
+        try await CommandContext.with(global) { context in
+            // The child's status is the run's (its metrics and span record it too).
+            let status = try await watch(context, signals: signals)
+            if status != 0 { throw ExitCode(status) }
         }
-        if status != 0 { throw ExitCode(status) }
     }
 
     private func watch(_ context: CommandContext, signals: SignalStream) async throws -> Int32 {
