@@ -1,3 +1,6 @@
+import AsyncHTTPClient
+import Logging
+
 /// `serve`'s authentication: the configured authenticators asked in order, and the rule that
 /// a token no one recognises is refused.
 ///
@@ -64,3 +67,32 @@ extension Substring {
     }
 }
 
+extension AuthenticatorChain {
+    /// The chain `serve` builds from `serve.authentication`: the static tokens file (when
+    /// configured) first, then the JWT issuers in order.
+    ///
+    /// - Parameters:
+    ///   - staticTokensFile: `static_tokens_file`, or `nil`.
+    ///   - issuers: the `jwt` entries.
+    ///   - httpClient: the service's shared client, for JWKS URLs.
+    /// - Returns: the chain and the static-token authenticator (whose ``StaticTokenAuthenticator/reload()``
+    ///   SIGHUP calls), `nil` without a file.
+    /// - Throws: ``AuthenticationSetupError`` for an unreadable or invalid tokens file, an
+    ///   issuer without audiences, or a JWKS URL that is not https (plain http only on loopback).
+    package static func make(
+        staticTokensFile: String?, issuers: [JWTIssuerConfiguration], httpClient: HTTPClient = .shared,
+        logger: Logger
+    ) throws(AuthenticationSetupError) -> (chain: AuthenticatorChain, staticTokens: StaticTokenAuthenticator?) {
+        var authenticators: [any BearerTokenAuthenticator] = []
+        var staticTokens: StaticTokenAuthenticator?
+        if let staticTokensFile {
+            let authenticator = try StaticTokenAuthenticator(path: staticTokensFile, logger: logger)
+            staticTokens = authenticator
+            authenticators.append(authenticator)
+        }
+        for issuer in issuers {
+            authenticators.append(try JWTAuthenticator(configuration: issuer, httpClient: httpClient, logger: logger))
+        }
+        return (AuthenticatorChain(authenticators), staticTokens)
+    }
+}
