@@ -46,8 +46,8 @@ package enum JWKSSource: Sendable, Hashable, CustomStringConvertible {
 /// or when a token names a key the set does not have.
 ///
 /// - Expiry: a fetched set is kept for the response's `Cache-Control: max-age` (clamped to
-///   ``Timing/maxAgeBounds``), ``Timing/defaultMaxAge`` without one. A file is read again
-///   only on an unknown key.
+///   ``Timing/maxAgeBounds``), ``Timing/defaultMaxAge`` without one; a file is read again
+///   after ``Timing/defaultMaxAge`` too.
 /// - Unknown `kid`: the set is fetched again at most once per ``Timing/refreshInterval``
 ///   (a flood of tokens with made-up `kid`s costs one fetch per interval).
 /// - Single flight: concurrent callers that need a refresh share one fetch.
