@@ -184,6 +184,28 @@ final class RecordingCache: CacheInvalidating {
         #expect(fixture.cache.count == 0)
     }
 
+    @Test func configuredHandlerFetchesTheIssuersKeysOverHTTP() async throws {
+        let jwks = TestIssuer.jwks([TestIssuer.rsaJWK(kid: "rsa-1")])
+        try await withLoopbackServer({ _, _ in .init(status: 200, headers: ["Cache-Control": "max-age=300"], body: jwks) }) { server in
+            let cache = RecordingCache()
+            let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            let handler = try PubSubPushHandler(
+                configuration: .init(
+                    audience: Self.audience, serviceAccountEmail: Self.pushAccount,
+                    keys: .url("\(server.baseURL)/oauth2/v3/certs")),
+                processor: SecretEventProcessor(cache: cache, logger: logger), logger: logger)
+            let token = try await TestIssuer.token([
+                "iss": "https://accounts.google.com", "aud": .string(Self.audience), "sub": "1",
+                "email": .string(Self.pushAccount), "email_verified": true,
+                "exp": .number(Date().timeIntervalSince1970 + 600),
+            ])
+            #expect(await handler.handle(body: Self.envelope(), authorization: "Bearer \(token)").status == 204)
+            #expect(await handler.handle(body: Self.envelope(), authorization: "Bearer \(token)").status == 204)
+            #expect(cache.count == 2)
+            #expect(server.received.map(\.path) == ["/oauth2/v3/certs"], "keys fetched once, then cached")
+        }
+    }
+
     @Test func jwksUnavailableIs503() async throws {
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let configuration = PubSubPushHandler.Configuration(audience: Self.audience, serviceAccountEmail: Self.pushAccount)

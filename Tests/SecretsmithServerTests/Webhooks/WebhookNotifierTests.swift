@@ -119,6 +119,19 @@ import Testing
         #expect(fixture.notifier.statistics == .init(delivered: 0, failed: 0, dropped: 2))
     }
 
+    @Test func gracefulShutdownGivesWhatIsQueuedOneAttemptAndEnds() async throws {
+        try await withLoopbackServer({ _, _ in .init(status: 503) }) { server in
+            let fixture = Fixture(urls: ["\(server.baseURL)/hook"], maxAttempts: 5)
+            fixture.notifier.enqueue(Self.event())
+            fixture.notifier.enqueue(Self.event(version: 8))
+            fixture.notifier.shutDownQueues()
+            #expect(!fixture.notifier.enqueue(Self.event(version: 9)), "no new notification after shutdown")
+            try await fixture.notifier.run()   // returns once the queue is drained
+            #expect(server.received.count == 2, "one attempt each, no retries")
+            #expect(fixture.notifier.statistics == .init(delivered: 0, failed: 2, dropped: 1))
+        }
+    }
+
     @Test func signingKeyFileIsTrimmedAndShortKeysAreRefused() throws {
         try withWorkspace { workspace in
             let path = try workspace.write("key", "0123456789abcdef0123456789abcdef\n")
