@@ -82,8 +82,10 @@ package actor JWKSKeyStore {
         package var keyType: String
         /// `alg`, when the set names it.
         package var algorithm: String?
-        /// A collection holding only this key, which is also its default.
-        package var collection: JWTKeyCollection
+        /// For each algorithm the key may verify (its `alg`, else every one its type and curve
+        /// allow), a collection holding only this key pinned to that algorithm. Pinning keeps a
+        /// token that names another algorithm from changing how later tokens are verified.
+        package var collections: [String: JWTKeyCollection]
     }
 
     /// What a lookup found.
@@ -204,13 +206,35 @@ package actor JWKSKeyStore {
                 let data = try? JSONSerialization.data(withJSONObject: entry),
                 let jwk = try? JSONDecoder().decode(JWK.self, from: data)
             else { continue }
-            let collection = JWTKeyCollection()
-            do {
-                try await collection.add(jwk: jwk, isDefault: true)
-            } catch {
-                continue
+            let declared = entry["alg"] as? String
+            let algorithms: [String]
+            if let declared {
+                algorithms = [declared]
+            } else if kty == "RSA" {
+                algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+            } else {
+                switch entry["crv"] as? String {
+                case "P-256": algorithms = ["ES256"]
+                case "P-384": algorithms = ["ES384"]
+                case "P-521": algorithms = ["ES512"]
+                default: algorithms = []
+                }
             }
-            keys[kid] = Key(keyType: kty, algorithm: entry["alg"] as? String, collection: collection)
+            var collections: [String: JWTKeyCollection] = [:]
+            for algorithm in algorithms {
+                guard let pinned = JWK.Algorithm(rawValue: algorithm) else { continue }
+                var copy = jwk
+                copy.algorithm = pinned
+                let collection = JWTKeyCollection()
+                do {
+                    try await collection.add(jwk: copy, isDefault: true)
+                } catch {
+                    continue
+                }
+                collections[algorithm] = collection
+            }
+            guard !collections.isEmpty else { continue }
+            keys[kid] = Key(keyType: kty, algorithm: declared, collections: collections)
         }
         return keys
     }

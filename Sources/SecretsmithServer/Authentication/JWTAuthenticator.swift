@@ -132,12 +132,11 @@ package final class JWTAuthenticator: BearerTokenAuthenticator {
         case .unavailable(let reason):
             throw refuse("cannot be verified: \(reason).", unavailable: true)
         }
-        let keyTypeFits = algorithm.hasPrefix("ES") ? key.keyType == "EC" : key.keyType == "RSA"
-        guard keyTypeFits, key.algorithm == nil || key.algorithm == algorithm else {
+        guard let collection = key.collections[algorithm] else {
             throw refuse("uses the algorithm \(algorithm), which its key (\(key.keyType)\(key.algorithm.map { " \($0)" } ?? "")) does not sign with.")
         }
         do {
-            _ = try await key.collection.verify(bearerToken, as: UncheckedClaims.self)
+            _ = try await collection.verify(bearerToken, as: UncheckedClaims.self)
         } catch {
             throw refuse("has a signature that does not verify against the issuer's key.")
         }

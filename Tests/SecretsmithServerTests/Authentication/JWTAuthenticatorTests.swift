@@ -175,6 +175,18 @@ import Testing
         #expect(try #require(await fixture.refusal(hmac)).reason.contains("`HS256`"))
     }
 
+    @Test func aTokenNamingAnotherAlgorithmDoesNotChangeHowAKeyWithoutAlgVerifies() async throws {
+        let fixture = Fixture(keys: [TestIssuer.rsaJWK(kid: "rsa-1", alg: nil)])
+        // RS256 bytes presented as PS256: refused, and it must not pin the key to PS256.
+        let mislabelled = try await TestIssuer.token(fixture.claims(), kid: "rsa-1", headerAlg: "PS256")
+        #expect(try #require(await fixture.refusal(mislabelled)).reason.contains("signature"))
+        let good = try await TestIssuer.token(fixture.claims())
+        #expect(try await fixture.authenticator.authenticate(bearerToken: good) != nil)
+        // An RSA key never verifies an ES256 token.
+        let es = try await TestIssuer.token(fixture.claims(), kid: "rsa-1", headerAlg: "ES256")
+        #expect(try #require(await fixture.refusal(es)).reason.contains("does not sign with"))
+    }
+
     @Test func unknownKidRefreshesOnceThenFindsTheNewKey() async throws {
         let fixture = Fixture(keys: [TestIssuer.rsaJWK(kid: "rsa-1")])
         let first = try await TestIssuer.token(fixture.claims())
