@@ -143,17 +143,33 @@ package final class WebhookNotifier: Service, Sendable {
     private let logger: Logger
     private let counts = Mutex(Statistics())
     private let draining = Atomic<Bool>(false)
-    private let deliveredCounter = Counter(label: "secretsmith_webhook_deliveries_total", dimensions: [("result", "delivered")])
-    private let failedCounter = Counter(label: "secretsmith_webhook_deliveries_total", dimensions: [("result", "failed")])
-    private let droppedCounter = Counter(label: "secretsmith_webhook_deliveries_total", dimensions: [("result", "dropped")])
+    private let deliveredCounter: Counter
+    private let failedCounter: Counter
+    private let droppedCounter: Counter
+
+    /// The counter of notifications by `result` (`delivered`, `failed`, `dropped`).
+    package static let deliveriesMetric = "secretsmith_webhook_deliveries_total"
+    /// The counter's help text for the Prometheus exposition.
+    package static let deliveriesMetricHelp =
+        "Webhook notifications by result: delivered, failed (attempts exhausted or refused) or dropped (queue full or shut down)."
 
     /// - Parameters:
     ///   - clock: sleeps between retries.
     ///   - now: the wall clock the timestamps are read from.
+    ///   - metricsFactory: where the counters are made; by default the task's
+    ///     `SecretsmithMetrics` override, else the bootstrapped `MetricsSystem`.
     package init(
         endpoints: [WebhookEndpoint], configuration: Configuration = Configuration(), httpClient: HTTPClient = .shared,
-        clock: SecretManagerClock = .continuous, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        clock: SecretManagerClock = .continuous, now: @escaping @Sendable () -> Date = { Date() },
+        metricsFactory: (any MetricsFactory)? = nil, logger: Logger
     ) {
+        let factory = metricsFactory ?? SecretsmithMetrics.factoryOverride ?? MetricsSystem.factory
+        func counter(_ result: String) -> Counter {
+            Counter(label: Self.deliveriesMetric, dimensions: [("result", result)], factory: factory)
+        }
+        deliveredCounter = counter("delivered")
+        failedCounter = counter("failed")
+        droppedCounter = counter("dropped")
         self.configuration = configuration
         self.httpClient = httpClient
         self.clock = clock

@@ -28,6 +28,11 @@ import Testing
         let logs = InMemoryLogHandler()
         let notifier: WebhookNotifier
         let clock = TestWallClock()
+        let metrics = RecordingMetrics()
+
+        func deliveries(_ result: String) -> Int64 {
+            metrics.total(WebhookNotifier.deliveriesMetric, [("result", result)])
+        }
 
         init(urls: [String], capacity: Int = 16, maxAttempts: Int = 5) {
             var logger = Logger(label: "test") { [logs] _ in logs }
@@ -37,7 +42,7 @@ import Testing
                 endpoints: urls.map { WebhookEndpoint(url: $0, signingKey: WebhookNotifierTests.key) },
                 configuration: .init(
                     queueCapacity: capacity, retry: RetryPolicy(maxAttempts: maxAttempts, initialBackoff: .milliseconds(10))),
-                clock: instant, now: clock.closure, logger: logger)
+                clock: instant, now: clock.closure, metricsFactory: metrics, logger: logger)
         }
 
         var logText: String { logs.entries.map { "\($0.level) \($0.message) \($0.metadata)" }.joined(separator: "\n") }
@@ -95,6 +100,8 @@ import Testing
             let ids = Set(server.received.compactMap { $0.headers[.init("X-Secretsmith-Delivery")!] })
             #expect(ids.count == 1)
             #expect(fixture.notifier.statistics == .init(delivered: 1, failed: 0, dropped: 0))
+            #expect(fixture.deliveries("delivered") == 1)
+            #expect(fixture.deliveries("failed") == 0)
         }
     }
 
@@ -106,6 +113,7 @@ import Testing
             #expect(server.received.filter { $0.path == "/gone" }.count == 1)
             #expect(server.received.filter { $0.path == "/down" }.count == 3)
             #expect(fixture.logText.contains("could not be delivered"))
+            #expect(fixture.deliveries("failed") == 2)
         }
     }
 
@@ -117,6 +125,7 @@ import Testing
         #expect(!fixture.notifier.enqueue(Self.event()))
         #expect(!fixture.notifier.enqueue(Self.event()))
         #expect(fixture.notifier.statistics == .init(delivered: 0, failed: 0, dropped: 2))
+        #expect(fixture.deliveries("dropped") == 2)
     }
 
     @Test func gracefulShutdownGivesWhatIsQueuedOneAttemptAndEnds() async throws {
