@@ -26,6 +26,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
             GetCommand.self,
             EmulatorCommand.self,
             VersionCommand.self,
+            HashTokenCommand.self,
             DiagnoseProcessCommand.self,
         ]
     )
