@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "YAML",
                 "Secretsmith",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -137,7 +138,9 @@ let package = Package(
             name: "SecretManagerEmulatorTests",
             dependencies: [
                 "SecretManagerEmulator",
+                "Secretsmith",
                 "SecretsmithTestSupport",
+                "PubSubEmulatorHarness",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

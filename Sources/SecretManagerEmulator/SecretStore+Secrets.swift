@@ -32,10 +32,13 @@ extension SecretStore {
             throw .alreadyExists("Secret [\(name)] already exists.")
         }
         var secret = makeSecret(id: secretID, created: now(), location: path.location, replication: replication)
-        for field in Self.updatableFields where field != "versionAliases" {
+        for field in Self.updatableFields where field != "versionAliases" && !field.contains(".") {
             if let value = body?[field] { try apply(field, value: value, to: &secret) }
         }
+        try Self.checkRotation(of: secret)
         store(secret, project: project, location: path.location)
+        notify(.topicConfigured(topics: secret.topics))
+        notify("SECRET_CREATE", secret: secret, name: name)
         return WireFormat.secret(secret, name: name)
     }
 
@@ -47,8 +50,9 @@ extension SecretStore {
 
     /// `DELETE …/secrets/S`: the secret and all its versions; answers `{}`.
     mutating func deleteSecret(_ request: APIRequest) throws(GoogleAPIError) -> JSONValue {
-        let (project, _, _) = try existingSecret(request)
+        let (project, secret, name) = try existingSecret(request)
         _ = remove(key(request.path), project: project)
+        notify("SECRET_DELETE", secret: secret, name: name)
         return .object([])
     }
 

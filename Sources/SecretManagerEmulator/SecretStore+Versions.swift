@@ -79,6 +79,7 @@ extension SecretStore {
             destroyTime: nil, etag: nextEtag(), clientSpecifiedPayloadChecksum: checksumGiven)
         secret.versions.append(version)
         store(secret, project: project, location: request.path.location)
+        notify("SECRET_VERSION_ADD", secret: secret, name: secretName, version: version)
         return WireFormat.version(version, secretName: secretName)
     }
 
@@ -112,6 +113,12 @@ extension SecretStore {
         version.etag = nextEtag()
         secret.versions[version.number - 1] = version
         store(secret, project: project, location: request.path.location)
+        let type = switch request.method {
+        case .enable: "SECRET_VERSION_ENABLE"
+        case .disable: "SECRET_VERSION_DISABLE"
+        default: "SECRET_VERSION_DESTROY"
+        }
+        notify(type, secret: secret, name: secretName, version: version)
         return WireFormat.version(version, secretName: secretName)
     }
 
