@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Starts and stops Google's Pub/Sub emulator in the background, for demos and scripts.
 #
 #   scripts/pubsub-emulator.sh start PORT DIR   # listens on 127.0.0.1:PORT; DIR gets pid and log
@@ -13,8 +13,8 @@
 # machine is slow), then prints `PUBSUB_EMULATOR_HOST=127.0.0.1:PORT`. Topics and
 # subscriptions live in memory only: create them after each start (PUT /v1/projects/P/topics/T).
 #
-# Needs: the Debian package google-cloud-cli-pubsub-emulator (Google's apt repository), a
-# Java runtime, curl, setsid. Exit status: 0 done; 1 failed (the log is printed); 2 usage.
+# Needs: bash, the Debian package google-cloud-cli-pubsub-emulator (Google's apt repository),
+# a Java runtime, curl, setsid. Exit status: 0 done; 1 failed (the log is printed); 2 usage.
 set -eu
 
 usage() {
@@ -92,8 +92,17 @@ start() {
         return 1
     fi
     # setsid: a new session and process group whose id is the launcher's pid (the launcher
-    # execs java, so the pid stays the JVM's).
-    setsid "$launcher" --host=127.0.0.1 --port="$port" </dev/null >"$log" 2>&1 &
+    # execs java, so the pid stays the JVM's). Descriptors above 2 inherited from the caller
+    # are closed first: a pipe the caller reads to its end (a command substitution, a test
+    # runner) would otherwise stay open as long as the emulator runs.
+    (
+        for path in /proc/self/fd/* /dev/fd/*; do
+            fd=${path##*/}
+            case "$fd" in '' | *[!0-9]* | 0 | 1 | 2) continue ;; esac
+            eval "exec $fd>&-" 2>/dev/null || true
+        done
+        exec setsid "$launcher" --host=127.0.0.1 --port="$port" </dev/null >"$log" 2>&1
+    ) &
     pid=$!
     echo "$pid" >"$pidfile"
     timeout=${PUBSUB_EMULATOR_START_TIMEOUT:-90}
