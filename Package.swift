@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport"],
+            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport", "Secretsmith", "PubSubEmulatorHarness"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,6 @@
 import Foundation
+import InMemoryLogging
+import Logging
 import SecretManagerEmulator
 import SecretsmithTestSupport
 import Testing
@@ -222,6 +224,39 @@ import Testing
                 "TOPIC_CONFIGURED": 1, "SECRET_CREATE": 1, "SECRET_VERSION_ADD": 1,
             ])
             #expect(stats["eventsPublished"] as? [String: Int] == [:])
+        }
+    }
+
+    @Test func theLogSaysOnceWhetherEventsArePublishedAndNamesFailuresWithoutValues() async throws {
+        for host in [nil, "127.0.0.1:1"] {
+            let handler = InMemoryLogHandler()
+            var logger = Logger(label: "test") { _ in handler }
+            logger.logLevel = .debug
+            let emulator = SecretManagerEmulator(
+                seed: EmulatorHarness.standardSeed,
+                configuration: EmulatorConfiguration(pubSubEmulatorHost: host, rotationCheckInterval: nil), logger: logger)
+            let port = try await emulator.start()
+            try await EmulatorHarness.with(started: emulator, port: port) { harness in
+                let body = #"{"replication":{"automatic":{}},"topics":[{"name":"\#(Self.topic)"}]}"#
+                #expect(try await harness.send("POST", "\(Self.project)/secrets?secretId=logged", body: body).status == 200)
+                let payload = Data("logged-\(StandardSeed.sentinel)".utf8).base64EncodedString()
+                let added = try await harness.send(
+                    "POST", "\(Self.project)/secrets/logged:addVersion", body: #"{"payload":{"data":"\#(payload)"}}"#)
+                #expect(added.status == 200)
+            }
+            let entries = handler.entries
+            let lines = entries.map { "\($0.level) \($0.message) \($0.metadata)" }
+            #expect(!lines.contains { $0.contains(StandardSeed.sentinel) }, "a value in the log: \(lines)")
+            if host == nil {
+                #expect(entries.filter { "\($0.message)".contains("No Pub/Sub emulator host") }.count == 1, "\(lines)")
+            } else {
+                #expect(entries.filter { "\($0.message)".contains("Publishing event notifications") }.count == 1, "\(lines)")
+                let failures = entries.filter { $0.level == .warning && "\($0.message)" == "event notification not published" }
+                #expect(failures.compactMap { $0.metadata["emulator.event_type"].map { "\($0)" } } == [
+                    "TOPIC_CONFIGURED", "SECRET_CREATE", "SECRET_VERSION_ADD",
+                ])
+                #expect(failures.allSatisfy { $0.metadata["emulator.topic"].map { "\($0)" } == Self.topic })
+            }
         }
     }
 
