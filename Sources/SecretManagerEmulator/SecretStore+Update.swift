@@ -13,7 +13,9 @@ extension SecretStore {
 
     /// `PATCH …/secrets/S?updateMask=a,b` with a `Secret` body: replaces each field the
     /// mask names (snake_case or camelCase) with the body's value, or clears it when the
-    /// body leaves it out. A body `etag` must match the secret's.
+    /// body leaves it out (`rotation.next_rotation_time` and `rotation.rotation_period` name
+    /// one member of the schedule). A body `etag` must match the secret's. Queues
+    /// `SECRET_UPDATE` for the secret's topics, after `TOPIC_CONFIGURED` for topics added.
     ///
     /// - Throws: 400 INVALID_ARGUMENT for a missing mask, a field that cannot be updated,
     ///   or a malformed value (labels and annotations are string maps; aliases name

@@ -41,6 +41,7 @@ extension SecretStore {
     }
 
     /// `POST …/secrets/S:addVersion` with `{"payload":{"data":B64,"dataCrc32c":"N"}}`.
+    /// Queues `SECRET_VERSION_ADD` for the secret's topics.
     ///
     /// - Throws: 404 for a missing secret; 400 INVALID_ARGUMENT for bad base64, a payload
     ///   over 64 KiB, or a `dataCrc32c` that does not match the data.
@@ -84,7 +85,8 @@ extension SecretStore {
     }
 
     /// `POST …/versions/V:enable`, `:disable`, `:destroy`, with an optional
-    /// `{"etag":"…"}` body that must match the version's etag.
+    /// `{"etag":"…"}` body that must match the version's etag. Queues
+    /// `SECRET_VERSION_ENABLE`, `_DISABLE` or `_DESTROY` for the secret's topics.
     ///
     /// - Throws: 404 for a missing version; 400 FAILED_PRECONDITION to change a
     ///   DESTROYED version; 409 ABORTED for a stale etag.
