@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "YAML",
                 "Secretsmith",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -159,7 +160,9 @@ let package = Package(
             name: "SecretManagerEmulatorTests",
             dependencies: [
                 "SecretManagerEmulator",
+                "Secretsmith",
                 "SecretsmithTestSupport",
+                "PubSubEmulatorHarness",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport", "PubSubEmulatorHarness"],
+            dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport", "Secretsmith", "PubSubEmulatorHarness"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -16,6 +16,9 @@ import NIOCore
 /// | `GET /_emulator/faults` | the ``FaultConfiguration`` in force |
 /// | `POST /_emulator/faults` | replaces it: a ``FaultConfiguration`` as JSON, or `--fault` rule strings (see ``FaultConfiguration/parse(adminBody:)``) |
 /// | `DELETE /_emulator/faults` | removes all fault rules |
+/// | `GET /_emulator/clock` | Secret Manager's clock: `{"now": RFC3339, "offsetSeconds": N}` |
+/// | `POST /_emulator/clock` | `{"advance": "3600s"}` moves it ahead (never back); answers as `GET` |
+/// | `POST /_emulator/rotations:run` | publishes `SECRET_ROTATE` for every rotation due now: `{"rotated": [secret names]}` |
 struct AdminRoutes {
     /// The largest admin request body, in bytes.
     static let maxBodyBytes = 1 << 20
@@ -36,6 +39,25 @@ struct AdminRoutes {
         group.post("revoke-tokens") { _, _ in
             await state.revokeTokens()
             return WireResponse.admin(["status": "revoked"])
+        }
+        group.get("clock") { _, _ in WireResponse.json(Self.clock(state)) }
+        group.post("clock") { request, _ in
+            var request = request
+            guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes),
+                let object = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
+                let text = object["advance"]?.stringValue, let seconds = Self.seconds(text), seconds >= 0
+            else {
+                return WireResponse.adminError(
+                    #"The body must be {"advance": "SECONDSs"}, e.g. {"advance": "3600s"}: the clock only moves ahead."#,
+                    status: 400)
+            }
+            state.clock.advance(by: seconds)
+            logger.info("Clock advanced", metadata: ["emulator.clock_advance_s": "\(seconds)"])
+            return WireResponse.json(Self.clock(state))
+        }
+        group.post("rotations:run") { _, _ in
+            let rotated = await RotationScheduler.runDue(state)
+            return WireResponse.json(.object([("rotated", .array(rotated.map(JSONValue.string)))]))
         }
         group.get("faults") { _, _ in WireResponse.admin(await state.faults()) }
         group.delete("faults") { _, _ in
@@ -60,6 +82,20 @@ struct AdminRoutes {
             logger.info("Fault rules replaced", metadata: ["emulator.fault_rules": "\(configuration.rules.count)"])
             return WireResponse.admin(configuration)
         }
+    }
+
+    /// `{"now": RFC3339, "offsetSeconds": N}` of Secret Manager's clock.
+    private static func clock(_ state: EmulatorState) -> JSONValue {
+        .object([
+            ("now", .string(WireFormat.timestamp(state.clock.now()))),
+            ("offsetSeconds", .double(state.clock.offsetSeconds)),
+        ])
+    }
+
+    /// `"90s"` or `"1.5s"` → seconds.
+    private static func seconds(_ text: String) -> Double? {
+        guard text.hasSuffix("s"), let value = Double(text.dropLast()), value.isFinite else { return nil }
+        return value
     }
 
     /// A decoding error as one readable sentence.

@@ -24,12 +24,23 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     /// The JWT `aud` values the token endpoint accepts, or `nil` (the default) for
     /// Google's token URLs and the emulator's own `http://HOST:PORT/token`.
     public var tokenAudiences: [String]?
+    /// `HOST:PORT` of a Pub/Sub emulator (the form of `PUBSUB_EMULATOR_HOST`) that receives
+    /// the secrets' event notifications, or `nil` (the default): topics are then stored and
+    /// returned, and nothing is published.
+    public var pubSubEmulatorHost: String?
+    /// How often due rotation schedules are checked, or `nil` to check only on request
+    /// (``SecretManagerEmulator/runDueRotations()``, `POST /_emulator/rotations:run`).
+    /// Default 1 second.
+    public var rotationCheckInterval: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, faults: FaultConfiguration = .none,
         requireAuthentication: Bool = false, tokenLifetime: Duration = .seconds(3600), clockOffset: Duration = .zero,
-        tokenAudiences: [String]? = nil
+        tokenAudiences: [String]? = nil, pubSubEmulatorHost: String? = nil,
+        rotationCheckInterval: Duration? = .seconds(1)
     ) {
+        self.pubSubEmulatorHost = pubSubEmulatorHost
+        self.rotationCheckInterval = rotationCheckInterval
         self.host = host
         self.port = port
         self.faults = faults

@@ -78,7 +78,13 @@ enum EmulatorRouter {
             let apiRequest = APIRequest(
                 method: call.method, path: path, query: QueryParameters(request.uri.query),
                 body: Array(buffer: body), wrongChecksum: context.wrongChecksum)
-            return WireResponse.json(try await state.handle(apiRequest))
+            let (answer, notifications) = try await state.handle(apiRequest)
+            // Published before answering (Google delivers asynchronously), so a client that
+            // pulls after the answer finds the messages; failures never fail the request.
+            if !notifications.isEmpty, let publisher = await state.currentPublisher() {
+                await publisher.publish(notifications)
+            }
+            return WireResponse.json(answer)
         } catch let error as GoogleAPIError {
             return WireResponse.error(error)
         } catch {

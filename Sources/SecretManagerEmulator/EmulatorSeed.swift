@@ -15,6 +15,10 @@ import Foundation
 ///             state: DISABLED                  # ENABLED (default) | DISABLED | DESTROYED
 ///           - "short form"                     # a plain string is `data:`
 ///         aliases: { current: 1 }     # alias -> version number
+///         topics: [ projects/acme-billing-dev/topics/secret-events ]  # event notifications (at most 10)
+///         rotation:                   # SECRET_ROTATE to the topics when due (needs topics)
+///           next_rotation_time: 2026-12-01T12:00:00Z   # RFC 3339; may be in the past (due at start)
+///           rotation_period: 3600s    # optional; whole seconds, 3600s to 3153600000s
 ///       empty-secret: {}              # a secret with no versions
 ///     locations:
 ///       europe-west1:                 # regional secrets: projects/P/locations/L/secrets/S
@@ -106,13 +110,43 @@ public struct EmulatorSeed: Sendable, Equatable {
         /// The principals (emails) that may use the secret when authentication is on, or
         /// `nil` to follow the project's list.
         public var access: [String]?
+        /// The Pub/Sub topics (`projects/P/topics/T`, at most 10) that receive the secret's
+        /// event notifications.
+        public var topics: [String]
+        /// The rotation schedule, or `nil` for none (it needs ``topics``).
+        public var rotation: Rotation?
 
-        public init(id: String, versions: [Version] = [], aliases: [String: Int] = [:], access: [String]? = nil) {
+        public init(
+            id: String, versions: [Version] = [], aliases: [String: Int] = [:], access: [String]? = nil,
+            topics: [String] = [], rotation: Rotation? = nil
+        ) {
             self.id = id
             self.versions = versions
             self.aliases = aliases
             self.access = access
+            self.topics = topics
+            self.rotation = rotation
         }
+    }
+
+    /// A secret's rotation schedule: at ``nextRotationTime`` the emulator publishes
+    /// `SECRET_ROTATE` to the secret's topics and advances it by ``rotationPeriod`` (or
+    /// clears it without one), as Secret Manager does; it adds no version.
+    public struct Rotation: Sendable, Equatable {
+        /// When the next `SECRET_ROTATE` is due; a seed may name a time in the past (due at
+        /// start), unlike the API, which wants it at least 5 minutes ahead.
+        public var nextRotationTime: Date?
+        /// The time between rotations, whole seconds from 1 hour to 100 years; needs
+        /// ``nextRotationTime``.
+        public var rotationPeriod: Duration?
+
+        public init(nextRotationTime: Date? = nil, rotationPeriod: Duration? = nil) {
+            self.nextRotationTime = nextRotationTime
+            self.rotationPeriod = rotationPeriod
+        }
+
+        /// ``rotationPeriod`` in whole seconds.
+        var rotationPeriodSeconds: Int64? { rotationPeriod.map { $0.components.seconds } }
     }
 
     /// The regional secrets of one location.

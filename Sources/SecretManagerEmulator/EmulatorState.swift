@@ -13,8 +13,14 @@ actor EmulatorState {
     ///   - seed: The initial secrets, accounts and grants.
     ///   - configuration: The initial fault rules and the authentication settings.
     ///   - now: The wall clock for `createTime`, `destroyTime` and token expiry (tests may fix it).
+    /// Secret Manager's clock (`createTime`, `destroyTime`, rotation schedules), which the
+    /// admin endpoint `/_emulator/clock` can move ahead; authentication keeps the wall clock.
+    nonisolated let clock: EmulatorClock
+
     init(seed: EmulatorSeed, configuration: EmulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
-        store = SecretStore(seed: seed, now: now)
+        let clock = EmulatorClock(wallClock: now)
+        self.clock = clock
+        store = SecretStore(seed: seed, now: { clock.now() })
         injector = FaultInjector(configuration.faults)
         authority = EmulatorAuthority(seed: seed, configuration: configuration, wallClock: now)
     }
@@ -31,8 +37,40 @@ actor EmulatorState {
     /// Handles an API request against the secrets.
     ///
     /// - Throws: ``GoogleAPIError`` with Google's status for every failure.
-    func handle(_ request: APIRequest) throws(GoogleAPIError) -> JSONValue {
-        try store.handle(request)
+    /// - Returns: The answer and the event notifications of the change (none for reads and
+    ///   failures), to publish before answering.
+    func handle(_ request: APIRequest) throws(GoogleAPIError) -> (answer: JSONValue, notifications: [EventNotification]) {
+        do {
+            let answer = try store.handle(request)
+            return (answer, store.takeNotifications())
+        } catch {
+            _ = store.takeNotifications()
+            throw error
+        }
+    }
+
+    /// Advances every rotation schedule that is due by Secret Manager's clock.
+    ///
+    /// - Returns: The secrets rotated and the `SECRET_ROTATE` notifications to publish.
+    func runDueRotations() -> (secrets: [String], notifications: [EventNotification]) {
+        let secrets = store.runDueRotations()
+        return (secrets, store.takeNotifications())
+    }
+
+    /// Where event notifications go while serving with a Pub/Sub emulator host, else `nil`.
+    private var publisher: EventPublisher?
+
+    /// The publisher in use, if any.
+    func currentPublisher() -> EventPublisher? { publisher }
+
+    /// Sets (at start) or clears (at stop) the publisher.
+    func setPublisher(_ publisher: EventPublisher?) {
+        self.publisher = publisher
+    }
+
+    /// Counts one published (or failed) event notification message.
+    func recordPublication(_ type: String, published: Bool) {
+        counters.recordPublication(type, published: published)
     }
 
     /// Counts an answer's HTTP status.

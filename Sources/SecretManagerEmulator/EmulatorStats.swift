@@ -39,6 +39,13 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
     public var traceparents: [String] = []
     /// How many `traceparent` values are kept.
     public static let maxTraceparents = 1000
+    /// Event notification messages published to Pub/Sub, per `eventType` (one message per
+    /// topic of the secret).
+    public var eventsPublished: [String: Int] = [:]
+    /// Event notification messages that could not be published (the topic does not exist,
+    /// the Pub/Sub emulator is down…), per `eventType`. They never fail the Secret Manager
+    /// request.
+    public var eventsFailed: [String: Int] = [:]
 
     public init() {}
 
@@ -94,6 +101,15 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
             tokens[grant, default: 0] += 1
         } else {
             tokenRefusals[grant, default: 0] += 1
+        }
+    }
+
+    /// Counts one event notification message.
+    mutating func recordPublication(_ type: String, published: Bool) {
+        if published {
+            eventsPublished[type, default: 0] += 1
+        } else {
+            eventsFailed[type, default: 0] += 1
         }
     }
 

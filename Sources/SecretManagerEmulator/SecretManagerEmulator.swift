@@ -62,6 +62,17 @@ import ServiceLifecycle
 ///   replaces it (a configuration, an array of rules or one rule, as JSON, each rule an
 ///   object or a `--fault` string; or plain-text `--fault` rules, one per line);
 ///   `DELETE /_emulator/faults` clears it
+/// - `GET /_emulator/clock`, `POST /_emulator/clock` with `{"advance": "3600s"}`: Secret
+///   Manager's clock (``advanceClock(by:)``); `POST /_emulator/rotations:run` fires the
+///   rotations due now (``runDueRotations()``)
+///
+/// Event notifications: secrets carry `topics` and a `rotation` schedule (seed keys, and
+/// the REST fields of create and patch), and with ``EmulatorConfiguration/pubSubEmulatorHost``
+/// every change is published as Secret Manager's event notification to each topic over
+/// Pub/Sub's REST API, after the change is stored and before the answer (real Secret
+/// Manager delivers asynchronously); due rotations publish `SECRET_ROTATE`, checked every
+/// ``EmulatorConfiguration/rotationCheckInterval``. A failed publish is logged and counted
+/// (``EmulatorStats/eventsFailed``) and never fails the request.
 public actor SecretManagerEmulator: Service {
     /// The configuration given at creation.
     public nonisolated let configuration: EmulatorConfiguration
@@ -80,11 +91,15 @@ public actor SecretManagerEmulator: Service {
         case alreadyRunning
         /// The server stopped before it listened.
         case stoppedBeforeListening
+        /// ``EmulatorConfiguration/pubSubEmulatorHost`` is not `HOST:PORT`.
+        case invalidPubSubEmulatorHost(String)
 
         public var description: String {
             switch self {
             case .alreadyRunning: "The emulator is already running."
             case .stoppedBeforeListening: "The emulator stopped before it started listening."
+            case .invalidPubSubEmulatorHost(let host):
+                "The Pub/Sub emulator host \"\(host)\" is not HOST:PORT (the form of PUBSUB_EMULATOR_HOST)."
             }
         }
     }
@@ -119,18 +134,27 @@ public actor SecretManagerEmulator: Service {
     /// - Throws: ``LifecycleError/alreadyRunning``, or the bind error (e.g. address in use).
     public func start() async throws -> Int {
         guard !running else { throw LifecycleError.alreadyRunning }
+        let publisher = try makePublisher()
         running = true
         await state.resumeDelays()
+        await state.setPublisher(publisher)
         let (ports, continuation) = AsyncThrowingStream.makeStream(of: Int.self)
         let application = makeApplication { port in continuation.yield(port) }
-        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: serverLogger)
+        var services: [any Service] = [application]
+        if let interval = configuration.rotationCheckInterval {
+            services.append(RotationScheduler(state: state, interval: interval))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: serverLogger)
         groupConfiguration.maximumGracefulShutdownDuration = Self.maximumGracefulShutdownDuration
         let group = ServiceGroup(configuration: groupConfiguration)
+        let state = state
         let task = Task {
             do {
                 try await group.run()
+                await Self.endPublishing(state, publisher)
                 continuation.finish()
             } catch {
+                await Self.endPublishing(state, publisher)
                 continuation.finish(throwing: error)
                 throw error
             }
@@ -178,27 +202,60 @@ public actor SecretManagerEmulator: Service {
     ///   an error: the method returns.
     public func run(onListening: @escaping @Sendable (_ port: Int) async -> Void) async throws {
         guard !running else { throw LifecycleError.alreadyRunning }
+        let publisher = try makePublisher()
         running = true
         defer {
             running = false
             port = nil
         }
         await state.resumeDelays()
+        await state.setPublisher(publisher)
         let application = makeApplication { port in
             await self.listening(on: port)
             await onListening(port)
         }
         let state = self.state
+        let scheduler = configuration.rotationCheckInterval.map { RotationScheduler(state: state, interval: $0) }
         do {
             try await withGracefulShutdownHandler {
-                try await application.run()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let scheduler {
+                        group.addTask { try await scheduler.run() }
+                    }
+                    // The server ends the group: the scheduler is then cancelled.
+                    defer { group.cancelAll() }
+                    try await application.run()
+                }
             } onGracefulShutdown: {
                 Task { await state.cutDelays() }
             }
         } catch {
+            await Self.endPublishing(state, publisher)
             if Task.isCancelled { return }
             throw error
         }
+        await Self.endPublishing(state, publisher)
+    }
+
+    /// The publisher for ``EmulatorConfiguration/pubSubEmulatorHost``, or `nil` without one;
+    /// logs (notice) which of the two it is.
+    private func makePublisher() throws -> EventPublisher? {
+        guard let host = configuration.pubSubEmulatorHost, !host.isEmpty else {
+            logger.notice(
+                "No Pub/Sub emulator host (PUBSUB_EMULATOR_HOST or --pubsub-emulator-host): secrets keep their topics, and no event notification is published")
+            return nil
+        }
+        let publisher = try EventPublisher(host: host, state: state, logger: logger)
+        logger.notice(
+            "Publishing event notifications to the Pub/Sub emulator", metadata: ["emulator.pubsub_host": "\(host)"])
+        return publisher
+    }
+
+    /// Detaches and shuts down the publisher of a run that ended.
+    private static func endPublishing(_ state: EmulatorState, _ publisher: EventPublisher?) async {
+        guard let publisher else { return }
+        await state.setPublisher(nil)
+        await publisher.shutdown()
     }
     /// `http://HOST:PORT` while serving, else `nil`.
     public var baseURL: String? {
@@ -225,6 +282,28 @@ public actor SecretManagerEmulator: Service {
     public func resetStats() async {
         await state.resetStats()
     }
+
+    /// Publishes `SECRET_ROTATE` for every rotation schedule due by the emulator's clock
+    /// and advances them (by the period, or clears a one-time schedule), as the background
+    /// check does every ``EmulatorConfiguration/rotationCheckInterval``; returns when the
+    /// notifications are published.
+    ///
+    /// - Returns: The names of the secrets rotated (`projects/NUMBER/secrets/S`).
+    @discardableResult
+    public func runDueRotations() async -> [String] {
+        await RotationScheduler.runDue(state)
+    }
+
+    /// Moves Secret Manager's clock in the emulator ahead (rotation schedules, `createTime`,
+    /// `destroyTime`; authentication keeps the wall clock). Time never goes back: a
+    /// negative or zero duration changes nothing.
+    public func advanceClock(by duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        state.clock.advance(by: Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// The current time of Secret Manager's clock in the emulator.
+    public nonisolated var now: Date { state.clock.now() }
 
     /// The fault rules in force.
     public func faults() async -> FaultConfiguration {

@@ -2,7 +2,8 @@
 extension SecretStore {
     /// `POST …/secrets?secretId=S` with `{"replication":{…}}` (global secrets; regional
     /// secrets have no replication), and optionally labels, annotations, topics,
-    /// `expireTime` or `ttl`, rotation and `versionDestroyTtl`.
+    /// `expireTime` or `ttl`, rotation and `versionDestroyTtl`. Queues `TOPIC_CONFIGURED`
+    /// and `SECRET_CREATE` for the secret's topics.
     ///
     /// - Throws: 400 INVALID_ARGUMENT for a missing or malformed `secretId` or a global
     ///   secret without `replication`; 409 ALREADY_EXISTS; 403 for an unknown project.
@@ -32,10 +33,13 @@ extension SecretStore {
             throw .alreadyExists("Secret [\(name)] already exists.")
         }
         var secret = makeSecret(id: secretID, created: now(), location: path.location, replication: replication)
-        for field in Self.updatableFields where field != "versionAliases" {
+        for field in Self.updatableFields where field != "versionAliases" && !field.contains(".") {
             if let value = body?[field] { try apply(field, value: value, to: &secret) }
         }
+        try Self.checkRotation(of: secret)
         store(secret, project: project, location: path.location)
+        notify(.topicConfigured(topics: secret.topics))
+        notify("SECRET_CREATE", secret: secret, name: name)
         return WireFormat.secret(secret, name: name)
     }
 
@@ -45,10 +49,12 @@ extension SecretStore {
         return WireFormat.secret(secret, name: name)
     }
 
-    /// `DELETE …/secrets/S`: the secret and all its versions; answers `{}`.
+    /// `DELETE …/secrets/S`: the secret and all its versions; answers `{}`. Queues
+    /// `SECRET_DELETE` (data: the secret as it was) for its topics.
     mutating func deleteSecret(_ request: APIRequest) throws(GoogleAPIError) -> JSONValue {
-        let (project, _, _) = try existingSecret(request)
+        let (project, secret, name) = try existingSecret(request)
         _ = remove(key(request.path), project: project)
+        notify("SECRET_DELETE", secret: secret, name: name)
         return .object([])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Secretsmith
 
 /// The secret's mutable metadata and its IAM policy: `PATCH …/secrets/S` (what
 /// `gcloud secrets update` sends), `:getIamPolicy` and `:setIamPolicy`.
@@ -6,12 +7,15 @@ extension SecretStore {
     /// The fields `updateSecret` changes, by their JSON (camelCase) names. `ttl` is an
     /// input that sets `expireTime`; `versionAliases` replaces the aliases.
     static let updatableFields: Set<String> = [
-        "labels", "annotations", "versionAliases", "topics", "expireTime", "ttl", "rotation", "versionDestroyTtl",
+        "labels", "annotations", "versionAliases", "topics", "expireTime", "ttl", "rotation",
+        "rotation.nextRotationTime", "rotation.rotationPeriod", "versionDestroyTtl",
     ]
 
     /// `PATCH …/secrets/S?updateMask=a,b` with a `Secret` body: replaces each field the
     /// mask names (snake_case or camelCase) with the body's value, or clears it when the
-    /// body leaves it out. A body `etag` must match the secret's.
+    /// body leaves it out (`rotation.next_rotation_time` and `rotation.rotation_period` name
+    /// one member of the schedule). A body `etag` must match the secret's. Queues
+    /// `SECRET_UPDATE` for the secret's topics, after `TOPIC_CONFIGURED` for topics added.
     ///
     /// - Throws: 400 INVALID_ARGUMENT for a missing mask, a field that cannot be updated,
     ///   or a malformed value (labels and annotations are string maps; aliases name
@@ -30,15 +34,38 @@ extension SecretStore {
                 httpStatus: 409, status: "ABORTED",
                 message: "The etag [\(etag)] does not match the current etag of Secret [\(name)].")
         }
+        let before = secret
         for field in mask {
             guard Self.updatableFields.contains(field) else {
                 throw .invalidArgument("The update mask names [\(field)], which is not a field of Secret that can be updated.")
             }
-            try apply(field, value: body[field], to: &secret)
+            let value: JSONValue? =
+                if field.hasPrefix("rotation.") { body["rotation"]?[String(field.dropFirst("rotation.".count))] } else {
+                    body[field]
+                }
+            try apply(field, value: value, to: &secret)
         }
+        try Self.checkRotation(of: secret)
         secret.etag = nextEtag()
         store(secret, project: project, location: request.path.location)
+        let added = secret.topics.filter { !before.topics.contains($0) }
+        if !added.isEmpty { notify(.topicConfigured(topics: added)) }
+        notify("SECRET_UPDATE", secret: secret, name: name)
         return WireFormat.secret(secret, name: name)
+    }
+
+    /// Checks what Secret Manager requires of a whole secret's rotation schedule: a
+    /// `rotationPeriod` needs a `nextRotationTime`, and a schedule needs topics.
+    ///
+    /// - Throws: 400 INVALID_ARGUMENT.
+    static func checkRotation(of secret: StoredSecret) throws(GoogleAPIError) {
+        guard let rotation = secret.rotation, !rotation.isEmpty else { return }
+        if rotation.rotationPeriod != nil, rotation.nextRotationTime == nil {
+            throw .invalidArgument("Secret.rotation.next_rotation_time must be set when rotation_period is set.")
+        }
+        if secret.topics.isEmpty {
+            throw .invalidArgument("Secret.topics must be set to configure rotation.")
+        }
     }
 
     /// Sets one updatable field of `secret` from a request body (`nil` clears it).
@@ -75,6 +102,18 @@ extension SecretStore {
                 throw .invalidArgument("Invalid value at 'secret.version_aliases': expected a map.")
             }
             secret.aliases = aliases
+        case "topics":
+            secret.topics = try Self.topics(value)
+        case "rotation":
+            secret.rotation = try rotation(value)
+        case "rotation.nextRotationTime":
+            var rotation = secret.rotation ?? RotationSchedule()
+            rotation.nextRotationTime = try nextRotationTime(value)
+            secret.rotation = rotation.isEmpty ? nil : rotation
+        case "rotation.rotationPeriod":
+            var rotation = secret.rotation ?? RotationSchedule()
+            rotation.rotationPeriod = try Self.rotationPeriod(value)
+            secret.rotation = rotation.isEmpty ? nil : rotation
         case "ttl":
             guard let text = value?.stringValue else {
                 secret.fields["expireTime"] = nil
@@ -87,6 +126,81 @@ extension SecretStore {
         default:
             secret.fields[field] = (value?.isEmptyCollection ?? true) ? nil : value
         }
+    }
+
+    /// A `topics` value: `[{"name": "projects/P/topics/T"}, …]`, at most 10, no repeats;
+    /// absent or empty clears them.
+    ///
+    /// - Throws: 400 INVALID_ARGUMENT for another shape, a malformed name or too many.
+    static func topics(_ value: JSONValue?) throws(GoogleAPIError) -> [String] {
+        guard let value, !value.isEmptyCollection, value != .null else { return [] }
+        guard case .array(let items) = value else {
+            throw .invalidArgument("Invalid value at 'secret.topics': expected a list of Topic objects.")
+        }
+        var names: [String] = []
+        for item in items {
+            guard case .object(let members) = item, members.allSatisfy({ $0.0 == "name" }),
+                let name = item["name"]?.stringValue
+            else {
+                throw .invalidArgument("Invalid value at 'secret.topics': each topic must be {\"name\": \"projects/*/topics/*\"}.")
+            }
+            guard TopicName.isValid(name) else {
+                throw .invalidArgument("Topic name [\(name)] is invalid: expected projects/{project}/topics/{topic}.")
+            }
+            guard !names.contains(name) else {
+                throw .invalidArgument("Topic [\(name)] appears more than once in Secret.topics.")
+            }
+            names.append(name)
+        }
+        guard names.count <= TopicName.maximumPerSecret else {
+            throw .invalidArgument(
+                "Secret.topics has \(names.count) topics; at most \(TopicName.maximumPerSecret) are allowed.")
+        }
+        return names
+    }
+
+    /// A `rotation` value (`{"nextRotationTime", "rotationPeriod"}`); absent or empty clears it.
+    ///
+    /// - Throws: 400 INVALID_ARGUMENT for unknown members or values outside Google's bounds.
+    func rotation(_ value: JSONValue?) throws(GoogleAPIError) -> RotationSchedule? {
+        guard let value, !value.isEmptyCollection, value != .null else { return nil }
+        guard case .object(let members) = value else {
+            throw .invalidArgument("Invalid value at 'secret.rotation': expected a Rotation object.")
+        }
+        if let unknown = members.first(where: { !["nextRotationTime", "rotationPeriod"].contains($0.0) }) {
+            throw .invalidArgument("Invalid JSON payload received. Unknown name \"\(unknown.0)\" at 'secret.rotation'.")
+        }
+        let rotation = RotationSchedule(
+            nextRotationTime: try nextRotationTime(value["nextRotationTime"]),
+            rotationPeriod: try Self.rotationPeriod(value["rotationPeriod"]))
+        return rotation.isEmpty ? nil : rotation
+    }
+
+    /// A `rotation.nextRotationTime` set through the API: RFC 3339, 300 s to 100 years ahead.
+    func nextRotationTime(_ value: JSONValue?) throws(GoogleAPIError) -> Date? {
+        guard let value, value != .null else { return nil }
+        guard let text = value.stringValue, let date = RFC3339.date(from: text) else {
+            throw .invalidArgument("Invalid value at 'secret.rotation.next_rotation_time': expected an RFC 3339 timestamp.")
+        }
+        let lead = date.timeIntervalSince(now())
+        guard lead >= Double(RotationSchedule.minimumLead), lead <= Double(RotationSchedule.maximumSpan) else {
+            throw .invalidArgument(
+                "Secret.rotation.next_rotation_time [\(text)] must be at least \(RotationSchedule.minimumLead)s and at most "
+                    + "\(RotationSchedule.maximumSpan)s in the future.")
+        }
+        return date
+    }
+
+    /// A `rotation.rotationPeriod`: whole seconds (`"3600s"`), 1 hour to 100 years.
+    static func rotationPeriod(_ value: JSONValue?) throws(GoogleAPIError) -> Int64? {
+        guard let value, value != .null else { return nil }
+        guard let text = value.stringValue, let seconds = RotationSchedule.seconds(text) else {
+            throw .invalidArgument("Invalid value at 'secret.rotation.rotation_period': expected whole seconds such as \"3600s\".")
+        }
+        if let problem = RotationSchedule.periodProblem(seconds) {
+            throw .invalidArgument("Secret.rotation.rotation_period [\(text)] \(problem).")
+        }
+        return seconds
     }
 
     /// `GET …/secrets/S:getIamPolicy`: the policy set last, or the empty policy.

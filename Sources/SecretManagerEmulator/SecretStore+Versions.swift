@@ -41,6 +41,7 @@ extension SecretStore {
     }
 
     /// `POST …/secrets/S:addVersion` with `{"payload":{"data":B64,"dataCrc32c":"N"}}`.
+    /// Queues `SECRET_VERSION_ADD` for the secret's topics.
     ///
     /// - Throws: 404 for a missing secret; 400 INVALID_ARGUMENT for bad base64, a payload
     ///   over 64 KiB, or a `dataCrc32c` that does not match the data.
@@ -79,11 +80,13 @@ extension SecretStore {
             destroyTime: nil, etag: nextEtag(), clientSpecifiedPayloadChecksum: checksumGiven)
         secret.versions.append(version)
         store(secret, project: project, location: request.path.location)
+        notify("SECRET_VERSION_ADD", secret: secret, name: secretName, version: version)
         return WireFormat.version(version, secretName: secretName)
     }
 
     /// `POST …/versions/V:enable`, `:disable`, `:destroy`, with an optional
-    /// `{"etag":"…"}` body that must match the version's etag.
+    /// `{"etag":"…"}` body that must match the version's etag. Queues
+    /// `SECRET_VERSION_ENABLE`, `_DISABLE` or `_DESTROY` for the secret's topics.
     ///
     /// - Throws: 404 for a missing version; 400 FAILED_PRECONDITION to change a
     ///   DESTROYED version; 409 ABORTED for a stale etag.
@@ -112,6 +115,12 @@ extension SecretStore {
         version.etag = nextEtag()
         secret.versions[version.number - 1] = version
         store(secret, project: project, location: request.path.location)
+        let type = switch request.method {
+        case .enable: "SECRET_VERSION_ENABLE"
+        case .disable: "SECRET_VERSION_DISABLE"
+        default: "SECRET_VERSION_DESTROY"
+        }
+        notify(type, secret: secret, name: secretName, version: version)
         return WireFormat.version(version, secretName: secretName)
     }
 

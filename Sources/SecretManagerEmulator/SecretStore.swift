@@ -30,6 +30,9 @@ struct SecretStore: Sendable {
     var etagCounter: UInt64
     /// The wall clock for `createTime` and `destroyTime`.
     let now: @Sendable () -> Date
+    /// Event notifications of the changes made since the last ``takeNotifications()``, in
+    /// order.
+    private(set) var notifications: [EventNotification] = []
 
     /// - Parameters:
     ///   - seed: The initial projects and secrets (all seeded versions get `now()` as
@@ -53,6 +56,12 @@ struct SecretStore: Sendable {
                         etag: nextEtag(), clientSpecifiedPayloadChecksum: false))
                 }
                 secret.aliases = seedSecret.aliases.filter { $0.value >= 1 && $0.value <= secret.versions.count }
+                secret.topics = seedSecret.topics
+                if let rotation = seedSecret.rotation {
+                    let schedule = RotationSchedule(
+                        nextRotationTime: rotation.nextRotationTime, rotationPeriod: rotation.rotationPeriodSeconds)
+                    secret.rotation = schedule.isEmpty ? nil : schedule
+                }
                 project.secrets[Key(location: location, id: seedSecret.id)] = secret
             }
             projectIndexByName[seedProject.id] = projects.count
@@ -83,6 +92,60 @@ struct SecretStore: Sendable {
             // Served by the authentication routes, never routed here.
             throw GoogleAPIError(httpStatus: 500, status: "INTERNAL", message: "Not a Secret Manager method.")
         }
+    }
+
+    // MARK: Event notifications
+
+    /// Queues a notification when it has topics to go to.
+    mutating func notify(_ notification: EventNotification) {
+        guard !notification.topics.isEmpty else { return }
+        notifications.append(notification)
+    }
+
+    /// Queues a secret event (`data`: the Secret) or, with `version`, a version event
+    /// (`data`: the SecretVersion) for the secret's topics.
+    mutating func notify(_ type: String, secret: StoredSecret, name: String, version: StoredSecret.Version? = nil) {
+        guard !secret.topics.isEmpty else { return }
+        if let version {
+            notify(.change(
+                type, topics: secret.topics, secretName: name, versionName: "\(name)/versions/\(version.number)",
+                resource: WireFormat.version(version, secretName: name), time: now()))
+        } else {
+            notify(.change(
+                type, topics: secret.topics, secretName: name, resource: WireFormat.secret(secret, name: name),
+                time: now()))
+        }
+    }
+
+    /// The queued notifications, emptying the queue.
+    mutating func takeNotifications() -> [EventNotification] {
+        defer { notifications.removeAll() }
+        return notifications
+    }
+
+    /// Publishes `SECRET_ROTATE` for every secret whose `nextRotationTime` has come (by
+    /// ``now``), and advances each schedule by its period (or clears it without one).
+    ///
+    /// - Returns: The names of the secrets rotated, in project and creation order.
+    mutating func runDueRotations() -> [String] {
+        let current = now()
+        var rotated: [String] = []
+        for index in projects.indices {
+            let due = projects[index].secrets
+                .filter { entry in entry.value.rotation?.nextRotationTime.map { $0 <= current } ?? false }
+                .sorted { $0.value.sequence < $1.value.sequence }
+            for (key, var secret) in due {
+                secret.rotation?.advance(past: current)
+                if secret.rotation?.isEmpty ?? true { secret.rotation = nil }
+                projects[index].secrets[key] = secret
+                let parent = key.location.map { "projects/\(projects[index].number)/locations/\($0)" }
+                    ?? "projects/\(projects[index].number)"
+                let name = "\(parent)/secrets/\(key.id)"
+                notify("SECRET_ROTATE", secret: secret, name: name)
+                rotated.append(name)
+            }
+        }
+        return rotated
     }
 
     // MARK: Shared lookups

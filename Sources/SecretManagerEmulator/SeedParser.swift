@@ -1,4 +1,5 @@
 import Foundation
+import Secretsmith
 import YAML
 
 /// Turns a seed YAML document into an ``EmulatorSeed``, checking every key and value and
@@ -95,8 +96,16 @@ struct SeedParser {
     private func secret(id: String, node: YAMLNode) throws(EmulatorSeedError) -> EmulatorSeed.Secret {
         var secret = EmulatorSeed.Secret(id: id)
         var aliasNodes: [(name: String, node: YAMLNode)] = []
-        for (key, _, value) in try mapping(node, keys: ["versions", "aliases", "access"], what: "secret `\(id)`") {
-            if key == "access" {
+        var rotationNode: YAMLNode?
+        for (key, _, value) in try mapping(
+            node, keys: ["versions", "aliases", "access", "topics", "rotation"], what: "secret `\(id)`")
+        {
+            if key == "topics" {
+                secret.topics = try topics(value, secret: id)
+            } else if key == "rotation" {
+                rotationNode = value
+                secret.rotation = try rotation(value, secret: id)
+            } else if key == "access" {
                 secret.access = try principals(value, what: "`access`")
             } else if key == "versions" {
                 for versionNode in try sequence(value, what: "`versions`") {
@@ -118,7 +127,58 @@ struct SeedParser {
             }
             secret.aliases[name] = number
         }
+        if let rotationNode, secret.rotation != nil, secret.topics.isEmpty {
+            throw error(rotationNode, "secret `\(id)` has a `rotation` but no `topics`; Secret Manager needs topics to configure rotation")
+        }
         return secret
+    }
+
+    /// `topics: [projects/P/topics/T, …]`: at most 10, each a valid topic name, no repeats.
+    private func topics(_ node: YAMLNode, secret id: String) throws(EmulatorSeedError) -> [String] {
+        let items = try sequence(node, what: "`topics` of secret `\(id)`")
+        var names: [String] = []
+        for item in items {
+            let name = try scalar(item, what: "a topic")
+            guard TopicName.isValid(name) else {
+                throw error(item, "`\(name)` in `topics` is not a Pub/Sub topic name like projects/PROJECT/topics/TOPIC (the topic id: 3–255 letters, digits or -_.~+%, starting with a letter)")
+            }
+            guard !names.contains(name) else {
+                throw error(item, "topic `\(name)` appears twice in `topics` of secret `\(id)`")
+            }
+            names.append(name)
+        }
+        guard names.count <= TopicName.maximumPerSecret else {
+            throw error(node, "secret `\(id)` has \(names.count) topics; Secret Manager allows at most \(TopicName.maximumPerSecret)")
+        }
+        return names
+    }
+
+    /// `rotation: {next_rotation_time: RFC3339, rotation_period: 3600s}`.
+    private func rotation(_ node: YAMLNode, secret id: String) throws(EmulatorSeedError) -> EmulatorSeed.Rotation? {
+        var rotation = EmulatorSeed.Rotation()
+        let entries = try mapping(
+            node, keys: ["next_rotation_time", "rotation_period"], what: "`rotation` of secret `\(id)`")
+        for (key, _, value) in entries {
+            let text = try scalar(value, what: "`\(key)`")
+            if key == "next_rotation_time" {
+                guard let date = RFC3339.date(from: text) else {
+                    throw error(value, "`next_rotation_time` must be an RFC 3339 timestamp like 2026-12-01T12:00:00Z")
+                }
+                rotation.nextRotationTime = date
+            } else {
+                guard let seconds = RotationSchedule.seconds(text) else {
+                    throw error(value, "`rotation_period` must be whole seconds like 3600s")
+                }
+                if let problem = RotationSchedule.periodProblem(seconds) {
+                    throw error(value, "`rotation_period` \(problem)")
+                }
+                rotation.rotationPeriod = .seconds(seconds)
+            }
+        }
+        if rotation.rotationPeriod != nil, rotation.nextRotationTime == nil {
+            throw error(node, "`rotation` of secret `\(id)` has a `rotation_period` but no `next_rotation_time`; Secret Manager needs both")
+        }
+        return rotation.nextRotationTime == nil ? nil : rotation
     }
 
     private func version(_ node: YAMLNode) throws(EmulatorSeedError) -> EmulatorSeed.Version {

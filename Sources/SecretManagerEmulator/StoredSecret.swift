@@ -36,8 +36,12 @@ struct StoredSecret: Sendable {
     /// The secret's etag.
     var etag: String
     /// The other mutable fields of the secret as the client sent them (`labels`,
-    /// `annotations`, `topics`, `expireTime`, `rotation`, `versionDestroyTtl`), by JSON name.
+    /// `annotations`, `expireTime`, `versionDestroyTtl`), by JSON name.
     var fields: [String: JSONValue] = [:]
+    /// The Pub/Sub topics (`projects/P/topics/T`, at most 10) its event notifications go to.
+    var topics: [String] = []
+    /// The rotation schedule, or `nil` for none.
+    var rotation: RotationSchedule?
     /// The IAM policy set with `setIamPolicy`: `bindings` (and `auditConfigs`) as sent, or
     /// `nil` for none yet.
     var iamPolicy: [(String, JSONValue)]?

@@ -53,12 +53,16 @@ enum WireFormat {
             members.append(("replication", replication))
         }
         members.append(("createTime", .string(timestamp(secret.createTime))))
-        for field in ["labels", "topics", "expireTime"] {
-            if let value = secret.fields[field], !value.isEmptyCollection { members.append((field, value)) }
+        if let labels = secret.fields["labels"], !labels.isEmptyCollection { members.append(("labels", labels)) }
+        if !secret.topics.isEmpty {
+            members.append(("topics", .array(secret.topics.map { .object([("name", .string($0))]) })))
+        }
+        if let expireTime = secret.fields["expireTime"], !expireTime.isEmptyCollection {
+            members.append(("expireTime", expireTime))
         }
         members.append(("etag", .string(secret.etag)))
-        if let rotation = secret.fields["rotation"], !rotation.isEmptyCollection {
-            members.append(("rotation", rotation))
+        if let rotation = secret.rotation, !rotation.isEmpty {
+            members.append(("rotation", rotation.json))
         }
         if !secret.aliases.isEmpty {
             let aliases = secret.aliases.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string(String($0.value))) }

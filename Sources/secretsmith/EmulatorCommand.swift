@@ -31,6 +31,15 @@ struct EmulatorCommand: AsyncParsableCommand {
             ,resource=PATTERN ,rate=0.3 ,count=N. Example: --fault error:503,method=access,rate=0.3. \
             At run time, POST the same strings to /_emulator/faults (one per line, or as JSON strings).
 
+            Event notifications: secrets carry topics and rotation schedules (seed keys topics and \
+            rotation, or the REST fields), and every change is published as Secret Manager's event \
+            notification to a Pub/Sub emulator, over its REST API, before the request is answered: \
+            --pubsub-emulator-host HOST:PORT, else PUBSUB_EMULATOR_HOST. Without either, topics are \
+            stored and nothing is published. A failed publish is logged and counted in \
+            /_emulator/stats (eventsFailed) and never fails the request. Due rotations publish \
+            SECRET_ROTATE (checked every second; POST /_emulator/rotations:run fires them now, \
+            POST /_emulator/clock {"advance": "3600s"} moves the emulator's clock ahead).
+
             Service account keys for the seed: --generate-service-account EMAIL --key-file KEY.json \
             [--public-key-file KEY.pem] [--token-uri URL] [--project-id ID] writes a key file (mode \
             0600) and the public key the seed's public_key_file names, then exits.
@@ -68,6 +77,9 @@ struct EmulatorCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A JWT audience the token endpoint accepts (repeatable); default: Google's token URL and this emulator's /token.")
     var tokenAudience: [String] = []
+
+    @Option(name: .customLong("pubsub-emulator-host"), help: "HOST:PORT of a Pub/Sub emulator that receives the secrets' event notifications (default: PUBSUB_EMULATOR_HOST; none: nothing is published).")
+    var pubSubEmulatorHost: String?
 
     @Option(name: .long, help: "Write a new service account key file for EMAIL (with --key-file) and exit.")
     var generateServiceAccount: String?
@@ -111,7 +123,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             host: host, port: port, faults: faults, requireAuthentication: auth,
             tokenLifetime: try Self.duration(tokenLifetime, option: "--token-lifetime"),
             clockOffset: try clockOffset.map { try Self.duration($0, option: "--clock-offset", signed: true) } ?? .zero,
-            tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience)
+            tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience,
+            pubSubEmulatorHost: try resolvedPubSubEmulatorHost())
         let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
         let portFile = self.portFile
         let host = self.host
@@ -160,6 +173,22 @@ extension EmulatorCommand {
             try Self.write(account.publicKeyPEM, to: publicKeyFile, mode: 0o644)
         }
         print("private_key_id: \(account.privateKeyID)")
+    }
+
+    /// `--pubsub-emulator-host`, else a non-empty `PUBSUB_EMULATOR_HOST`, checked to be
+    /// `HOST:PORT`; `nil` when neither is given.
+    func resolvedPubSubEmulatorHost() throws -> String? {
+        let (host, source): (String?, String) =
+            if let pubSubEmulatorHost { (pubSubEmulatorHost, "--pubsub-emulator-host") } else {
+                (ProcessInfo.processInfo.environment[PubSubEndpoint.emulatorHostVariable], PubSubEndpoint.emulatorHostVariable)
+            }
+        guard let host, !host.isEmpty else { return nil }
+        do {
+            _ = try PubSubEndpoint.resolve(environment: [PubSubEndpoint.emulatorHostVariable: host])
+        } catch {
+            throw UsageError("\(source) \(host): expected HOST:PORT of the Pub/Sub emulator, like 127.0.0.1:8681")
+        }
+        return host
     }
 
     private static func write(_ text: String, to path: String, mode: mode_t) throws {

@@ -27,6 +27,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
             GetCommand.self,
             EmulatorCommand.self,
             VersionCommand.self,
+            HashTokenCommand.self,
             DiagnoseProcessCommand.self,
         ]
     )

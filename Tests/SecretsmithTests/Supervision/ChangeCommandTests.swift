@@ -72,6 +72,15 @@ struct ChangeCommandTests {
         #expect(result == .failedToStart("The on_change command secretsmith-no-such-hook was not found in PATH."))
     }
 
+    @Test("a file that is not executable fails to start, named in the reason")
+    func notExecutable() async throws {
+        try await withWorkspace { workspace in
+            let path = try workspace.write("hook", "#!/bin/sh\nexit 0\n")  // mode 0644
+            let result = await ChangeCommand(argv: [path], timeout: .seconds(5)).run(environment: childPath, logger: logger)
+            #expect(result == .failedToStart("The on_change command \(path) is not an executable file."))
+        }
+    }
+
     @Test("an empty command fails to start")
     func emptyCommand() async {
         let result = await ChangeCommand(argv: [], timeout: .seconds(5)).run(environment: childPath, logger: logger)

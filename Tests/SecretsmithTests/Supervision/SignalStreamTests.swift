@@ -87,6 +87,17 @@ struct SignalStreamTests {
         #expect(disposition(of: SIGUSR2) == .ignored)
     }
 
+    @Test("releasing the last reference to a stream restores the default, as cancel does")
+    func deinitRestores() throws {
+        try #require(disposition(of: SIGUSR1) == .byDefault)
+        do {
+            let stream = SignalStream(signals: [SIGUSR1])
+            #expect(disposition(of: SIGUSR1) == .handled)
+            _ = stream
+        }
+        #expect(disposition(of: SIGUSR1) == .byDefault)
+    }
+
     @Test("SIGKILL, SIGSTOP and SIGCHLD are never handled")
     func unhandleable() {
         let before = disposition(of: SIGCHLD)
