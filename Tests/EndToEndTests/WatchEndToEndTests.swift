@@ -237,12 +237,30 @@ import FoundationNetworking
 
     /// A workspace whose `conf` template reads db (rotating) and whose `env` dotenv output
     /// reads static (the child's environment), and `app.sh`, which records every SIGHUP.
-    func makeChildWorkspace(watch: String) throws -> (Workspace, EmulatorProcess) {
+    ///
+    /// - Parameter publishingTo: a Pub/Sub emulator the Secret Manager emulator publishes db's
+    ///   event notifications to (db then has the topic), or `nil`.
+    func makeChildWorkspace(watch: String, publishingTo pubSubHost: String? = nil) throws -> (Workspace, EmulatorProcess) {
         let workspace = try Workspace()
         var seed = SeedBuilder()
         seed.add(project: Self.project, number: Self.projectNumber, secret: "db", value: "one-\(Self.sentinel)")
         seed.add(project: Self.project, number: Self.projectNumber, secret: "static", value: "static-\(Self.sentinel)")
-        try workspace.write("seed.yaml", seed.yaml)
+        var seedText = seed.yaml
+        if pubSubHost != nil {
+            seedText = """
+                projects:
+                  \(Self.project):
+                    number: \(Self.projectNumber)
+                    secrets:
+                      db:
+                        versions: [ "one-\(Self.sentinel)" ]
+                        topics: [ \(Self.topic) ]
+                      static:
+                        versions: [ "static-\(Self.sentinel)" ]
+
+                """
+        }
+        try workspace.write("seed.yaml", seedText)
         try workspace.write(
             "secretsmith.yaml",
             """
@@ -280,7 +298,8 @@ import FoundationNetworking
             while :; do sleep 0.1; done
 
             """)
-        return (workspace, try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace))
+        let arguments = pubSubHost.map { ["--pubsub-emulator-host", $0] } ?? []
+        return (workspace, try EmulatorProcess(seed: workspace.path("seed.yaml"), in: workspace, extraArguments: arguments))
     }
 
     func lines(_ workspace: Workspace, _ name: String) -> Int {
@@ -331,5 +350,48 @@ import FoundationNetworking
         let result = command.wait()
         #expect(result.status == 3, "\(result.stderr)")
         #expect(workspace.exists("ready.txt"))
+    }
+
+    @Test func theEmulatorsOwnEventsReloadTheChildOnceAndADisabledVersionIsStale() async throws {
+        try await withPubSubEmulator { host in
+            try Self.createSubscription(host)
+            let (workspace, emulator) = try makeChildWorkspace(
+                watch: """
+                        subscription: \(Self.subscription)
+                        poll_interval: "off"
+                        debounce: 300ms
+                    """, publishingTo: host)
+            defer { workspace.remove() }
+            let command = try BackgroundCommand(
+                [
+                    "watch", "--env", "dev", "--log-level", "info", "--metrics-file", workspace.path("watch.prom"),
+                    "--", "/bin/sh", "app.sh",
+                ], in: workspace,
+                environment: ["SECRET_MANAGER_EMULATOR_HOST": emulator.host, "PUBSUB_EMULATOR_HOST": host])
+            #expect(command.waitFor(file: workspace.path("ready.txt")))
+            let conf = { (try? String(contentsOfFile: workspace.path("out/conf.txt"), encoding: .utf8)) ?? "" }
+
+            // A new version: the emulator publishes SECRET_VERSION_ADD itself.
+            try addVersion(emulator, "two-\(Self.sentinel)")
+            eventually("version 2 in the file") { conf().contains("two-") }
+            eventually("a SIGHUP") { lines(workspace, "hups.txt") >= 1 }
+            try await Task.sleep(for: .seconds(2))
+            #expect(lines(workspace, "hups.txt") == 1)
+
+            // The version in use disabled: the file and the child stay, the metric says stale.
+            try disable(emulator, version: 2)
+            eventually("a failed refresh counted") {
+                (metric(workspace, "secretsmith_watch_refreshes_total{result=\"failed\"}") ?? 0) >= 1
+            }
+            #expect(metric(workspace, "secretsmith_watch_output_stale{output=\"conf\"}") == 1)
+            #expect(conf().contains("two-"))
+            #expect(lines(workspace, "hups.txt") == 1)
+            #expect(command.process.isRunning)
+
+            kill(command.pid, SIGTERM)
+            let result = command.wait()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("refresh failed"))
+        }
     }
 }
