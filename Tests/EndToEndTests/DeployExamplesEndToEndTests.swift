@@ -8,7 +8,7 @@ import Testing
 
     func makeWorkspace() throws -> (Workspace, EmulatorProcess) {
         let workspace = try Workspace()
-        for folder in ["examples", "templates"] {
+        for folder in ["examples", "templates", "deploy"] {
             try FileManager.default.copyItem(
                 at: CommandRunner.packageRoot.appendingPathComponent(folder),
                 to: workspace.url.appendingPathComponent(folder))
