@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build demo test deps system-deps python-deps bench docs clean
+.PHONY: all build dist demo test deps system-deps python-deps bench docs clean
 
 all: build
 
@@ -27,13 +27,19 @@ deps: system-deps python-deps
 build: system-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
+## The self-contained release binary: dist/secretsmith (Swift runtime, Foundation, libstdc++
+## and libyaml linked statically; only the C library remains) and dist/secretsmith.sha256.
+dist: system-deps
+	@bash scripts/dist.sh
+
 demo: build
 	@bash scripts/demo.sh
 
 ## In-process suites first, then the end-to-end suites, each in its own test process: the
 ## end-to-end tests wait for child processes synchronously, and on 2 cores that would starve
 ## the in-process emulators of Swift's cooperative thread pool (requests timing out).
-test: deps
+## `dist` first: the end-to-end tests run dist/secretsmith in the container's root file system.
+test: deps dist
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '^EndToEndTests\.'
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter '^EndToEndTests\.'
@@ -47,4 +53,4 @@ docs:
 	$(SWIFT) package generate-documentation --target Secretsmith
 
 clean:
-	rm -rf .build out .demo $(VENV)
+	rm -rf .build out .demo dist $(VENV)

@@ -2,13 +2,13 @@ import Foundation
 import SecretsmithTestSupport
 import Testing
 
-/// examples/Makefile.deploy and examples/docker/entrypoint.sh work as documented.
+/// examples/Makefile.deploy and deploy/docker/entrypoint.sh work as documented.
 @Suite(.serialized) struct DeployExamplesEndToEndTests {
     static let sentinel = CommandRunner.sentinel
 
     func makeWorkspace() throws -> (Workspace, EmulatorProcess) {
         let workspace = try Workspace()
-        for folder in ["examples", "templates"] {
+        for folder in ["examples", "templates", "deploy"] {
             try FileManager.default.copyItem(
                 at: CommandRunner.packageRoot.appendingPathComponent(folder),
                 to: workspace.url.appendingPathComponent(folder))
@@ -60,7 +60,7 @@ import Testing
         #expect(lock.status == 0, "\(lock.stderr)")
         let app = try BackgroundCommand(
             ["/bin/sh", "-c", #"echo $$ > pid; printf %s "$DATABASE_PASSWORD" > password; exit 7"#], in: workspace,
-            environment: environment, executable: workspace.path("examples/docker/entrypoint.sh"))
+            environment: environment, executable: workspace.path("deploy/docker/entrypoint.sh"))
         let result = app.wait()
         #expect(result.status == 7, "\(result.stderr)")
         let pid = String(decoding: try workspace.read("pid"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

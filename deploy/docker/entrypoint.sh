@@ -1,6 +1,9 @@
 #!/bin/sh
-# Container entrypoint: secretsmith writes the template and json outputs, puts the dotenv,
-# shell and docker-env-file outputs' values into the environment, and then *becomes* the
+# Container entrypoint for an application image that has a shell. (An image without one,
+# such as distroless, uses the exec form directly, with SECRETSMITH_ENV set by the platform:
+#   ENTRYPOINT ["/usr/local/bin/secretsmith", "exec", "--frozen", "--"]  )
+# secretsmith writes the template and json outputs, puts the dotenv, shell and
+# docker-env-file outputs' values into the environment, and then *becomes* the
 # application (execve): the application keeps this process id (PID 1 without an init),
 # receives SIGTERM from the runtime directly, and its exit status is the container's.
 #
