@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build dist demo test deps system-deps python-deps bench docs clean
+.PHONY: all build dist demo test deps system-deps python-deps bench docs clean fuzz-properties properties
 
 all: build
 
@@ -43,6 +43,19 @@ test: deps dist
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '^EndToEndTests\.'
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter '^EndToEndTests\.'
+	$(MAKE) --no-print-directory properties
+
+## Output formats read back by their real consumers (fuzz/properties; Hypothesis drives the
+## built binary): `make fuzz-properties` runs more examples (FUZZ_PROPERTY_EXAMPLES=N).
+PROPERTY_EXAMPLES ?= 250
+FUZZ_PROPERTY_EXAMPLES ?= 5000
+SECRETSMITH_BIN ?= $(CURDIR)/.build/debug/secretsmith
+properties: python-deps
+	SECRETSMITH_BIN=$(SECRETSMITH_BIN) SECRETSMITH_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider fuzz/properties
+
+fuzz-properties: build
+	$(MAKE) --no-print-directory properties PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES)
 
 ## Benchmarks (not tests): secretsmith vs Google's Python client on the emulator; writes bench/RESULTS.md.
 bench:

@@ -25,7 +25,8 @@ counterexample, the failure message prints a corpus entry for it: add it there.
 
 Environment:
 - SECRETSMITH_BIN: the binary (default `.build/debug/secretsmith` in the repository).
-- SECRETSMITH_PROPERTY_EXAMPLES: Hypothesis examples per format (default 1000).
+- SECRETSMITH_PROPERTY_EXAMPLES: Hypothesis examples (default 250); each example is a
+  batch of 1 to 9 values rendered to every format at once (about 1,300 values per format).
 - CI=true: a missing binary or shell fails instead of skipping.
 """
 
@@ -40,7 +41,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -53,7 +56,8 @@ CORPUS = REPOSITORY / "fuzz" / "corpus" / "outputs" / "cases.json"
 PROJECT = "prop-test"
 FORMATS = ["dotenv", "shell", "json", "docker-env-file"]
 SHELLS = ["sh", "dash", "bash"]
-EXAMPLES = int(os.environ.get("SECRETSMITH_PROPERTY_EXAMPLES", "1000"))
+# Hypothesis examples; each is a batch of 1 to 9 values rendered to every format at once.
+EXAMPLES = int(os.environ.get("SECRETSMITH_PROPERTY_EXAMPLES", "250"))
 IN_CI = os.environ.get("CI") == "true"
 # Secret Manager's payload limit (bytes); the emulator enforces it too.
 MAX_PAYLOAD = 65_536
@@ -162,12 +166,16 @@ def emulator(binary, workdir):
 def shells() -> list[str]:
     found = [name for name in SHELLS if shutil.which(name)]
     missing = [name for name in SHELLS if name not in found]
+    # `sh` is often `dash` itself (Debian): run each program once.
+    programs = {}
+    for name in found:
+        programs.setdefault(os.path.realpath(shutil.which(name)), name)
     if missing:
         message = f"shell(s) {', '.join(missing)} not installed (apt-get install dash bash)"
         if IN_CI or not found:
             skip_or_fail(message)
         print(f"warning: {message}; testing `shell` with {', '.join(found)} only")
-    return found
+    return list(programs.values())
 
 
 # --- the refusals each encoder documents ----------------------------------------------
@@ -261,6 +269,68 @@ def read_docker_env_file(path: Path, keys: list[str], strip_quotes: bool) -> dic
     return values
 
 
+class FakeDockerDaemon:
+    """Just enough of the Docker Engine API for `docker run --env-file` to send its
+    container-create request, whose `Env` is the docker CLI's own reading of the file;
+    every create is answered with an error, so nothing runs."""
+
+    def __init__(self):
+        self.bodies: list[bytes] = []
+        daemon = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *arguments):
+                pass
+
+            def answer(self, status: int, body: object, head: bool = False):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Api-Version", "1.41")
+                self.end_headers()
+                if not head:
+                    self.wfile.write(data)
+
+            def do_HEAD(self):
+                self.answer(200, "OK", head=True)
+
+            def do_GET(self):
+                self.answer(200, "OK") if self.path.endswith("/_ping") else self.answer(404, {"message": "not here"})
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.path.split("?")[0].endswith("/containers/create"):
+                    daemon.bodies.append(body)
+                self.answer(500, {"message": "property-test daemon: nothing runs"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def read(self, docker: str, path: Path, keys: list[str], workdir: Path) -> dict[str, bytes]:
+        self.bodies.clear()
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
+                       "DOCKER_CONFIG": str(workdir / "docker-config"),
+                       "DOCKER_HOST": f"tcp://127.0.0.1:{self.server.server_address[1]}"}
+        result = subprocess.run([docker, "run", "--env-file", str(path), "property-test-image", "true"],
+                                capture_output=True, env=environment, timeout=60)
+        assert len(self.bodies) == 1, f"docker did not send a create request: {result.stderr[:500]!r}"
+        entries = json.loads(self.bodies[0]).get("Env") or []
+        values = {}
+        for entry in entries:
+            key, _, value = entry.partition("=")
+            values[key] = value.encode("utf-8")
+        assert list(values) == keys, f"docker read keys {list(values)}, expected {keys}"
+        return values
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # --- rendering ------------------------------------------------------------------------
 
 
@@ -271,26 +341,33 @@ def yaml_string(text: str) -> str:
 class Renderer:
     """Renders values through `secretsmith render` and reads them back with the consumers."""
 
-    def __init__(self, binary: Path, emulator: Emulator, workdir: Path, shells: list[str]):
-        self.binary, self.emulator, self.shells = binary, emulator, shells
+    def __init__(self, binary: Path, emulator: Emulator, workdir: Path, shells: list[str],
+                 docker: tuple[str, FakeDockerDaemon] | None):
+        self.binary, self.emulator, self.shells, self.docker, self.workdir = binary, emulator, shells, docker, workdir
         self.directory = workdir / "render"
         self.directory.mkdir(exist_ok=True)
         self.environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
                             "SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{emulator.port}"}
 
-    def render(self, format: str, entries: list[tuple[str, str]]) -> tuple[subprocess.CompletedProcess, Path]:
-        output = self.directory / f"out.{format}"
-        output.unlink(missing_ok=True)
+    def render(self, outputs: dict[str, list[tuple[str, str]]]) -> subprocess.CompletedProcess:
+        """One `render` of a configuration with one output per format (format → keys and references)."""
         lines = ["version: 1", "environments:", "  t:", "    projects:", "      p:",
-                 f"        project_id: {PROJECT}", "        allow_undeclared: true",
-                 "outputs:", "  - name: out", f"    format: {format}", f"    path: {yaml_string(str(output))}",
-                 "    values:"]
-        lines += [f"      {key}: {yaml_string(reference)}" for key, reference in entries]
+                 f"        project_id: {PROJECT}", "        allow_undeclared: true", "outputs:"]
+        for format, entries in outputs.items():
+            if not entries:
+                continue
+            path = self.path(format)
+            path.unlink(missing_ok=True)
+            lines += [f"  - name: {format}", f"    format: {format}", f"    path: {yaml_string(str(path))}",
+                      "    values:"]
+            lines += [f"      {key}: {yaml_string(reference)}" for key, reference in entries]
         config = self.directory / "secretsmith.yaml"
         config.write_text("\n".join(lines) + "\n")
-        result = subprocess.run([str(self.binary), "render", "--config", str(config), "--env", "t"],
-                                capture_output=True, env=self.environment, timeout=120)
-        return result, output
+        return subprocess.run([str(self.binary), "render", "--config", str(config), "--env", "t"],
+                              capture_output=True, env=self.environment, timeout=120)
+
+    def path(self, format: str) -> Path:
+        return self.directory / f"out.{format}"
 
     def read_back(self, format: str, path: Path, keys: list[str]) -> dict[str, dict[str, bytes]]:
         """Each consumer's reading of the file: consumer name → key → bytes."""
@@ -301,49 +378,78 @@ class Renderer:
         if format == "json":
             return {"python json": read_json(path, keys)}
         if format == "docker-env-file":
-            return {"docker (no quote stripping)": read_docker_env_file(path, keys, strip_quotes=False),
-                    "docker (quote stripping)": read_docker_env_file(path, keys, strip_quotes=True)}
+            readers = {"docker's rules without quote stripping": read_docker_env_file(path, keys, strip_quotes=False),
+                       "docker's rules with quote stripping": read_docker_env_file(path, keys, strip_quotes=True)}
+            if self.docker:
+                program, daemon = self.docker
+                readers["the docker CLI"] = daemon.read(program, path, keys, self.workdir)
+            return readers
         raise ValueError(format)
 
-    def check(self, format: str, values: list[bytes]):
-        """Asserts the property for one batch of values, one key per value."""
+    def check(self, formats: list[str], values: list[bytes]):
+        """Asserts the property for one batch of values (one key per value) in each format.
+
+        One `render` writes one output per format; when the encoders document refusals it
+        must exit 65 naming exactly the refused (output, key) pairs and no value, write
+        nothing, and a second `render` of the other keys must round-trip.
+        """
         keys = [f"K{index}" for index in range(len(values))]
         references = [self.emulator.add_version(index, value) for index, value in enumerate(values)]
-        expected_refused = {key for key, value in zip(keys, values) if documented_refusal(format, key, value)}
-        result, path = self.render(format, list(zip(keys, references)))
+        expected_refused = {(format, key) for format in formats for key, value in zip(keys, values)
+                            if documented_refusal(format, key, value)}
+        outputs = {format: list(zip(keys, references)) for format in formats}
+        result = self.render(outputs)
         stderr = result.stderr.decode("utf-8", errors="replace")
         if expected_refused:
             assert result.returncode == 65, (
-                f"{format}: expected a refusal (exit 65) of {sorted(expected_refused)}, got exit {result.returncode}:"
-                f" {stderr[:500]}")
-            named = set(re.findall(r"\bkey (K\d+)\b", stderr))
-            assert named == expected_refused, (
-                f"{format}: refused keys named {sorted(named)}, documented refusals {sorted(expected_refused)}:"
+                f"expected a refusal (exit 65) of {sorted(expected_refused)}, got exit {result.returncode}:"
                 f" {stderr[:1000]}")
-            assert not path.exists(), f"{format}: a refused render still wrote {path}"
+            named = set(re.findall(r"\boutput (\S+), key (K\d+)\b", stderr))
+            assert named == expected_refused, (
+                f"refused (output, key) named {sorted(named)}, documented refusals {sorted(expected_refused)}:"
+                f" {stderr[:2000]}")
+            for format in formats:
+                assert not self.path(format).exists(), f"{format}: a refused render still wrote its file"
             for key, value in zip(keys, values):
                 # Short values can occur in the message's own words; long ones must not.
                 if len(value) >= 12:
-                    assert value not in result.stderr, f"{format}: the value of {key} appears in the error output"
-            remaining = [(k, r, v) for k, r, v in zip(keys, references, values) if k not in expected_refused]
-            if not remaining:
+                    assert value not in result.stderr, f"the value of {key} appears in the error output"
+            outputs = {format: [(k, r) for k, r in entries if (format, k) not in expected_refused]
+                       for format, entries in outputs.items()}
+            if not any(outputs.values()):
                 return
-            keys = [k for k, _, _ in remaining]
-            references = [r for _, r, _ in remaining]
-            values = [v for _, _, v in remaining]
-            result, path = self.render(format, list(zip(keys, references)))
+            result = self.render(outputs)
             stderr = result.stderr.decode("utf-8", errors="replace")
-        assert result.returncode == 0, f"{format}: render refused values it documents as encodable: {stderr[:1000]}"
-        for consumer, read in self.read_back(format, path, keys).items():
-            for key, value in zip(keys, values):
-                assert read[key] == value, (
-                    f"{format}: {consumer} read {key} as {read[key][:200]!r} (length {len(read[key])}),"
-                    f" expected {value[:200]!r} (length {len(value)})")
+        assert result.returncode == 0, f"render refused values the encoders document as encodable: {stderr[:2000]}"
+        by_key = dict(zip(keys, values))
+        for format, entries in outputs.items():
+            if not entries:
+                continue
+            format_keys = [key for key, _ in entries]
+            for consumer, read in self.read_back(format, self.path(format), format_keys).items():
+                for key in format_keys:
+                    value = by_key[key]
+                    assert read[key] == value, (
+                        f"{format}: {consumer} read {key} as {read[key][:200]!r} (length {len(read[key])}),"
+                        f" expected {value[:200]!r} (length {len(value)})")
 
 
 @pytest.fixture(scope="session")
-def renderer(binary, emulator, workdir, shells) -> Renderer:
-    return Renderer(binary, emulator, workdir, shells)
+def docker(workdir):
+    """The docker CLI (no daemon needed: a fake one records what the CLI read), or None."""
+    program = shutil.which("docker")
+    if not program:
+        print("warning: docker CLI not installed; docker-env-file is checked against docker's rules only")
+        yield None
+        return
+    daemon = FakeDockerDaemon()
+    yield program, daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def renderer(binary, emulator, workdir, shells, docker) -> Renderer:
+    return Renderer(binary, emulator, workdir, shells, docker)
 
 
 # --- the regression corpus ------------------------------------------------------------
@@ -354,28 +460,31 @@ def corpus_cases() -> list[dict]:
 
 
 def corpus_params():
+    """One case per corpus value over every format it should pass, plus one xfail case per
+    format the corpus marks as failing (with its reason)."""
     params = []
-    for format in FORMATS:
-        for case in corpus_cases():
-            marks = []
-            xfail = case.get("xfail", {})
-            if format in xfail:
-                marks.append(pytest.mark.xfail(reason=xfail[format], strict=True))
-            params.append(pytest.param(format, case, id=f"{format}-{case['name']}", marks=marks))
+    for case in corpus_cases():
+        xfail = case.get("xfail", {})
+        passing = [format for format in FORMATS if format not in xfail]
+        if passing:
+            params.append(pytest.param(passing, case, id=case["name"]))
+        for format, reason in xfail.items():
+            params.append(pytest.param([format], case, id=f"{case['name']}-{format}",
+                                       marks=pytest.mark.xfail(reason=reason, strict=True)))
     return params
 
 
-@pytest.mark.parametrize("format,case", corpus_params())
-def test_corpus_case(renderer, format, case):
-    renderer.check(format, [base64.b64decode(case["value_base64"], validate=True)])
+@pytest.mark.parametrize("formats,case", corpus_params())
+def test_corpus_case(renderer, formats, case):
+    renderer.check(formats, [base64.b64decode(case["value_base64"], validate=True)])
 
 
 @pytest.mark.parametrize("format", FORMATS)
 def test_corpus_in_one_render(renderer, format):
-    """Every corpus value not expected to fail, as the keys of one output."""
+    """Every corpus value not expected to fail in `format`, as the keys of one output."""
     values = [base64.b64decode(case["value_base64"]) for case in corpus_cases()
               if format not in case.get("xfail", {})]
-    renderer.check(format, values)
+    renderer.check([format], values)
 
 
 # --- Hypothesis ------------------------------------------------------------------------
@@ -389,14 +498,18 @@ TOKENS = [
 ]
 
 tokens = st.lists(st.sampled_from(TOKENS), max_size=12).map(b"".join)
+nonempty_tokens = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12).map(b"".join)
 unicode_text = st.text(max_size=40).map(lambda text: text.encode("utf-8"))
 printable = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40).map(str.encode)
 long_values = st.builds(lambda unit, length: (unit * (length // len(unit) + 1))[:length],
-                        st.one_of(tokens.filter(bool), st.binary(min_size=1, max_size=4)),
+                        st.one_of(nonempty_tokens, st.binary(min_size=1, max_size=4)),
                         st.one_of(st.integers(1_000, MAX_PAYLOAD), st.integers(DOCKER_MAX_LINE - 8, MAX_PAYLOAD)))
 value = st.one_of(st.binary(max_size=40), tokens, unicode_text, printable,
-                  st.tuples(tokens, unicode_text, tokens).map(b"".join), long_values)
-batches = st.lists(value, min_size=1, max_size=8)
+                  st.tuples(tokens, unicode_text, tokens).map(b"".join))
+# A quarter of the examples also carry one long value (they cost the most to read back).
+batches = st.builds(lambda short, long: short + ([long] if long is not None else []),
+                    st.lists(value, min_size=1, max_size=8),
+                    st.one_of(st.none(), st.none(), st.none(), long_values))
 
 
 def counterexample_note(values: list[bytes]) -> str:
@@ -404,13 +517,13 @@ def counterexample_note(values: list[bytes]) -> str:
     return "corpus entries to add to fuzz/corpus/outputs/cases.json (keep the one that fails):\n" + json.dumps(entries)
 
 
-@pytest.mark.parametrize("format", FORMATS)
 @settings(max_examples=EXAMPLES, deadline=None, database=None if IN_CI else settings.default.database,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.large_base_example, HealthCheck.function_scoped_fixture])
 @given(values=batches)
-def test_values_round_trip(renderer, format, values):
+def test_values_round_trip(renderer, values):
+    """Each example is rendered to every format at once (so each example runs per format)."""
     try:
-        renderer.check(format, values)
+        renderer.check(FORMATS, values)
     except AssertionError as error:
         raise AssertionError(f"{error}\n{counterexample_note(values)}") from None
