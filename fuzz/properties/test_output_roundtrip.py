@@ -11,7 +11,9 @@ those files:
 - docker-env-file: docker's `--env-file` reading rules (docker/cli `pkg/kvfile`): lines
   split on LF with one CR before it dropped, strict UTF-8, a leading BOM dropped on line 1,
   leading whitespace dropped, the value is everything after the first `=`; read both
-  without and with the one pair of matching quotes that newer docker CLIs strip.
+  without and with the one pair of matching quotes that some docker CLIs strip; and, when
+  the `docker` CLI is installed, by the CLI itself: `docker run --env-file` against a fake
+  Engine API on loopback that records the `Env` of the container-create request.
 
 Property: every value comes back byte for byte, or `render` refused the output (exit code
 65) naming the refused keys and never a value. Refusals must be exactly the ones each
@@ -269,7 +271,7 @@ def read_docker_env_file(path: Path, keys: list[str], strip_quotes: bool) -> dic
         text = line.decode("utf-8")
         if number == 1:
             text = text.removeprefix("\ufeff")
-        text = text.lstrip()  # Go's unicode.IsSpace and Python's str.isspace agree on these
+        text = text.lstrip()  # whitespace before the key (keys never start with any)
         if not text or text.startswith("#"):
             continue
         key, separator, value = text.partition("=")
