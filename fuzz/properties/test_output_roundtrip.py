@@ -134,13 +134,20 @@ class Emulator:
         return f"p/s{slot}@{answer['name'].rsplit('/', 1)[1]}"
 
     def stop(self):
+        # The emulator leads its own process group (start_new_session): signal the group, so
+        # a wrapper script given as SECRETSMITH_BIN cannot leave the real emulator running.
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+        else:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self.log.close()
 
 
