@@ -25,6 +25,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
             ExplainCommand.self,
             GetCommand.self,
             EmulatorCommand.self,
+            ServeCommand.self,
             VersionCommand.self,
             DiagnoseProcessCommand.self,
         ]
@@ -100,6 +101,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
 protocol ReportedCommand: ParsableCommand {}
 
 extension RenderCommand: ReportedCommand {}
+extension ServeCommand: ReportedCommand {}
 extension ExecCommand: ReportedCommand {}
 extension CheckCommand: ReportedCommand {}
 extension LockCommand: ReportedCommand {}
