@@ -2,14 +2,16 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The authentication endpoints Google's auth libraries call: the OAuth token endpoint, the metadata
-/// server and IAM Credentials `generateAccessToken`. Counted and faulted like API
-/// methods (methods `oauthToken`, `metadataPing`, `metadataToken`, `metadataProjectID`,
-/// `generateAccessToken`).
+/// The authentication endpoints Google's auth libraries call: the OAuth token endpoint, the
+/// Security Token Service, the metadata server and IAM Credentials `generateAccessToken`.
+/// Counted and faulted like API methods (methods `oauthToken`, `stsToken`, `metadataPing`,
+/// `metadataToken`, `metadataProjectID`, `generateAccessToken`).
 struct AuthenticationRoutes {
     let state: EmulatorState
 
     static let tokenPath = "/token"
+    /// The Security Token Service's path (`https://sts.googleapis.com/v1/token`).
+    static let stsTokenPath = "/v1/token"
     static let metadataTokenPath = "computeMetadata/v1/instance/service-accounts/default/token"
     static let metadataProjectIDPath = "computeMetadata/v1/project/project-id"
 
@@ -20,6 +22,10 @@ struct AuthenticationRoutes {
             .add(middleware: RouteMiddleware.authentication(.oauthToken, resource: "token"))
             .add(middleware: faults)
             .post(RouterPath(Self.tokenPath)) { request, _ in await Self.token(request, state: state) }
+        router.group()
+            .add(middleware: RouteMiddleware.authentication(.stsToken, resource: "sts/token"))
+            .add(middleware: faults)
+            .post(RouterPath(Self.stsTokenPath)) { request, _ in await Self.stsToken(request, state: state) }
 
         // The metadata server: `GET /` with `Metadata-Flavor` is a presence probe; without
         // the header, `/` is an unknown path.
@@ -80,6 +86,19 @@ struct AuthenticationRoutes {
         let form = formFields(String(decoding: body.readableBytesView, as: UTF8.self))
         let ownTokenURL = "http://\(request.head.authority ?? "127.0.0.1")\(tokenPath)"
         switch await state.tokenGrant(form: form, ownTokenURL: ownTokenURL) {
+        case .success(let answer): return WireResponse.json(answer, contentType: "application/json")
+        case .failure(let error): return error.response
+        }
+    }
+
+    /// `POST /v1/token`: the RFC 8693 token exchange, form-encoded as Google's libraries send it.
+    private static func stsToken(_ request: Request, state: EmulatorState) async -> Response {
+        var request = request
+        guard let body = try? await request.collectBody(upTo: EmulatorRouter.maxBodyBytes) else {
+            return OAuthError.invalidRequest("The request body could not be read.").response
+        }
+        let form = formFields(String(decoding: body.readableBytesView, as: UTF8.self))
+        switch await state.tokenExchange(form: form) {
         case .success(let answer): return WireResponse.json(answer, contentType: "application/json")
         case .failure(let error): return error.response
         }

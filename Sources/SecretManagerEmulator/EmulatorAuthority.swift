@@ -14,6 +14,7 @@ struct EmulatorAuthority: Sendable {
         case refreshToken = "refresh_token"
         case metadata
         case impersonation = "generateAccessToken"
+        case tokenExchange = "sts"
     }
 
     /// A token the emulator issued.
@@ -33,6 +34,8 @@ struct EmulatorAuthority: Sendable {
     private let keys: [String: AssertionVerifier.Key]
     private let accounts: [String: EmulatorSeed.ServiceAccount]
     private let usersByRefreshToken: [String: EmulatorSeed.AuthorizedUser]
+    /// Workload identity pool providers by audience.
+    let workloadIdentityProviders: [String: EmulatorSeed.WorkloadIdentityProvider]
     /// The metadata server's account and project.
     let metadataAccount: String
     let metadataProjectID: String
@@ -74,6 +77,8 @@ struct EmulatorAuthority: Sendable {
         self.keys = keys
         self.accounts = accounts
         usersByRefreshToken = Dictionary(seed.authorizedUsers.map { ($0.refreshToken, $0) }, uniquingKeysWith: { first, _ in first })
+        workloadIdentityProviders = Dictionary(
+            seed.workloadIdentityProviders.map { ($0.audience, $0) }, uniquingKeysWith: { first, _ in first })
         let project = seed.metadata?.projectID ?? seed.projects.first?.id ?? "emulator-project"
         metadataProjectID = project
         metadataAccount = seed.metadata?.serviceAccount ?? "default@\(project).iam.gserviceaccount.com"
@@ -172,7 +177,7 @@ struct EmulatorAuthority: Sendable {
         {
             allowed = list
         }
-        guard let allowed, !allowed.contains(principal) else { return }
+        guard let allowed, !Self.isListed(principal, in: allowed) else { return }
         throw GoogleAPIError.permissionDenied(permission: method.permission, resource: path.requestedName)
     }
 
@@ -231,7 +236,7 @@ struct EmulatorAuthority: Sendable {
         guard accounts[target] != nil else { throw .notFound("Requested entity was not found: service account \(target).") }
         chain.append(target)
         for (granter, account) in zip(chain, chain.dropFirst()) {
-            if let creators = accounts[account]?.tokenCreators, !creators.contains(granter) {
+            if let creators = accounts[account]?.tokenCreators, !Self.isListed(granter, in: creators) {
                 throw GoogleAPIError(
                     httpStatus: 403, status: "PERMISSION_DENIED",
                     message: "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist): "
@@ -241,6 +246,19 @@ struct EmulatorAuthority: Sendable {
         let (token, expiresIn) = issue(to: target, lifetime: .milliseconds(Int64(seconds * 1000)))
         let expireTime = Self.rfc3339(now.addingTimeInterval(Double(expiresIn)))
         return .object([("accessToken", .string(token)), ("expireTime", .string(expireTime))])
+    }
+
+    /// Whether `principal` is on `list`: by name, or (a federated principal
+    /// `principal://iam.googleapis.com/POOL/subject/S`) through its pool's
+    /// `principalSet://iam.googleapis.com/POOL/*`.
+    static func isListed(_ principal: String, in list: some Sequence<String>) -> Bool {
+        let federated = "principal://iam.googleapis.com/"
+        var poolSet: String?
+        if principal.hasPrefix(federated), let range = principal.range(of: "/subject/") {
+            poolSet = "principalSet://iam.googleapis.com/"
+                + principal[principal.index(principal.startIndex, offsetBy: federated.count)..<range.lowerBound] + "/*"
+        }
+        return list.contains { $0 == principal || $0 == poolSet }
     }
 
     static func rfc3339(_ date: Date) -> String {

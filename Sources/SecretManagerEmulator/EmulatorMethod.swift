@@ -33,6 +33,8 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
     case setIamPolicy
     /// `POST /token`: the OAuth 2.0 token endpoint (JWT-bearer and refresh-token grants).
     case oauthToken
+    /// `POST /v1/token`: the Security Token Service's token exchange (workload identity federation).
+    case stsToken
     /// `GET /` with `Metadata-Flavor: Google`: a client checking that a metadata server is there.
     case metadataPing
     /// `GET /computeMetadata/v1/instance/service-accounts/default/token`.
@@ -62,7 +64,7 @@ public enum EmulatorMethod: String, Sendable, Hashable, Codable, CaseIterable, C
         case .getIamPolicy: "secretmanager.secrets.getIamPolicy"
         case .setIamPolicy: "secretmanager.secrets.setIamPolicy"
         case .generateAccessToken: "iam.serviceAccounts.getAccessToken"
-        case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID: "none"
+        case .oauthToken, .stsToken, .metadataPing, .metadataToken, .metadataProjectID: "none"
         }
     }
 }

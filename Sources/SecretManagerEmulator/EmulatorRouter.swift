@@ -9,7 +9,7 @@ import NIOCore
 /// |---|---|
 /// | everything | ``NotFoundPageMiddleware`` (Google's HTML 404 for what no route serves) |
 /// | `/_emulator/…` (admin group) | none: never counted, never faulted |
-/// | `/token`, `/computeMetadata/v1/…`, `GET /`, `…:generateAccessToken` | ``RouteMiddleware``, (``MetadataFlavorMiddleware``), ``FaultInjectionMiddleware`` |
+/// | `/token`, `/v1/token`, `/computeMetadata/v1/…`, `GET /`, `…:generateAccessToken` | ``RouteMiddleware``, (``MetadataFlavorMiddleware``), ``FaultInjectionMiddleware`` |
 /// | `/v1/projects/{project}[/locations/{location}]/secrets…` | ``RouteMiddleware``, ``FaultInjectionMiddleware``, ``AuthenticationMiddleware`` (with `--auth`) |
 ///
 /// Google's custom verbs are captures with a suffix: `versions/{version}:access` matches

@@ -50,3 +50,67 @@ extension EmulatorSeed {
         }
     }
 }
+
+extension EmulatorSeed {
+    /// A workload identity pool provider whose subject tokens the Security Token Service
+    /// endpoint (`POST /v1/token`) exchanges for access tokens.
+    ///
+    /// The federated token's principal is Google's form,
+    /// `principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/POOL/subject/SUBJECT`
+    /// (``principal(subject:)``); `token_creators` and `access` lists name it, or the whole
+    /// pool as `principalSet://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/POOL/*`.
+    public struct WorkloadIdentityProvider: Sendable, Equatable {
+        /// One accepted subject token (or a glob of them) and the subject it authenticates.
+        public struct SubjectToken: Sendable, Equatable {
+            /// The exact token, or a glob (`*` any run of characters, `?` one) when ``isPattern``.
+            public var token: String
+            public var isPattern: Bool
+            /// The subject, e.g. `repo:acme/app:ref:refs/heads/main`.
+            public var subject: String
+
+            public init(token: String, isPattern: Bool = false, subject: String) {
+                self.token = token
+                self.isPattern = isPattern
+                self.subject = subject
+            }
+        }
+
+        /// The provider's full name as clients send it in `audience`:
+        /// `//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`
+        /// (or a workforce pool's `//iam.googleapis.com/locations/global/workforcePools/POOL/providers/PROVIDER`).
+        public var audience: String
+        /// The accepted `subject_token_type`, or `nil` for any.
+        public var subjectTokenType: String?
+        /// The accepted subject tokens, in seed order (the first match wins).
+        public var subjectTokens: [SubjectToken]
+
+        public init(audience: String, subjectTokenType: String? = nil, subjectTokens: [SubjectToken]) {
+            self.audience = audience
+            self.subjectTokenType = subjectTokenType
+            self.subjectTokens = subjectTokens
+        }
+
+        /// The pool part of ``audience`` (`projects/N/locations/global/workloadIdentityPools/POOL`),
+        /// or `nil` when the audience is not a provider name.
+        public static func pool(ofAudience audience: String) -> String? {
+            let prefix = "//iam.googleapis.com/"
+            guard audience.hasPrefix(prefix), let range = audience.range(of: "/providers/", options: .backwards) else {
+                return nil
+            }
+            let pool = String(audience[audience.index(audience.startIndex, offsetBy: prefix.count)..<range.lowerBound])
+            let provider = audience[range.upperBound...]
+            let parts = pool.split(separator: "/", omittingEmptySubsequences: false)
+            guard !provider.isEmpty, !provider.contains("/") else { return nil }
+            let workload = parts.count == 6 && parts[0] == "projects" && parts[2] == "locations"
+                && parts[4] == "workloadIdentityPools"
+            let workforce = parts.count == 4 && parts[0] == "locations" && parts[2] == "workforcePools"
+            guard workload || workforce, !parts.contains(where: \.isEmpty) else { return nil }
+            return pool
+        }
+
+        /// The principal of `subject` in this provider's pool.
+        public func principal(subject: String) -> String {
+            "principal://iam.googleapis.com/\(Self.pool(ofAudience: audience) ?? audience)/subject/\(subject)"
+        }
+    }
+}

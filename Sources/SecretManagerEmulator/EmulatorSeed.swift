@@ -42,6 +42,12 @@ import Foundation
 /// metadata:                           # what the metadata server endpoints answer
 ///   service_account: runner@acme.iam.gserviceaccount.com   # default: default@PROJECT.iam.gserviceaccount.com
 ///   project_id: acme-billing-dev      # default: the first seeded project
+/// workload_identity_providers:        # the Security Token Service (POST /v1/token), keyed by audience
+///   //iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/github/providers/actions:
+///     subject_token_type: urn:ietf:params:oauth:token-type:jwt   # optional; any type when absent
+///     subject_tokens:                 # accepted subject tokens and the subject each stands for
+///       - { token: "gh-oidc-SENTINEL", subject: "repo:acme/app:ref:refs/heads/main" }
+///       - { pattern: "eyJ*", subject: ci }   # or a glob (`*`, `?`) over the whole token
 /// projects:
 ///   acme-billing-dev:
 ///     access: [ ci@acme.iam.gserviceaccount.com ]   # who may use the project's secrets
@@ -53,7 +59,10 @@ import Foundation
 /// Without `access:` on the secret or its project, every authenticated caller may use it.
 /// `token_creators` absent means any authenticated caller may impersonate the account;
 /// with delegates, each link of the chain must be a token creator of the next. Principals
-/// are emails: service accounts, authorized users, the metadata server's account.
+/// are emails (service accounts, authorized users, the metadata server's account) or a
+/// federated identity: `principal://iam.googleapis.com/POOL/subject/SUBJECT` for one
+/// subject, `principalSet://iam.googleapis.com/POOL/*` for every subject of a pool (POOL
+/// is `projects/N/locations/global/workloadIdentityPools/P`).
 ///
 /// Every key is checked: a misspelt key is an error, reported with its
 /// `file:line:column`. A `DESTROYED` version needs no payload. Payloads are at most
@@ -154,15 +163,18 @@ public struct EmulatorSeed: Sendable, Equatable {
     public var authorizedUsers: [AuthorizedUser]
     /// What the metadata server answers; `nil` takes the defaults.
     public var metadata: MetadataServer?
+    /// Workload identity pool providers the Security Token Service endpoint knows, in seed order.
+    public var workloadIdentityProviders: [WorkloadIdentityProvider]
 
     public init(
         projects: [Project] = [], serviceAccounts: [ServiceAccount] = [], authorizedUsers: [AuthorizedUser] = [],
-        metadata: MetadataServer? = nil
+        metadata: MetadataServer? = nil, workloadIdentityProviders: [WorkloadIdentityProvider] = []
     ) {
         self.projects = projects
         self.serviceAccounts = serviceAccounts
         self.authorizedUsers = authorizedUsers
         self.metadata = metadata
+        self.workloadIdentityProviders = workloadIdentityProviders
     }
 
     /// Reads and parses a seed file.

@@ -48,6 +48,28 @@ extension EmulatorState {
         }
     }
 
+    /// `POST /v1/token`: the Security Token Service's token exchange (RFC 8693).
+    ///
+    /// - Returns: `{"access_token", "issued_token_type", "token_type": "Bearer",
+    ///   "expires_in"}` for the federated principal, or the OAuth error; counted under
+    ///   the grant `sts` in ``EmulatorStats/tokens`` or ``EmulatorStats/tokenRefusals``.
+    func tokenExchange(form: [String: String]) -> Result<JSONValue, OAuthError> {
+        let grant = EmulatorAuthority.Grant.tokenExchange.rawValue
+        switch authority.verifyTokenExchange(form: form) {
+        case .success(let principal):
+            counters.recordToken(grant, issued: true)
+            let (token, expiresIn) = authority.issue(to: principal)
+            return .success(
+                .object([
+                    ("access_token", .string(token)), ("issued_token_type", .string(EmulatorAuthority.accessTokenType)),
+                    ("token_type", .string("Bearer")), ("expires_in", .integer(Int64(expiresIn))),
+                ]))
+        case .failure(let error):
+            counters.recordToken(grant, issued: false)
+            return .failure(error)
+        }
+    }
+
     /// The metadata server's token for its default service account.
     func metadataToken() -> JSONValue {
         counters.recordToken(EmulatorAuthority.Grant.metadata.rawValue, issued: true)

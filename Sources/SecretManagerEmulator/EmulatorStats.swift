@@ -26,8 +26,9 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
     /// Requests answered with the HTML 404 page (no API route).
     public var unknownPaths: Int = 0
     /// Access tokens issued, per grant: `jwt-bearer` and `refresh_token` (`POST /token`),
-    /// `metadata` (the metadata server), `generateAccessToken` (IAM Credentials). Every
-    /// request of these endpoints also counts under ``methods``.
+    /// `sts` (token exchanges at `POST /v1/token`), `metadata` (the metadata server),
+    /// `generateAccessToken` (IAM Credentials). Every request of these endpoints also
+    /// counts under ``methods``.
     public var tokens: [String: Int] = [:]
     /// Token requests refused (an invalid assertion, an unknown refresh token, a denied
     /// impersonation…), per grant as in ``tokens``.
@@ -52,8 +53,8 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
         return resources[resource]?[method.rawValue] ?? 0
     }
 
-    /// How many tokens were issued for `grant` (`jwt-bearer`, `refresh_token`, `metadata`,
-    /// `generateAccessToken`), or for every grant when `nil`.
+    /// How many tokens were issued for `grant` (`jwt-bearer`, `refresh_token`, `sts`,
+    /// `metadata`, `generateAccessToken`), or for every grant when `nil`.
     public func tokensIssued(_ grant: String? = nil) -> Int {
         guard let grant else { return tokens.values.reduce(0, +) }
         return tokens[grant] ?? 0

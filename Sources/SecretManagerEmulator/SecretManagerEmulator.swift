@@ -34,6 +34,13 @@ import ServiceLifecycle
 ///   `cloud-platform` scope, and `iat`/`exp` (at most an hour, covering now); the
 ///   refresh-token grant checks a seeded authorized user. Answers
 ///   `{access_token, expires_in, token_type}` or OAuth's `{error, error_description}`.
+/// - `POST /v1/token`: the Security Token Service (workload identity federation). An
+///   RFC 8693 exchange of a subject token the seed's `workload_identity_providers` accept
+///   for the provider named in `audience` answers `{access_token, issued_token_type,
+///   token_type, expires_in}` for the principal
+///   `principal://iam.googleapis.com/POOL/subject/SUBJECT`, which may then call
+///   `generateAccessToken` and (on `access` lists) Secret Manager; else OAuth's error
+///   (`invalid_grant`, `invalid_target`, `invalid_request`).
 /// - `GET /computeMetadata/v1/instance/service-accounts/default/token` and
 ///   `GET /computeMetadata/v1/project/project-id`: the metadata server, which requires
 ///   `Metadata-Flavor: Google` (403 without) and answers with it; `GET /` with that

@@ -79,7 +79,7 @@ struct SecretStore: Sendable {
         case .updateSecret: try updateSecret(request)
         case .getIamPolicy: try getIamPolicy(request)
         case .setIamPolicy: try setIamPolicy(request)
-        case .oauthToken, .metadataPing, .metadataToken, .metadataProjectID, .generateAccessToken:
+        case .oauthToken, .stsToken, .metadataPing, .metadataToken, .metadataProjectID, .generateAccessToken:
             // Served by the authentication routes, never routed here.
             throw GoogleAPIError(httpStatus: 500, status: "INTERNAL", message: "Not a Secret Manager method.")
         }

@@ -81,17 +81,72 @@ extension SeedParser {
         return metadata
     }
 
-    /// A list of principal emails (`access`, `token_creators`).
+    /// A list of principals (`access`, `token_creators`): emails, or federated identities
+    /// (`principal://iam.googleapis.com/POOL/subject/S`, `principalSet://iam.googleapis.com/POOL/*`).
     func principals(_ node: YAMLNode, what: String) throws(EmulatorSeedError) -> [String] {
         var result: [String] = []
         for item in try sequence(node, what: what) {
             let text = try scalar(item, what: "a principal")
-            guard Self.isEmail(text) else {
-                throw error(item, "`\(text)` is not a principal's email")
+            guard Self.isEmail(text) || Self.isFederatedPrincipal(text) else {
+                throw error(
+                    item,
+                    "`\(text)` is not a principal: an email, principal://iam.googleapis.com/POOL/subject/SUBJECT "
+                        + "or principalSet://iam.googleapis.com/POOL/*")
             }
             result.append(text)
         }
         return result
+    }
+
+    /// `principal://iam.googleapis.com/…/subject/…` or `principalSet://iam.googleapis.com/…`.
+    static func isFederatedPrincipal(_ text: String) -> Bool {
+        (text.hasPrefix("principal://iam.googleapis.com/") && text.contains("/subject/"))
+            || (text.hasPrefix("principalSet://iam.googleapis.com/") && text.count > "principalSet://iam.googleapis.com/".count)
+    }
+
+    func workloadIdentityProviders(_ node: YAMLNode) throws(EmulatorSeedError) -> [EmulatorSeed.WorkloadIdentityProvider] {
+        var providers: [EmulatorSeed.WorkloadIdentityProvider] = []
+        for (audience, audienceNode, value) in try mapping(node, what: "`workload_identity_providers`") {
+            guard EmulatorSeed.WorkloadIdentityProvider.pool(ofAudience: audience) != nil else {
+                throw error(
+                    audienceNode,
+                    "`\(audience)` is not a provider name like //iam.googleapis.com/projects/NUMBER/locations/global/"
+                        + "workloadIdentityPools/POOL/providers/PROVIDER")
+            }
+            var provider = EmulatorSeed.WorkloadIdentityProvider(audience: audience, subjectTokens: [])
+            for (key, _, field) in try mapping(
+                value, keys: ["subject_token_type", "subject_tokens"], what: "provider `\(audience)`")
+            {
+                if key == "subject_token_type" {
+                    provider.subjectTokenType = try scalar(field, what: "`subject_token_type`")
+                    continue
+                }
+                for item in try sequence(field, what: "`subject_tokens`") {
+                    var fields: [String: String] = [:]
+                    for (name, _, entry) in try mapping(item, keys: ["token", "pattern", "subject"], what: "a subject token") {
+                        fields[name] = try scalar(entry, what: "`\(name)`")
+                    }
+                    guard let subject = fields["subject"], !subject.isEmpty else {
+                        throw error(item, "a subject token needs `subject`: the identity it authenticates")
+                    }
+                    switch (fields["token"], fields["pattern"]) {
+                    case (let token?, nil) where !token.isEmpty:
+                        provider.subjectTokens.append(.init(token: token, subject: subject))
+                    case (nil, let pattern?) where pattern.contains("*") || pattern.contains("?"):
+                        provider.subjectTokens.append(.init(token: pattern, isPattern: true, subject: subject))
+                    case (nil, _?):
+                        throw error(item, "`pattern` needs a `*` or `?`; use `token` for one exact token")
+                    default:
+                        throw error(item, "a subject token needs either `token` or `pattern`, not both or neither")
+                    }
+                }
+            }
+            guard !provider.subjectTokens.isEmpty else {
+                throw error(value, "provider `\(audience)` needs `subject_tokens`")
+            }
+            providers.append(provider)
+        }
+        return providers
     }
 
     /// Reads a PEM file named relative to the seed file's directory.

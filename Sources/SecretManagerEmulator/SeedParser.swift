@@ -22,7 +22,8 @@ struct SeedParser {
         guard let root, !isNull(root) else { return EmulatorSeed() }
         var seed = EmulatorSeed()
         let sections = try mapping(
-            root, keys: ["projects", "service_accounts", "authorized_users", "metadata"], what: "the seed")
+            root, keys: ["projects", "service_accounts", "authorized_users", "metadata", "workload_identity_providers"],
+            what: "the seed")
         for entry in sections {
             switch entry.name {
             case "projects":
@@ -33,6 +34,8 @@ struct SeedParser {
                 seed.serviceAccounts = try serviceAccounts(entry.value)
             case "authorized_users":
                 seed.authorizedUsers = try authorizedUsers(entry.value)
+            case "workload_identity_providers":
+                seed.workloadIdentityProviders = try workloadIdentityProviders(entry.value)
             default:
                 seed.metadata = try metadataServer(entry.value)
             }

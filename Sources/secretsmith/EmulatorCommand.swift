@@ -18,7 +18,9 @@ struct EmulatorCommand: AsyncParsableCommand {
             gracefully on SIGINT or SIGTERM (requests in progress finish; injected stalls are cut short).
 
             Authentication: POST /token (JWT-bearer assertions of the seed's service_accounts, \
-            refresh tokens of its authorized_users), the metadata server (/computeMetadata/v1/...; \
+            refresh tokens of its authorized_users), the Security Token Service (POST /v1/token: \
+            RFC 8693 exchanges of the subject tokens its workload_identity_providers accept), \
+            the metadata server (/computeMetadata/v1/...; \
             point clients at it with GCE_METADATA_HOST=HOST:PORT) and IAM Credentials \
             generateAccessToken (SECRETSMITH_IAM_CREDENTIALS_ENDPOINT=http://HOST:PORT). With --auth, \
             Secret Manager routes need a token the emulator issued and enforce the seed's access lists; \

@@ -27,6 +27,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
             EmulatorCommand.self,
             ServeCommand.self,
             VersionCommand.self,
+            HashTokenCommand.self,
             DiagnoseProcessCommand.self,
         ]
     )

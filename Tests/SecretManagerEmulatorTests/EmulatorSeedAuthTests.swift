@@ -64,7 +64,7 @@ import Testing
         ("service_accounts:\n  a@b.c: { privat_key_id: x }\n", 2, 12, "unknown key `privat_key_id`"),
         ("authorized_users:\n  u@x.com: { client_id: c, client_secret: s }\n", 2, 12, "needs `refresh_token`"),
         ("metadata: { project_id: \"Not A Project\" }\n", 1, 25, "not a valid project id"),
-        ("projects:\n  p1:\n    access: [ nobody ]\n", 3, 15, "not a principal's email"),
+        ("projects:\n  p1:\n    access: [ nobody ]\n", 3, 15, "is not a principal: an email"),
         ("projects:\n  p1:\n    secrets:\n      s: { acess: [] }\n", 4, 12, "unknown key `acess`"),
     ])
     func invalidAuthSectionsAreReportedWithPositions(document: String, line: Int, column: Int, words: String) throws {

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// The command given to `secretsmith exec` cannot be run.
+/// The command given to `secretsmith exec` (or `watch`) cannot be run.
 package struct CommandLookupError: Error, Hashable, CustomStringConvertible {
     package enum Reason: Sendable, Hashable {
         /// No such file, nor any in `PATH` (exit 127, as shells report it).
@@ -19,6 +19,9 @@ package struct CommandLookupError: Error, Hashable, CustomStringConvertible {
 
     package var command: String
     package var reason: Reason
+    /// The secretsmith command that could not run it, the prefix of ``description``
+    /// (`exec`, `watch`).
+    package var subcommand = "exec"
 
     package init(command: String, reason: Reason) {
         self.command = command
@@ -35,12 +38,12 @@ package struct CommandLookupError: Error, Hashable, CustomStringConvertible {
         switch reason {
         case .notFound:
             return command.contains("/")
-                ? "exec: \(command): no such file"
-                : "exec: \(command): command not found in PATH"
+                ? "\(subcommand): \(command): no such file"
+                : "\(subcommand): \(command): command not found in PATH"
         case .notExecutable:
-            return "exec: \(command): permission denied (not an executable file)"
+            return "\(subcommand): \(command): permission denied (not an executable file)"
         case .execFailed(let code):
-            return "exec: \(command): \(String(cString: strerror(code)))"
+            return "\(subcommand): \(command): \(String(cString: strerror(code)))"
         }
     }
 }

@@ -14,8 +14,14 @@ package protocol AccessTokenProvider: Sendable {
 
     /// Forgets a token the server refused (HTTP 401), so the next call obtains a new one.
     func invalidate(_ token: String) async
+
+    /// The project the credentials name for quota (an `external_account` file's
+    /// `quota_project_id`), or `nil`; the configuration's `quota_project:` wins over it.
+    var quotaProject: String? { get }
 }
 
 extension AccessTokenProvider {
     package func invalidate(_ token: String) async {}
+
+    package var quotaProject: String? { nil }
 }

@@ -12,7 +12,7 @@ import Logging
 /// | `type:` | source |
 /// |---|---|
 /// | `service_account_file`, `service_account_json` | ``ServiceAccountTokenSource`` (JWT-bearer grant) |
-/// | `adc` | ``ApplicationDefaultCredentials``: a key, user or impersonated file, else the metadata server |
+/// | `adc` | ``ApplicationDefaultCredentials``: a key, user, impersonated or external account file, else the metadata server |
 /// | `metadata` | ``MetadataServerClient`` |
 /// | `impersonate` | ``ImpersonatedTokenSource`` over the `source` credentials' provider |
 /// | `access_token_env` | ``EnvironmentAccessTokenProvider`` (no exchange) |
@@ -69,7 +69,8 @@ package enum AccessTokenProviders {
         case .applicationDefault:
             switch try ApplicationDefaultCredentials.locate(environment: environment) {
             case .file(let file, let origin):
-                return cached(try tokenSource(for: file, origin: origin, transport: transport, cached: cached))
+                return cached(
+                    try tokenSource(for: file, origin: origin, environment: environment, transport: transport, cached: cached))
             case .metadataServer(let tried):
                 return cached(MetadataServerClient(environment: environment, transport: transport, triedBefore: tried))
             }
@@ -87,8 +88,12 @@ package enum AccessTokenProviders {
     }
 
     /// The token source of a credentials file found by Application Default Credentials.
+    ///
+    /// An `external_account` file with `service_account_impersonation_url` is two cached
+    /// steps: the STS exchange (whose federated token lives as long as STS says) and the
+    /// impersonation that uses it, each refreshed before it expires.
     static func tokenSource(
-        for file: GoogleCredentialsFile, origin: String, transport: AuthHTTPTransport,
+        for file: GoogleCredentialsFile, origin: String, environment: [String: String], transport: AuthHTTPTransport,
         cached: (any AccessTokenSource) -> any AccessTokenProvider
     ) throws -> any AccessTokenSource {
         switch file {
@@ -98,10 +103,22 @@ package enum AccessTokenProviders {
             return AuthorizedUserTokenSource(credentials: user, origin: origin, transport: transport)
         case .impersonatedServiceAccount(let url, let target, let delegates, let source):
             let sourceProvider = cached(
-                try tokenSource(for: source, origin: "\(origin) source_credentials", transport: transport, cached: cached))
+                try tokenSource(
+                    for: source, origin: "\(origin) source_credentials", environment: environment, transport: transport,
+                    cached: cached))
             return ImpersonatedTokenSource(
                 targetServiceAccount: target, delegates: delegates, lifetime: .seconds(3600), url: url,
                 sourceProvider: sourceProvider, transport: transport)
+        case .externalAccount(let credentials):
+            let exchange = ExternalAccountTokenSource(
+                credentials: credentials, origin: origin, environment: environment, transport: transport)
+            guard let url = credentials.serviceAccountImpersonationURL, let target = credentials.impersonatedServiceAccount
+            else { return exchange }
+            var impersonation = ImpersonatedTokenSource(
+                targetServiceAccount: target, delegates: [], lifetime: .seconds(credentials.tokenLifetimeSeconds ?? 3600),
+                url: url, sourceProvider: cached(exchange), transport: transport)
+            impersonation.quotaProject = credentials.quotaProjectID
+            return impersonation
         }
     }
 }

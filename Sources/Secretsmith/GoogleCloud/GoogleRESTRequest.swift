@@ -4,7 +4,8 @@ import Logging
 /// What every request to a Google REST API carries, whichever client sends it (Secret
 /// Manager, Pub/Sub): a JSON `Accept`, secretsmith's `User-Agent`, `Authorization: Bearer`
 /// when the endpoint needs credentials, and `x-goog-user-project` for the quota project
-/// (<https://cloud.google.com/apis/docs/system-parameters>).
+/// (<https://cloud.google.com/apis/docs/system-parameters>): the configured one, else the
+/// one the credentials name.
 package enum GoogleRESTRequest {
     /// The reason every request sent from this task (and the tasks it starts) gives in
     /// `x-goog-request-reason`, which Cloud Audit Logs record
@@ -30,7 +31,7 @@ package enum GoogleRESTRequest {
             token = value
             request.headers.add(name: "Authorization", value: "Bearer \(value)")
         }
-        if let quotaProject {
+        if let quotaProject = quotaProject ?? (requiresCredentials ? tokenProvider?.quotaProject : nil) {
             request.headers.add(name: "x-goog-user-project", value: quotaProject)
         }
         if let reason = requestReason {

@@ -12,12 +12,21 @@ package protocol AccessTokenSource: Sendable {
     /// for spans and logs; `nil` when there is none.
     var tokenEndpoint: String? { get }
 
+    /// The project a credentials file names for quota (`quota_project_id`), sent as
+    /// `x-goog-user-project` on API requests when the configuration sets no
+    /// `quota_project:`; `nil` for most sources.
+    var quotaProject: String? { get }
+
     /// Obtains a new access token.
     ///
     /// - Throws: ``AuthenticationError`` naming ``source``: `.permission` when the
     ///   credentials are refused, `.unavailable` when the token endpoint cannot be reached
     ///   after retries, `.configuration` when the credentials cannot be used at all.
     func fetchToken() async throws -> FetchedAccessToken
+}
+
+extension AccessTokenSource {
+    package var quotaProject: String? { nil }
 }
 
 /// A token as a token endpoint returned it.

@@ -35,6 +35,8 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
     package nonisolated let source: String
     /// The credentials type for metrics and spans (``CredentialsConfiguration/typeName``).
     package nonisolated let credentialType: String
+    /// The source's quota project (``AccessTokenSource/quotaProject``).
+    package nonisolated let quotaProject: String?
     private let tokenSource: any AccessTokenSource
     private let clock: SecretManagerClock
     private let logger: Logger
@@ -57,6 +59,7 @@ package actor CachingAccessTokenProvider: AccessTokenProvider {
         observer: (any TokenExchangeObserver)? = nil
     ) {
         self.source = tokenSource.source
+        self.quotaProject = tokenSource.quotaProject
         self.credentialType = credentialType
         self.tokenSource = tokenSource
         self.clock = clock

@@ -12,12 +12,12 @@ package indirect enum GoogleCredentialsFile: Sendable {
     /// --impersonate-service-account`): `service_account_impersonation_url`, `delegates`,
     /// and `source_credentials` (itself `authorized_user` or `service_account`).
     case impersonatedServiceAccount(url: String, target: String, delegates: [String], source: GoogleCredentialsFile)
+    /// `external_account`: workload identity federation (a subject token exchanged at
+    /// Google's Security Token Service, optionally then impersonating a service account).
+    case externalAccount(ExternalAccountCredentials)
 
     /// Types Google defines that this build does not use, with what to do instead.
     static let unsupportedTypes: [String: String] = [
-        "external_account":
-            "workload identity federation (external_account) is not supported yet; mint a token in CI "
-            + "(e.g. google-github-actions/auth) and use `type: access_token_env`, or use a service account key",
         "external_account_authorized_user":
             "workforce identity federation (external_account_authorized_user) is not supported yet; "
             + "use `type: access_token_env` with a token from `gcloud auth print-access-token`",
@@ -59,6 +59,8 @@ package indirect enum GoogleCredentialsFile: Sendable {
             return .serviceAccount(try ServiceAccountKey(object))
         case "authorized_user":
             return .authorizedUser(try AuthorizedUserCredentials(object))
+        case "external_account":
+            return .externalAccount(try ExternalAccountCredentials(object))
         case "impersonated_service_account" where !nested:
             let url = try object.required("service_account_impersonation_url")
             guard let target = target(ofImpersonationURL: url) else {
@@ -75,7 +77,7 @@ package indirect enum GoogleCredentialsFile: Sendable {
             let reason = unsupportedTypes[type]
                 ?? (type == "impersonated_service_account"
                     ? "impersonated credentials cannot be the source of impersonated credentials"
-                    : "credentials of type \"\(safe)\" are not supported (expected service_account, authorized_user or impersonated_service_account)")
+                    : "credentials of type \"\(safe)\" are not supported (expected service_account, authorized_user, impersonated_service_account or external_account)")
             throw AuthenticationError(source: object.source, message: reason, kind: .configuration)
         }
     }
@@ -88,8 +90,8 @@ package indirect enum GoogleCredentialsFile: Sendable {
         return decoded.isEmpty ? nil : decoded
     }
 
-    /// The project id the file names: a service account key's `project_id`; user and
-    /// impersonated credentials name none.
+    /// The project id the file names: a service account key's `project_id`; user,
+    /// impersonated and external account credentials name none.
     package var projectID: String? {
         if case .serviceAccount(let key) = self { return key.projectID }
         return nil

@@ -28,6 +28,8 @@ package struct ImpersonatedTokenSource: AccessTokenSource {
     package let url: String
     package let source: String
     package var tokenEndpoint: String? { url }
+    /// The quota project the credentials file names, for the API requests that use the token.
+    package var quotaProject: String?
     let sourceProvider: any AccessTokenProvider
     let transport: AuthHTTPTransport
     let now: @Sendable () -> Date

@@ -64,14 +64,22 @@ import Testing
             }
             #expect(notFound.kind == .permission)
             #expect(notFound.description.contains("GOOGLE_APPLICATION_CREDENTIALS file /nonexistent/k.json: the file does not exist"))
-            let external = try fixture.write("external.json", #"{"type": "external_account", "audience": "//iam.googleapis.com/x"}"#)
+            // AWS-sourced workload identity federation is refused with what to do instead.
+            let external = try fixture.write(
+                "external.json",
+                #"""
+                {"type": "external_account", "audience": "//iam.googleapis.com/x",
+                 "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+                 "credential_source": {"environment_id": "aws1", "region_url": "http://169.254.169.254/latest/meta-data/placement/availability-zone"}}
+                """#)
             let manager = try fixture.manager(credentials: "adc", environment: ["GOOGLE_APPLICATION_CREDENTIALS": external])
             let unsupported = try await #require(throws: AuthenticationError.self) {
                 _ = try await manager.accessSecretVersion("dev/app/db-password")
             }
             #expect(unsupported.kind == .configuration)
-            #expect(unsupported.description.contains("external_account"))
-            #expect(unsupported.description.contains("not supported yet"))
+            #expect(unsupported.description.contains(external))
+            #expect(unsupported.description.contains("AWS-sourced workload identity federation"))
+            #expect(unsupported.description.contains("not supported"))
         }
     }
 }

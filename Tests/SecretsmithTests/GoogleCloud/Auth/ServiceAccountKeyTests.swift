@@ -97,7 +97,7 @@ import Testing
         #expect(delegates == ["hop@p.iam.gserviceaccount.com"])
 
         for (type, expected) in [
-            ("external_account", "not supported yet"), ("external_account_authorized_user", "not supported yet"),
+            ("external_account", "no \"audience\" field"), ("external_account_authorized_user", "not supported yet"),
             ("something_else", "\"something_else\" are not supported"),
         ] {
             let error = try #require(throws: AuthenticationError.self) {
