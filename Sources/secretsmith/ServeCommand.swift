@@ -70,9 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let manager = MultiEnvironmentSecretManager(
                 configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
+            let components = try ServeComponents.make(
+                serve: configuration.serve ?? ServeConfiguration(), manager: manager, httpClient: httpClient, logger: logger)
             let server = SecretServer(
-                configuration: configuration, manager: manager, authenticators: Self.authenticators(for: configuration),
-                registry: registry, auditLogger: auditLogger, processEnvironment: environment)
+                configuration: configuration, manager: manager, authenticators: components.authenticators,
+                registry: registry, auditLogger: auditLogger, processEnvironment: environment,
+                pubSubPushHandler: components.pubSubPushHandler)
             let address = server.listenAddress(override: override)
             let portFile = self.portFile
             let scheme = certificates == nil ? "http" : "https"
@@ -87,9 +90,14 @@ struct ServeCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("secretsmith: error: cannot write --port-file \(portFile): \(failure)\n".utf8))
                 }
             }
-            let reload = ReloadService(certificates: certificates, others: [], logger: logger)
+            let reload = ReloadService(certificates: certificates, others: components.reloads, logger: logger)
+            // Shut down in reverse order: the reloader, the listener (requests in flight
+            // finish), then the webhook queues (notifications of those requests are sent).
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let webhooks = components.webhooks { services.append(.init(service: webhooks)) }
+            services += [.init(service: application), .init(service: reload)]
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [.init(service: application), .init(service: reload)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger)
             groupConfiguration.maximumGracefulShutdownDuration = server.serve.shutdownGracePeriod
             let group = ServiceGroup(configuration: groupConfiguration)
@@ -108,10 +116,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try? await httpClient.shutdown()
         try outcome.get()
-    }
-
-    /// The bearer-token authenticators of `serve.authentication`, asked in order.
-    static func authenticators(for configuration: Configuration) -> [any BearerTokenAuthenticator] {
-        []
     }
 }
