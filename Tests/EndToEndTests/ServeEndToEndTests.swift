@@ -63,7 +63,7 @@ import FoundationNetworking
                       allow: ["dev/*/*"]
                     - principals: ["token:prod"]
                       allow: ["prod/app/db-password"]
-                      rate_limit: { requests_per_second: 1, burst: 3 }
+                      rate_limit: { requests_per_second: 0.01, burst: 3 }
                 \(extraServe)
                 """)
             let portFile = workspace.path("serve.port")

@@ -52,7 +52,7 @@ struct ServeHarness: Sendable {
               allow: ["dev/*/*"]
             - principals: ["token:prod-reader"]
               allow: ["prod/app/db-password"]
-              rate_limit: { requests_per_second: 1, burst: 2 }
+              rate_limit: { requests_per_second: 0.01, burst: 2 }
             - principals: ["token:narrow"]
               allow: ["dev/app/api-key", "dev/eu/*"]
         outputs:
