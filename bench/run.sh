@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-system-deps.sh
-if ! command -v hyperfine >/dev/null 2>&1; then
+if ! command -v hyperfine >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then
     sudo_cmd=()
     [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends hyperfine
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends hyperfine wrk
 fi
 if [[ ! -x bench/.venv/bin/python ]] || ! cmp -s bench/requirements.txt bench/.venv/.requirements; then
     python3 -m venv bench/.venv
@@ -22,7 +22,11 @@ fi
 read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
 swift build -c release "${flags[@]}" --product secretsmith
 swift build -c release "${flags[@]}" --product secretsmith-bench
-python3 bench/bench.py
-# `secretsmith watch`: rotation latency and Secret Manager calls at rest (needs Google's
-# Pub/Sub emulator, google-cloud-cli-pubsub-emulator); adds its section to bench/RESULTS.md.
-python3 bench/watch_bench.py --binary "$(swift build -c release "${flags[@]}" --show-bin-path)/secretsmith"
+# BENCH_ONLY=serve runs only the service benchmark (wrk against `secretsmith serve`).
+if [[ "${BENCH_ONLY:-}" != serve ]]; then
+    python3 bench/bench.py
+    # `secretsmith watch`: rotation latency and Secret Manager calls at rest (needs Google's
+    # Pub/Sub emulator, google-cloud-cli-pubsub-emulator); adds its section to bench/RESULTS.md.
+    python3 bench/watch_bench.py --binary "$(swift build -c release "${flags[@]}" --show-bin-path)/secretsmith"
+fi
+python3 bench/serve_bench.py

@@ -26,6 +26,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
             ExplainCommand.self,
             GetCommand.self,
             EmulatorCommand.self,
+            ServeCommand.self,
             VersionCommand.self,
             HashTokenCommand.self,
             DiagnoseProcessCommand.self,
@@ -102,6 +103,7 @@ struct SecretsmithCommand: AsyncParsableCommand {
 protocol ReportedCommand: ParsableCommand {}
 
 extension RenderCommand: ReportedCommand {}
+extension ServeCommand: ReportedCommand {}
 extension ExecCommand: ReportedCommand {}
 extension CheckCommand: ReportedCommand {}
 extension LockCommand: ReportedCommand {}

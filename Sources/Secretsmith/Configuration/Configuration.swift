@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
     public let environments: [EnvironmentConfiguration]
     /// `outputs:`, in file order.
     public let outputs: [OutputConfiguration]
+    /// `serve:`, the settings of `secretsmith serve`; `nil` when the file has no such section.
+    package internal(set) var serve: ServeConfiguration?
 
     /// The largest configuration file read, in bytes (1 MiB).
     public static let maxFileBytes = YAMLLimits.default.maxBytes

@@ -9,7 +9,7 @@ extension ConfigurationDecoder {
                 hint: "Start it with version: 1 and an environments: section."
             )
         }
-        let fields = try fields(root, at: .root, allowed: ["version", "defaults", "environments", "outputs"])
+        let fields = try fields(root, at: .root, allowed: ["version", "defaults", "environments", "outputs", "serve"])
         guard let versionNode = fields["version"] else {
             throw failure(
                 "the configuration file has no version", at: root, path: nil,
@@ -77,6 +77,7 @@ extension ConfigurationDecoder {
                 sink.errors.append(error)
             }
         }
+        let serve = fields["serve"].flatMap(serveSection)
         // In file order (errors without a position first).
         let errors = sink.errors.enumerated().sorted { lhs, rhs in
             let left = lhs.element.mark.map { ($0.line, $0.column) } ?? (0, 0)
@@ -87,9 +88,11 @@ extension ConfigurationDecoder {
             first.additional = Array(errors.dropFirst())
             throw first
         }
-        return Configuration(
+        var configuration = Configuration(
             file: file, directory: directory, global: defaults, environments: environments, outputs: outputs
         )
+        configuration.serve = serve
+        return configuration
     }
 
     private func environment(_ entry: NamedEntry) throws(ConfigurationError) -> EnvironmentConfiguration {

@@ -7,6 +7,13 @@ import Logging
 /// (<https://cloud.google.com/apis/docs/system-parameters>): the configured one, else the
 /// one the credentials name.
 package enum GoogleRESTRequest {
+    /// The reason every request sent from this task (and the tasks it starts) gives in
+    /// `x-goog-request-reason`, which Cloud Audit Logs record
+    /// (<https://cloud.google.com/apis/docs/system-parameters>): `secretsmith serve` names
+    /// the principal it reads for. A call shared by several waiters (single flight) carries
+    /// the reason of the task that started it. Control characters are replaced by `?`.
+    @TaskLocal package static var requestReason: String?
+
     /// Adds the common headers to `request`.
     ///
     /// - Returns: the access token sent, or `nil` (no credentials needed or none
@@ -26,6 +33,10 @@ package enum GoogleRESTRequest {
         }
         if let quotaProject = quotaProject ?? (requiresCredentials ? tokenProvider?.quotaProject : nil) {
             request.headers.add(name: "x-goog-user-project", value: quotaProject)
+        }
+        if let reason = requestReason {
+            let printable = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.value < 0x20 || $0.value >= 0x7F ? "?" : $0 }))
+            request.headers.add(name: "x-goog-request-reason", value: printable)
         }
         return token
     }

@@ -232,6 +232,14 @@ public final class MultiEnvironmentSecretManager: Sendable {
         }
     }
 
+    /// Obtains an access token with the credentials `secret` resolves to (nothing when its
+    /// endpoint needs none), for a service's readiness check.
+    ///
+    /// - Throws: ``AuthenticationError`` or the endpoint's configuration error.
+    package func checkCredentials(for secret: SecretConfig) async throws {
+        _ = try await client(for: secret).tokenProvider?.accessToken()
+    }
+
     // MARK: Internals
 
     /// One access with the breaker and retries. The breaker is asked once, before the

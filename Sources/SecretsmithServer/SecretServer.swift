@@ -1,0 +1,257 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Secretsmith
+
+/// `secretsmith serve`: a caching, policy-enforcing secret service over one shared
+/// ``MultiEnvironmentSecretManager`` (its cache, single flight, breakers, retries, bound on
+/// upstream calls per environment and connection pool serve every caller).
+///
+/// Routes (see the README's "Running the service"):
+///
+/// | route | name | guard |
+/// |---|---|---|
+/// | `GET /healthz`, `GET /readyz`, `GET /metrics` | `healthz`, `readyz`, `metrics` | none |
+/// | `GET /v1/projects/P[/locations/L]/secrets/S/versions/V:access` | `access` | API |
+/// | `GET /v1/projects/P[/locations/L]/secrets/S/versions/V` | `get` | API |
+/// | `GET /v1/references/ENV/PROJECT/SECRET[@V][#POINTER]` | `reference` | API |
+/// | `POST /v1/outputs/NAME:render?environment=E` | `render` | API |
+/// | `POST /v1/events/pubsub` | `pubsub` | its own handler's (an OIDC token) |
+///
+/// The API guard (``RequestGuardMiddleware``) checks `serve.required_header`, then the
+/// bearer token through ``authenticators``, then the principal's rate limit; each route
+/// then checks ``policy`` for what the request reads, on every request (cache hits included).
+package final class SecretServer: Sendable {
+    package let configuration: Configuration
+    package let serve: ServeConfiguration
+    package let manager: MultiEnvironmentSecretManager
+    package let pipeline: RenderPipeline
+    package let authenticators: [any BearerTokenAuthenticator]
+    package let policy: AccessPolicy
+    package let rateLimiter: RateLimiter
+    package let metrics: ServerMetrics
+    /// The registry `/metrics` exposes; `nil` answers `/metrics` with 404.
+    package let registry: PrometheusCollectorRegistry?
+    /// Where library metrics go for requests of this server (`nil`: the bootstrapped factory).
+    package let metricsFactory: (any MetricsFactory)?
+    /// The audit log: one `request` event per request.
+    package let auditLogger: Logger
+    /// Serves `POST /v1/events/pubsub` when set (authenticated by the handler itself).
+    package let pubSubPushHandler: (@Sendable (Request, ServeRequestContext) async throws -> Response)?
+    let requiredHeader: HTTPFields.Element.Name?
+
+    /// - Parameters:
+    ///   - configuration: the loaded configuration (its `serve:` section, or defaults).
+    ///   - manager: the one manager every request reads through.
+    ///   - authenticators: asked in order for each bearer token.
+    ///   - registry: exposed at `/metrics`.
+    ///   - metricsFactory: where server and library metrics go (tests); `nil` for the
+    ///     bootstrapped factory.
+    ///   - auditLogger: the audit log.
+    ///   - processEnvironment: for `<< env "NAME" >>` in rendered templates.
+    package init(
+        configuration: Configuration, manager: MultiEnvironmentSecretManager,
+        authenticators: [any BearerTokenAuthenticator], registry: PrometheusCollectorRegistry?,
+        metricsFactory: (any MetricsFactory)? = nil, auditLogger: Logger,
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        pubSubPushHandler: (@Sendable (Request, ServeRequestContext) async throws -> Response)? = nil,
+        rateLimiter: RateLimiter = RateLimiter()
+    ) {
+        self.configuration = configuration
+        self.serve = configuration.serve ?? ServeConfiguration()
+        self.manager = manager
+        self.pipeline = RenderPipeline(manager: manager, processEnvironment: processEnvironment)
+        self.authenticators = authenticators
+        self.policy = AccessPolicy(serve.policy)
+        self.rateLimiter = rateLimiter
+        self.metrics = ServerMetrics(factory: metricsFactory)
+        self.registry = registry
+        self.metricsFactory = metricsFactory
+        self.auditLogger = auditLogger
+        self.pubSubPushHandler = pubSubPushHandler
+        self.requiredHeader = serve.requiredHeader.flatMap { HTTPFields.Element.Name($0) }
+    }
+
+    // MARK: Router
+
+    /// The router of every route, with the middleware.
+    package func makeRouter() -> Router<ServeRequestContext> {
+        let router = Router(context: ServeRequestContext.self)
+        router.add(middleware: ObservingMiddleware(metrics: metrics, logger: auditLogger))
+        if let metricsFactory {
+            router.add(middleware: MetricsFactoryMiddleware(factory: metricsFactory))
+        }
+        router.group().add(middleware: RouteNameMiddleware(name: "healthz")).get("healthz") { _, _ in
+            ServeResponse.bytes(Array(#"{"status":"ok"}"#.utf8), contentType: ServeResponse.jsonContentType)
+        }
+        router.group().add(middleware: RouteNameMiddleware(name: "readyz")).get("readyz") { _, _ in
+            await self.readiness()
+        }
+        router.group().add(middleware: RouteNameMiddleware(name: "metrics")).get("metrics") { _, _ in
+            self.metricsExposition()
+        }
+        let guarded = RequestGuardMiddleware(server: self)
+        for base in ["v1/projects/{project}", "v1/projects/{project}/locations/{location}"] {
+            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "access")).add(middleware: guarded)
+                .get("secrets/{secret}/versions/{version}:access") { request, context in
+                    try await self.googleVersion(request, context: context, access: true)
+                }
+            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "get")).add(middleware: guarded)
+                .get("secrets/{secret}/versions/{version}") { request, context in
+                    try await self.googleVersion(request, context: context, access: false)
+                }
+        }
+        router.group("v1/references").add(middleware: RouteNameMiddleware(name: "reference")).add(middleware: guarded)
+            .get("**") { request, context in
+                try await self.reference(request, context: context)
+            }
+        router.group("v1/outputs").add(middleware: RouteNameMiddleware(name: "render")).add(middleware: guarded)
+            .post("{output}:render") { request, context in
+                try await self.render(request, context: context)
+            }
+        router.group().add(middleware: RouteNameMiddleware(name: "pubsub")).post("v1/events/pubsub") { request, context in
+            guard let handler = self.pubSubPushHandler else {
+                throw ServeError.notFound("The Pub/Sub push endpoint is not configured (serve.pubsub_push).")
+            }
+            return try await handler(request, context)
+        }
+        return router
+    }
+
+    // MARK: Authentication
+
+    /// The principal of `Authorization: Bearer TOKEN`, asking ``authenticators`` in order.
+    ///
+    /// - Throws: ``ServeError`` 401 `UNAUTHENTICATED` (no token, or none accepts it), 503
+    ///   `UNAVAILABLE` when an authenticator cannot decide (an issuer's keys cannot be had).
+    func authenticate(_ request: Request, audit: AuditRecord) async throws(ServeError) -> Principal {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else {
+            metrics.recordAuthFailure(reason: "missing")
+            audit.update { $0.refusal = "no bearer token" }
+            throw ServeError.unauthenticated(
+                "Request is missing required authentication credential. Expected an OAuth 2 access token in "
+                    + "Authorization: Bearer.", tokenPresented: false)
+        }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        for authenticator in authenticators {
+            do throws(BearerTokenRejection) {
+                if let principal = try await authenticator.authenticate(bearerToken: token) { return principal }
+            } catch {
+                if error.isUnavailable {
+                    metrics.recordAuthFailure(reason: "unavailable")
+                    audit.update { $0.refusal = error.reason }
+                    throw ServeError(
+                        httpStatus: 503, status: "UNAVAILABLE",
+                        message: "The bearer token cannot be checked now: \(ServeError.sentence(error.reason))",
+                        retryAfterSeconds: 5)
+                }
+                metrics.recordAuthFailure(reason: "invalid")
+                audit.update { $0.refusal = error.reason }
+                throw ServeError.unauthenticated(
+                    "Request had invalid authentication credentials: \(ServeError.sentence(error.reason))", tokenPresented: true)
+            }
+        }
+        metrics.recordAuthFailure(reason: "invalid")
+        audit.update { $0.refusal = "no authenticator recognised the bearer token" }
+        throw ServeError.unauthenticated(
+            "Request had invalid authentication credentials: the bearer token is not one this service accepts.",
+            tokenPresented: true)
+    }
+
+    /// The principal a guarded route's context carries.
+    func principal(_ context: ServeRequestContext) throws -> Principal {
+        guard let principal = context.principal else {
+            throw ServeError(httpStatus: 500, status: "INTERNAL", message: "Internal error (no principal).")
+        }
+        return principal
+    }
+
+    /// Refuses with 403 (and counts it) unless the policy lets `principal` read the coordinates.
+    func checkPolicy(
+        _ principal: Principal, environment: String, project: String, secret: String, route: String,
+        audit: AuditRecord, denial: @autoclosure () -> ServeError
+    ) throws {
+        guard policy.allows(principal, environment: environment, project: project, secret: secret) else {
+            metrics.recordPolicyDenial(route: route)
+            audit.update { $0.refusal = "policy denies \(environment)/\(project)/\(secret)" }
+            throw denial()
+        }
+    }
+
+    // MARK: Health, readiness, metrics
+
+    /// `GET /readyz`: 200 when the configuration is loaded and credentials can be had for
+    /// every environment (503 otherwise), with which circuit breakers are open. An open
+    /// breaker does not make the service unready: it answers what it can (cache) and the
+    /// other projects.
+    func readiness() async -> Response {
+        var credentials: [(String, String?)] = []
+        for environment in configuration.environments {
+            guard environment.variableError == nil, let project = environment.projects.first else {
+                credentials.append((environment.name, environment.variableError.map { _ in "an unset ${VARIABLE}" }))
+                continue
+            }
+            let secret: SecretConfig
+            do {
+                secret = try configuration.resolve(
+                    SecretReference(environment: environment.name, project: project.alias, secret: project.secrets.first?.name ?? "readiness-check"),
+                    activeEnvironment: environment.name)
+            } catch {
+                credentials.append((environment.name, nil))
+                continue
+            }
+            do {
+                try await manager.checkCredentials(for: secret)
+                credentials.append((environment.name, nil))
+            } catch let error as any SecretsmithError {
+                credentials.append((environment.name, error.shortDescription))
+            } catch {
+                credentials.append((environment.name, "UNEXPECTED"))
+            }
+        }
+        let stats = await manager.stats()
+        let ready = credentials.allSatisfy { $0.1 == nil }
+        var json = "{\"status\":\(ServeJSON.quoted(ready ? "ready" : "not ready")),\"configuration\":\"loaded\",\"credentials\":{"
+        json += credentials.map { "\(ServeJSON.quoted($0.0)):\(ServeJSON.quoted($0.1 ?? "ok"))" }.joined(separator: ",")
+        json += "},\"breakers\":["
+        json += stats.breakers.map {
+            "{\"environment\":\(ServeJSON.quoted($0.environment)),\"project\":\(ServeJSON.quoted($0.projectID)),\"state\":\(ServeJSON.quoted($0.state))}"
+        }.joined(separator: ",")
+        json += "],\"open_breakers\":\(stats.breakers.filter { $0.state != "closed" }.count)}"
+        return ServeResponse.bytes(Array(json.utf8), status: ready ? 200 : 503, contentType: ServeResponse.jsonContentType)
+    }
+
+    /// `GET /metrics`: the registry's Prometheus text exposition, with `# HELP` lines.
+    func metricsExposition() -> Response {
+        guard let registry else {
+            return ServeError.notFound("Metrics are not collected by this server.").response
+        }
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        let help = SecretsmithMetrics.help.merging(ServerMetrics.help) { $1 }
+        var lines: [Substring] = []
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE "), let name = line.split(separator: " ").dropFirst(2).first, let text = help[String(name)] {
+                lines.append("# HELP \(name) \(text)")
+            }
+            lines.append(line)
+        }
+        return ServeResponse.bytes(
+            Array(lines.joined(separator: "\n").utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+}
+
+/// Routes library metrics of this server's requests to its own factory (tests).
+struct MetricsFactoryMiddleware: RouterMiddleware {
+    typealias Context = ServeRequestContext
+    let factory: any MetricsFactory
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await SecretsmithMetrics.$factoryOverride.withValue(factory) { try await next(request, context) }
+    }
+}
