@@ -93,7 +93,12 @@ struct WatchCommand: AsyncParsableCommand {
                 let outcome = try await engine.start { _ in
                     // Look the command up before fetching, so a typo costs no Secret Manager call.
                     if supervising {
-                        _ = try CommandLocator.locate(command[0], searchPath: ProcessInfo.processInfo.environment["PATH"])
+                        do {
+                            _ = try CommandLocator.locate(command[0], searchPath: ProcessInfo.processInfo.environment["PATH"])
+                        } catch var error as CommandLookupError {
+                            error.subcommand = "watch"
+                            throw error
+                        }
                     }
                 }
                 for report in outcome.reports {
@@ -144,7 +149,10 @@ struct WatchCommand: AsyncParsableCommand {
         work.cancel()
         _ = await work.result
         await started.reactor.withLock { $0 }?.cancel()
-        _ = AtomicFileWriter.removeStagedTemporaryFiles()
+        // The refresh work has ended (awaited above), so nothing stages any more: remove what a
+        // cancelled refresh left without closing the registry, so the run's final metrics file
+        // can still be written.
+        StagedFileRegistry.shared.removeAll(closing: false)
         let child = started.supervisor.withLock { $0 }
         switch result {
         case .signal(let number):

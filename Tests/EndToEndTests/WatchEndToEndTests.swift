@@ -150,6 +150,9 @@ import FoundationNetworking
         // No temporary file is left beside the output.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: workspace.path("out"))) ?? []
         #expect(names == ["db.env"])
+        // A clean stop writes the run's final metrics (no warning that they could not be).
+        #expect(!result.stderr.contains("could not be written"), "\(result.stderr)")
+        #expect(metric(workspace, "secretsmith_run_exit_code{command=\"watch\"}") == 0)
         return result.stderr
     }
 

@@ -77,13 +77,20 @@ extension Configuration {
                 )
             }
         }
-        var resolver = LayerResolver(
-            layers: [
-                (.secret, declaration?.settings ?? LayerSettings()), (.project, project.settings),
-                (.environment, environment.settings), (.global, global),
-            ]
-        )
-        var settings = resolver.resolve()
+        // The layers depend only on (environment, project, declared secret): resolved once per
+        // triple and kept (undeclared secrets share their project's entry, so the memo stays
+        // bounded by the file's size whatever names callers send).
+        let memoKey = ResolvedSettingsMemo.Key(
+            environment: environmentName, project: project.alias, declaredSecret: declaration?.name)
+        var settings = resolvedSettings.settings(for: memoKey) {
+            var resolver = LayerResolver(
+                layers: [
+                    (.secret, declaration?.settings ?? LayerSettings()), (.project, project.settings),
+                    (.environment, environment.settings), (.global, global),
+                ]
+            )
+            return resolver.resolve()
+        }
         if let explicit = reference.version {
             settings.version = explicit
             settings.origins["version"] = .reference

@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
     public let outputs: [OutputConfiguration]
     /// `serve:`, the settings of `secretsmith serve`; `nil` when the file has no such section.
     package internal(set) var serve: ServeConfiguration?
+    /// Effective settings already resolved by ``resolve(_:activeEnvironment:)`` (a cache shared
+    /// by copies of this value; the layers never change after loading).
+    let resolvedSettings = ResolvedSettingsMemo()
 
     /// The largest configuration file read, in bytes (1 MiB).
     public static let maxFileBytes = YAMLLimits.default.maxBytes

@@ -19,7 +19,7 @@ extension ConfigurationDecoder {
             } else {
                 guard Self.isValidSubscription(text) else {
                     throw failure(
-                        "\"\(text)\" is not a Pub/Sub subscription name: expected projects/PROJECT/subscriptions/NAME",
+                        "\"\(text)\" is not a Pub/Sub subscription name: expected projects/PROJECT/subscriptions/NAME, NAME 3 to 255 characters starting with a letter (letters, digits, -_.~+%), not starting with goog",
                         at: node, path: path.key("subscription"),
                         hint: "Write the full name, such as projects/acme-ops/subscriptions/secretsmith, or off.")
                 }
@@ -87,6 +87,12 @@ extension ConfigurationDecoder {
 
     /// `on_change:` of an output: `command` (a non-empty sequence of strings) and `timeout`.
     func changeCommand(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> OutputChangeCommand {
+        guard node.sequence == nil, node.scalar == nil else {
+            throw failure(
+                "expected a mapping with command (and optionally timeout), found \(node.kindDescription)",
+                at: node, path: path,
+                hint: "Write on_change: {command: [systemctl, reload, nginx], timeout: 30s}; the command is not run by a shell.")
+        }
         let fields = try self.fields(node, at: path, allowed: ["command", "timeout"])
         guard let commandNode = fields["command"] else {
             throw failure(
@@ -119,16 +125,24 @@ extension ConfigurationDecoder {
         return OutputChangeCommand(argv: argv, timeout: timeout)
     }
 
-    /// `projects/P/subscriptions/S` with non-empty segments of the characters Pub/Sub
-    /// allows in names (letters, digits, `-_.~+%`).
+    /// `projects/P/subscriptions/S` as Pub/Sub accepts it: P a project id or number, and S
+    /// 3 to 255 characters, starting with a letter, of letters, digits and `-_.~+%`, not
+    /// starting with `goog` (Google's resource name rules for Pub/Sub,
+    /// <https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names>).
     static func isValidSubscription(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "projects", parts[2] == "subscriptions" else { return false }
-        return [parts[1], parts[3]].allSatisfy { part in
+        func allowed(_ part: Substring) -> Bool {
             !part.isEmpty
                 && part.unicodeScalars.allSatisfy {
                     ($0.value < 0x80 && (Character($0).isLetter || Character($0).isNumber)) || "-_.~+%".unicodeScalars.contains($0)
                 }
         }
+        let id = parts[3]
+        guard allowed(parts[1]), allowed(id), (3...255).contains(id.count),
+            let first = id.unicodeScalars.first, first.value < 0x80, Character(first).isLetter,
+            !id.lowercased().hasPrefix("goog")
+        else { return false }
+        return true
     }
 }

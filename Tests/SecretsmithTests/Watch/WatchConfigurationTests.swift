@@ -103,6 +103,9 @@ import Testing
     @Test(arguments: [
         ("subscription: secretsmith", "not a Pub/Sub subscription name"),
         ("subscription: projects/p/topics/t", "not a Pub/Sub subscription name"),
+        ("subscription: projects/acme-ops/subscriptions/ab", "3 to 255 characters"),
+        ("subscription: projects/acme-ops/subscriptions/goog-sub", "not starting with goog"),
+        ("subscription: projects/acme-ops/subscriptions/9sub", "starting with a letter"),
         ("poll_interval: 500ms", "at least 1s"),
         ("debounce: soon", "not a duration"),
         ("child: { on_change: reboot }", "not a child reaction"),
@@ -127,6 +130,7 @@ import Testing
         ("on_change: { command: \"systemctl reload nginx\" }", "must be a list"),
         ("on_change: { command: [] }", "Command is empty"),
         ("on_change: { timeout: 5s }", "needs \"command\""),
+        ("on_change: systemctl reload nginx", "a mapping with command (and optionally timeout)"),
         ("on_change: { command: [x], shell: true }", "Unknown key \"shell\""),
     ])
     func invalidOnChangeIsRefused(_ line: String, _ expected: String) throws {
