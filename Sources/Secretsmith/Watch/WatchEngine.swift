@@ -100,6 +100,8 @@ package actor WatchEngine {
     private var staleReads = 0
     private var failureStreak = 0
     private var wake: AsyncStream<Void>.Continuation?
+    /// Ends the backoff under way after a failed refresh (set only while one is).
+    private var backoffInterrupt: AsyncStream<Void>.Continuation?
     private let wakeups: AsyncStream<Void>
 
     /// Backoff of a failed refresh and of a failed pull: 1 s doubling to this.
@@ -236,6 +238,9 @@ package actor WatchEngine {
             recordOutputs([name])
         }
         wake?.yield()
+        // New work (an event or a poll, never the failed refresh's own retry) ends a backoff
+        // early: the change it brings (a new version after a disabled one) may be the fix.
+        backoffInterrupt?.yield()
     }
 
     // MARK: Refresher
@@ -256,13 +261,30 @@ package actor WatchEngine {
                 if Task.isCancelled { return }
                 if !succeeded {
                     failureStreak += 1
-                    let backoff = Self.backoff(attempt: failureStreak)
-                    do { try await clock.sleep(backoff) } catch { return }
+                    await waitForBackoff(Self.backoff(attempt: failureStreak))
+                    if Task.isCancelled { return }
                 } else {
                     failureStreak = 0
                 }
             }
         }
+    }
+
+    /// Sleeps `backoff` after a failed refresh, or less when new work is submitted meanwhile.
+    private func waitForBackoff(_ backoff: Duration) async {
+        let (interrupts, interrupt) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        backoffInterrupt = interrupt
+        let clock = self.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(backoff) }
+            group.addTask {
+                for await _ in interrupts { return }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        interrupt.finish()
+        backoffInterrupt = nil
     }
 
     /// 1 s, 2 s, 4 s, ... up to ``maxBackoff``.

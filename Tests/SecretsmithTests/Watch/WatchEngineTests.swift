@@ -132,6 +132,38 @@ import Testing
         }
     }
 
+    /// A change that arrives while a failed refresh backs off (a new version after the one in
+    /// use was disabled) is refreshed at once, not after the backoff. The clock here makes every
+    /// backoff (1 s and more) last an hour, so only the interruption can bring the file up to date.
+    @Test func aNewEventEndsTheBackoffOfAFailedRefresh() async throws {
+        let hourLongBackoffs = SecretManagerClock(
+            now: { ContinuousClock.now },
+            sleep: { duration in
+                if duration >= .seconds(1) { try await Task.sleep(for: .seconds(3600)) }
+            })
+        try await WatchSetup.with { setup in
+            let engine = setup.engine(Self.eventsOnly, clock: hourLongBackoffs)
+            try await engine.start()
+            try await setup.setVersion("config", 1, enabled: false)
+            _ = await engine.handle(
+                [WatchSetup.received(WatchSetup.event("SECRET_VERSION_DISABLE", version: 1, state: "DISABLED"), id: "d")],
+                subscription: "s")
+            let run = Task { await engine.run() }
+            defer { run.cancel() }
+            let failed = try await setup.refreshes.wait(for: 1)
+            #expect(failed[0].failedOutputs.contains("config"))
+
+            try await setup.addVersion("config", payload: "recovered")
+            _ = await engine.handle(
+                [WatchSetup.received(WatchSetup.event("SECRET_VERSION_ADD", version: 2), id: "a")], subscription: "s")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try !setup.file("config.env").contains("recovered"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try setup.file("config.env").contains("recovered"))
+        }
+    }
+
     @Test func pollingReadsMetadataOnlyAndRefreshesWhatMoved() async throws {
         try await WatchSetup.with { setup in
             let engine = setup.engine(WatchSettings(pollInterval: nil, debounce: .milliseconds(50)))

@@ -68,13 +68,14 @@ struct WatchSetup: Sendable {
 
     func engine(
         _ settings: WatchSettings, sources: WatchEngine.Sources = .init(subscriptions: []),
-        random: @escaping @Sendable (Duration) -> Duration = WatchEngine.uniformDelay
+        random: @escaping @Sendable (Duration) -> Duration = WatchEngine.uniformDelay,
+        clock: SecretManagerClock = .continuous
     ) -> WatchEngine {
         let refreshes = self.refreshes
         return WatchEngine(
             pipeline: RenderPipeline(manager: manager, processEnvironment: [:]),
             options: RenderPipeline.Options(environment: "dev"), settings: settings, sources: sources,
-            logger: Logger(label: "watch-test"), random: random
+            logger: Logger(label: "watch-test"), clock: clock, random: random
         ) { refresh in
             await refreshes.append(refresh)
         }
