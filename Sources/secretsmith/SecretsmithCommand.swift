@@ -44,9 +44,25 @@ struct SecretsmithCommand: AsyncParsableCommand {
     /// exiting, a run that a termination signal interrupted waits for the signal's
     /// cleanup, which exits with 128 + the signal number
     /// (``TerminationCleanup/deferToSignal()``).
+    /// On Linux the Swift runtime reads the program's arguments from `/proc/self/cmdline`;
+    /// in a root file system without `/proc` (a container started without it) every command
+    /// would run as if it had none, print the usage and exit 0 — a `render` that silently
+    /// renders nothing. Refuse instead (exit 71, `EX_OSERR`).
+    private static func refuseUnreadableCommandLine() {
+        #if os(Linux)
+        guard CommandLine.arguments.count <= 1, access("/proc/self/cmdline", R_OK) != 0 else { return }
+        let message =
+            "secretsmith: error: the command line cannot be read: /proc is not mounted (/proc/self/cmdline is missing); "
+            + "mount /proc (container runtimes do) to run secretsmith\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        Glibc.exit(71)
+        #endif
+    }
+
     static func main() async {
         InheritedDescriptors.record()
         ProcessHardening.apply()
+        refuseUnreadableCommandLine()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()

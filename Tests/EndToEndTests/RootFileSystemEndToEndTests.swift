@@ -69,6 +69,16 @@ import Glibc
         #expect(passwd.contains("nonroot:x:65532:65532:"), "the image's user is nonroot (65532)")
     }
 
+    /// Without /proc the Swift runtime cannot read the arguments: secretsmith must fail
+    /// loudly, not print the usage and exit 0 (a `render` that renders nothing).
+    @Test func withoutProcTheBinaryRefusesToRunInsteadOfIgnoringItsArguments() throws {
+        let workspace = try Workspace()
+        let root = try RootFileSystem.build(in: workspace)
+        let chrooted = try RootFileSystem.chroot(root, ["/usr/local/bin/secretsmith", "version"], mountProc: false)
+        #expect(chrooted.status == 71, "\(chrooted.stdoutText) \(chrooted.stderr)")
+        #expect(chrooted.stderr.contains("/proc is not mounted"), "\(chrooted.stderr)")
+    }
+
     @Test func versionRunsChrootedAsTheNonRootUser() throws {
         let workspace = try Workspace()
         let root = try RootFileSystem.build(in: workspace)
@@ -239,9 +249,9 @@ enum RootFileSystem {
 
     /// Runs `arguments` chrooted into `root` as 65532:65532 with only `environment` (and
     /// `PATH`) set; skips the test when not root or when `chroot` is refused.
-    static func chroot(_ root: String, _ arguments: [String], environment: [String: String] = [:]) throws
-        -> CommandRunner.Result
-    {
+    static func chroot(
+        _ root: String, _ arguments: [String], environment: [String: String] = [:], mountProc: Bool = true
+    ) throws -> CommandRunner.Result {
         guard geteuid() == 0 else {
             if DeployTools.underCI {
                 Issue.record("chroot needs root, and CI runs the tests as root")
@@ -250,12 +260,13 @@ enum RootFileSystem {
         }
         // A container runtime mounts /proc; so does this test (the Swift runtime reads the
         // program's arguments from /proc/self/cmdline).
-        let mount = try DeployTools.run(["/usr/bin/mount", "-t", "proc", "proc", root + "/proc"])
+        let mount = try DeployTools.run(
+            mountProc ? ["/usr/bin/mount", "-t", "proc", "proc", root + "/proc"] : ["/bin/true"])
         if mount.status != 0 {
             if DeployTools.underCI { Issue.record("mounting /proc in the root file system failed: \(mount.stderr)") }
             try DeployTools.skip("/proc cannot be mounted here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
         }
-        defer { _ = try? DeployTools.run(["/usr/bin/umount", root + "/proc"]) }
+        defer { if mountProc { _ = try? DeployTools.run(["/usr/bin/umount", root + "/proc"]) } }
         var env = environment
         env["PATH"] = "/usr/local/bin"
         let command = ["/usr/bin/env", "-i"] + env.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
