@@ -30,14 +30,11 @@ enum AssertionVerifier {
     static func verify(
         _ assertion: String, keys: [String: Key], audiences: Set<String>, now: Date
     ) -> Result<String, OAuthError> {
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, let headerBytes = base64URLDecode(parts[0]), let claimBytes = base64URLDecode(parts[1]),
-            let signature = base64URLDecode(parts[2]),
-            let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
-            let claims = (try? JSONSerialization.jsonObject(with: Data(claimBytes))) as? [String: Any]
-        else {
+        guard let jwt = DecodedJWT(assertion) else {
             return .failure(.invalidGrant("Invalid JWT: the assertion is not a compact JWS of three base64url parts."))
         }
+        let header = jwt.header
+        let claims = jwt.claims
         guard header["alg"] as? String == "RS256" else {
             return .failure(.invalidGrant("Invalid JWT: the algorithm must be RS256."))
         }
@@ -47,16 +44,12 @@ enum AssertionVerifier {
         if let kid = header["kid"] as? String, let expected = key.keyID, kid != expected {
             return .failure(.invalidGrant("Invalid JWT Signature."))
         }
-        let signingInput = Array((parts[0] + "." + parts[1]).utf8)
-        let valid = key.publicKey.isValidSignature(
-            _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: signingInput),
-            padding: .insecurePKCS1v1_5)
-        guard valid else { return .failure(.invalidGrant("Invalid JWT Signature.")) }
+        guard jwt.isSignedRS256(by: key.publicKey) else { return .failure(.invalidGrant("Invalid JWT Signature.")) }
         let audience: [String] = (claims["aud"] as? String).map { [$0] } ?? (claims["aud"] as? [String]) ?? []
         guard audience.contains(where: audiences.contains) else {
             return .failure(.invalidGrant("Invalid JWT: Failed audience check."))
         }
-        guard let iat = number(claims["iat"]), let exp = number(claims["exp"]) else {
+        guard let iat = jwt.number("iat"), let exp = jwt.number("exp") else {
             return .failure(.invalidGrant("Invalid JWT: iat and exp claims are required."))
         }
         let current = now.timeIntervalSince1970
@@ -72,11 +65,6 @@ enum AssertionVerifier {
                 OAuthError(httpStatus: 400, error: "invalid_scope", description: "Invalid OAuth scope or ID token audience provided."))
         }
         return .success(issuer)
-    }
-
-    /// A JSON number (JSONSerialization gives `NSNumber`s).
-    private static func number(_ value: Any?) -> Double? {
-        (value as? NSNumber)?.doubleValue
     }
 
     /// base64url with or without padding.

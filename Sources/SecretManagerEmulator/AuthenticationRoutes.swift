@@ -66,7 +66,8 @@ struct AuthenticationRoutes {
                 }
                 do {
                     let answer = try await state.generateAccessToken(
-                        authorization: request.headers[.authorization], target: context.call?.serviceAccount ?? "",
+                        authorization: request.headers[.authorization], requestAuthority: request.head.authority,
+                        target: context.call?.serviceAccount ?? "",
                         body: Array(buffer: body))
                     return WireResponse.json(answer)
                 } catch let error as GoogleAPIError {

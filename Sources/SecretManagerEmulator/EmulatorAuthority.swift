@@ -144,18 +144,72 @@ struct EmulatorAuthority: Sendable {
         return .success(user.email)
     }
 
-    /// The principal a bearer token was issued to.
+    /// How a request's `Authorization` header was checked.
+    enum Authentication: Sendable {
+        /// An access token this emulator issued, still valid.
+        case accessToken(principal: String)
+        /// A self-signed JWT of a seeded service account (``SelfSignedJWTVerifier``).
+        case selfSignedJWT(principal: String)
+        /// Missing, unknown, expired or invalid: the 401 to answer; `selfSignedJWT` when
+        /// the header carried a JWT.
+        case refused(GoogleAPIError, selfSignedJWT: Bool)
+
+        /// The authenticated principal, if any.
+        var principal: String? {
+            switch self {
+            case .accessToken(let principal), .selfSignedJWT(let principal): principal
+            case .refused: nil
+            }
+        }
+
+        /// The principal, or the refusal.
+        func requirePrincipal() throws(GoogleAPIError) -> String {
+            switch self {
+            case .accessToken(let principal), .selfSignedJWT(let principal): return principal
+            case .refused(let error, _): throw error
+            }
+        }
+    }
+
+    /// Checks a bearer credential: an access token this emulator issued, or a self-signed
+    /// JWT of a seeded service account.
     ///
-    /// - Parameter authorization: the `Authorization` header.
-    /// - Throws: ``GoogleAPIError`` 401 UNAUTHENTICATED when the header is missing, not a
-    ///   bearer token, unknown or expired.
-    func principal(authorization: String?) throws(GoogleAPIError) -> String {
+    /// - Parameters:
+    ///   - authorization: the `Authorization` header.
+    ///   - audiences: the `aud` values a self-signed JWT may carry
+    ///     (``selfSignedJWTAudiences(service:requestAuthority:)``).
+    func authenticate(authorization: String?, audiences: Set<String>) -> Authentication {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
-            throw Self.unauthenticated
+            return .refused(Self.unauthenticated, selfSignedJWT: false)
         }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let record = issued[token], record.expiresAt > now else { throw Self.unauthenticated }
-        return record.principal
+        if let record = issued[token] {
+            return record.expiresAt > now
+                ? .accessToken(principal: record.principal) : .refused(Self.unauthenticated, selfSignedJWT: false)
+        }
+        guard SelfSignedJWTVerifier.looksLikeJWT(token) else { return .refused(Self.unauthenticated, selfSignedJWT: false) }
+        switch SelfSignedJWTVerifier.verify(token, keys: keys, audiences: audiences, now: now) {
+        case .success(let principal):
+            return .selfSignedJWT(principal: principal)
+        case .failure(let refusal):
+            let error = GoogleAPIError(
+                httpStatus: 401, status: "UNAUTHENTICATED",
+                message: "Request had invalid authentication credentials: \(refusal.reason).")
+            return .refused(error, selfSignedJWT: true)
+        }
+    }
+
+    /// The `aud` values a self-signed JWT may carry on a request to `service`: the API's
+    /// own URL (`https://secretmanager.googleapis.com/`, as Google's libraries send it),
+    /// and the emulator's `http://HOST:PORT/` and `https://HOST:PORT/` as the request
+    /// addressed it (`Host` or `:authority`).
+    static func selfSignedJWTAudiences(service: String, requestAuthority: String?) -> Set<String> {
+        var audiences: Set<String> = ["https://\(service)/"]
+        if let requestAuthority, !requestAuthority.isEmpty {
+            audiences.insert("http://\(requestAuthority)/")
+            audiences.insert("https://\(requestAuthority)/")
+        }
+        return audiences
     }
 
     /// Google's answer for a missing or invalid token.
@@ -164,12 +218,13 @@ struct EmulatorAuthority: Sendable {
         message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie "
             + "or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.")
 
-    /// Checks a Secret Manager request when authentication is on: a valid token, and the
-    /// principal on the secret's `access` list (else the project's, else anyone).
+    /// Checks a Secret Manager request when authentication is on: a valid token or
+    /// self-signed JWT, and the principal on the secret's `access` list (else the
+    /// project's, else anyone).
     ///
     /// - Throws: ``GoogleAPIError`` 401 UNAUTHENTICATED or 403 PERMISSION_DENIED.
-    func authorize(authorization: String?, method: EmulatorMethod, path: ResourcePath) throws(GoogleAPIError) {
-        let principal = try principal(authorization: authorization)
+    func authorize(_ authentication: Authentication, method: EmulatorMethod, path: ResourcePath) throws(GoogleAPIError) {
+        let principal = try authentication.requirePrincipal()
         guard let projectID = projectIDsByName[path.project] else { return }
         var allowed = projectAccess[projectID]
         if let secretID = path.secretID,
@@ -185,22 +240,23 @@ struct EmulatorAuthority: Sendable {
     /// chain of token creators and the body, records the request, and issues a token.
     ///
     /// - Parameters:
-    ///   - authorization: the `Authorization` header.
+    ///   - authentication: the caller's checked `Authorization` header.
     ///   - target: the email in the URL.
     ///   - body: the JSON body.
     /// - Returns: `{"accessToken", "expireTime"}`.
     /// - Throws: ``GoogleAPIError``: 401, 400 INVALID_ARGUMENT, 404 NOT_FOUND, 403 PERMISSION_DENIED.
-    mutating func generateAccessToken(authorization: String?, target: String, body: [UInt8]) throws(GoogleAPIError)
+    mutating func generateAccessToken(authentication: Authentication, target: String, body: [UInt8]) throws(GoogleAPIError)
         -> JSONValue
     {
-        let caller = try? principal(authorization: authorization)
+        let caller = authentication.principal
         let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
         let delegates = object?["delegates"] as? [String] ?? []
         let scope = object?["scope"] as? [String] ?? []
         let lifetime = object?["lifetime"] as? String
         var record = ImpersonationRecord(
             caller: caller, target: target, delegates: delegates, scope: scope, lifetime: lifetime, status: 200)
-        do {
+        do throws(GoogleAPIError) {
+            if case .refused(let error, _) = authentication { throw error }
             let result = try mint(caller: caller, target: target, object: object, delegates: delegates, scope: scope, lifetime: lifetime)
             impersonations.append(record)
             return result

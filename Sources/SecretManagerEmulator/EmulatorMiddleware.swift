@@ -74,7 +74,8 @@ struct FaultInjectionMiddleware: RouterMiddleware {
 }
 
 /// On Secret Manager routes when ``EmulatorConfiguration/requireAuthentication`` is on:
-/// a bearer token this emulator issued (else 401 UNAUTHENTICATED with
+/// a bearer token this emulator issued or a seeded service account's self-signed JWT
+/// (else 401 UNAUTHENTICATED with
 /// `WWW-Authenticate`) and a principal on the seed's `access` lists (else 403
 /// PERMISSION_DENIED). Runs after fault injection, before the name is validated.
 struct AuthenticationMiddleware: RouterMiddleware {
@@ -85,7 +86,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let call = context.call, let path = call.path else { return try await next(request, context) }
         do {
-            try await state.authorize(authorization: request.headers[.authorization], method: call.method, path: path)
+            try await state.authorize(
+                authorization: request.headers[.authorization], requestAuthority: request.head.authority,
+                method: call.method, path: path)
         } catch {
             return WireResponse.authorizationError(error)
         }

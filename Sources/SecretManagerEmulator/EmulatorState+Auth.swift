@@ -4,11 +4,34 @@ import Foundation
 /// their counters.
 extension EmulatorState {
     /// Checks a Secret Manager request when authentication is on; does nothing otherwise.
+    /// A self-signed JWT's outcome counts in ``EmulatorStats/selfSignedJWTs`` or
+    /// ``EmulatorStats/selfSignedJWTRefusals``.
     ///
+    /// - Parameter requestAuthority: the `Host` (or `:authority`) the request addressed,
+    ///   for the `aud` a self-signed JWT may carry.
     /// - Throws: ``GoogleAPIError`` 401 UNAUTHENTICATED or 403 PERMISSION_DENIED.
-    func authorize(authorization: String?, method: EmulatorMethod, path: ResourcePath) throws(GoogleAPIError) {
+    func authorize(
+        authorization: String?, requestAuthority: String?, method: EmulatorMethod, path: ResourcePath
+    ) throws(GoogleAPIError) {
         guard authority.configuration.requireAuthentication else { return }
-        try authority.authorize(authorization: authorization, method: method, path: path)
+        let authentication = authenticate(
+            authorization: authorization, service: "secretmanager.googleapis.com", requestAuthority: requestAuthority)
+        try authority.authorize(authentication, method: method, path: path)
+    }
+
+    /// Checks a bearer credential and counts a self-signed JWT's outcome.
+    private func authenticate(
+        authorization: String?, service: String, requestAuthority: String?
+    ) -> EmulatorAuthority.Authentication {
+        let authentication = authority.authenticate(
+            authorization: authorization,
+            audiences: EmulatorAuthority.selfSignedJWTAudiences(service: service, requestAuthority: requestAuthority))
+        switch authentication {
+        case .selfSignedJWT: counters.recordSelfSignedJWT(accepted: true)
+        case .refused(_, true): counters.recordSelfSignedJWT(accepted: false)
+        case .accessToken, .refused: break
+        }
+        return authentication
     }
 
     /// `POST /token`: the JWT-bearer grant (RFC 7523) or the refresh-token grant (RFC 6749 §6).
@@ -82,13 +105,20 @@ extension EmulatorState {
         authority.metadataProjectID
     }
 
-    /// IAM Credentials `generateAccessToken`; the request is recorded either way.
+    /// IAM Credentials `generateAccessToken`; the request is recorded either way. The caller
+    /// may authenticate with a self-signed JWT too (`aud` `https://iamcredentials.googleapis.com/`
+    /// or the emulator's URL, or the scope).
     ///
+    /// - Parameter requestAuthority: the `Host` (or `:authority`) the request addressed.
     /// - Throws: ``GoogleAPIError`` (401, 400, 403, 404).
-    func generateAccessToken(authorization: String?, target: String, body: [UInt8]) throws(GoogleAPIError) -> JSONValue {
+    func generateAccessToken(
+        authorization: String?, requestAuthority: String?, target: String, body: [UInt8]
+    ) throws(GoogleAPIError) -> JSONValue {
         let grant = EmulatorAuthority.Grant.impersonation.rawValue
+        let authentication = authenticate(
+            authorization: authorization, service: "iamcredentials.googleapis.com", requestAuthority: requestAuthority)
         do {
-            let answer = try authority.generateAccessToken(authorization: authorization, target: target, body: body)
+            let answer = try authority.generateAccessToken(authentication: authentication, target: target, body: body)
             counters.recordToken(grant, issued: true)
             return answer
         } catch {

@@ -33,6 +33,12 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
     /// Token requests refused (an invalid assertion, an unknown refresh token, a denied
     /// impersonation…), per grant as in ``tokens``.
     public var tokenRefusals: [String: Int] = [:]
+    /// API and IAM Credentials requests authenticated by a service account's self-signed
+    /// JWT instead of an access token (no token request was made for them).
+    public var selfSignedJWTs: Int = 0
+    /// Requests whose bearer token was a JWT the emulator refused (401 UNAUTHENTICATED):
+    /// a bad signature, an unknown account, expired, a wrong `aud` or `scope`.
+    public var selfSignedJWTRefusals: Int = 0
     /// The `traceparent` header of each API request that had one (W3C Trace Context), in
     /// arrival order, the last ``maxTraceparents`` kept: tests check that a client
     /// propagates its trace.
@@ -101,6 +107,15 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
             tokens[grant, default: 0] += 1
         } else {
             tokenRefusals[grant, default: 0] += 1
+        }
+    }
+
+    /// Counts one request that carried a self-signed JWT.
+    mutating func recordSelfSignedJWT(accepted: Bool) {
+        if accepted {
+            selfSignedJWTs += 1
+        } else {
+            selfSignedJWTRefusals += 1
         }
     }
 

@@ -23,7 +23,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             the metadata server (/computeMetadata/v1/...; \
             point clients at it with GCE_METADATA_HOST=HOST:PORT) and IAM Credentials \
             generateAccessToken (SECRETSMITH_IAM_CREDENTIALS_ENDPOINT=http://HOST:PORT). With --auth, \
-            Secret Manager routes need a token the emulator issued and enforce the seed's access lists; \
+            Secret Manager routes need a token the emulator issued (or a self-signed JWT of a seeded \
+            service account, as clients with a key file send) and enforce the seed's access lists; \
             clients then use `endpoint: http://HOST:PORT` instead of SECRET_MANAGER_EMULATOR_HOST.
 
             Fault rules (--fault, repeatable): latency:MS[+JITTER], error:HTTP[/STATUS], quota:SECONDS \
@@ -66,7 +67,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level for the emulator's request log on standard error.")
     var logLevel: Logger.Level = .notice
 
-    @Flag(name: .long, help: "Require a bearer token issued by the emulator on Secret Manager routes, and enforce the seed's access lists.")
+    @Flag(name: .long, help: "Require a bearer token issued by the emulator, or a seeded service account's self-signed JWT, on Secret Manager routes, and enforce the seed's access lists.")
     var auth = false
 
     @Option(name: .long, help: "Lifetime of issued access tokens (e.g. 1h, 30s).")
