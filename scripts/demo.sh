@@ -86,13 +86,14 @@ status=$?
 set -e
 echo "   exit $status: $(head -c 150 "$state/refused.txt")..."
 
-echo "-- with the key file (JWT-bearer assertion exchanged at /token, then Bearer tokens):"
+echo "-- with the key file (a self-signed JWT as the Bearer token, verified against the seeded key; no /token call):"
 env -u SECRET_MANAGER_EMULATOR_HOST DEMO_ENDPOINT="http://127.0.0.1:$auth_port" DEMO_KEY_FILE="$PWD/$state/demo-sa.json" \
     "$bin" render --config examples/secretsmith-auth.yaml --env dev
 stat -c '%a %8s  %n' out/auth/app.env
 python3 - "127.0.0.1:$auth_port" <<'PY'
 import json, sys, urllib.request
 stats = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}/_emulator/stats"))
-print(f"token exchanges: {stats.get('tokens', {})}; access calls: {stats.get('methods', {}).get('access', 0)}; "
+print(f"token exchanges: {stats.get('tokens', {})}; self-signed JWTs accepted: {stats.get('selfSignedJWTs', 0)}; "
+      f"access calls: {stats.get('methods', {}).get('access', 0)}; "
       f"answers by status: {stats.get('statusCodes', {})}")
 PY

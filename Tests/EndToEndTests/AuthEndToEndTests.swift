@@ -110,7 +110,10 @@ import Testing
         try emulator.stats()[key] as? [String: Int] ?? [:]
     }
 
-    @Test func twoHundredSecretRenderMakesOneTokenExchange() async throws {
+    /// Selects the JWT-bearer exchange instead of self-signed JWTs.
+    static let exchange = ["SECRETSMITH_USE_SELF_SIGNED_JWT": "false"]
+
+    @Test func twoHundredSecretRenderWithAKeyMakesNoTokenRequest() async throws {
         let workspace = try makeWorkspace(credentials: "{ type: service_account_file, path: keys/ci.json }")
         let emulator = try startEmulator(workspace)
         try writeKey(workspace, emulator)
@@ -120,8 +123,58 @@ import Testing
         let env = String(decoding: try workspace.read("out/app.env"), as: UTF8.self)
         #expect(env.contains("value-200-\(Self.sentinel)"))
         let stats = try emulator.stats()
-        #expect(try tokens(emulator) == ["jwt-bearer": 1])
+        #expect(try tokens(emulator) == [:])
+        #expect(try tokens(emulator, "tokenRefusals") == [:])
+        #expect(EmulatorStats(stats).methods["oauthToken"] == nil)
+        // Every access carried a self-signed JWT the emulator verified.
+        #expect(stats["selfSignedJWTs"] as? Int == Self.secretCount)
         #expect(EmulatorStats(stats).accessCalls == Self.secretCount)
+    }
+
+    @Test func twoHundredSecretRenderMakesOneTokenExchangeWhereSelected() async throws {
+        let workspace = try makeWorkspace(credentials: "{ type: service_account_file, path: keys/ci.json }")
+        let emulator = try startEmulator(workspace)
+        try writeKey(workspace, emulator)
+        let result = try await run(
+            ["render", "--env", "dev"], in: workspace.url, environment: environment(emulator, workspace, Self.exchange))
+        #expect(result.status == 0, "\(result.stderr)")
+        let stats = try emulator.stats()
+        #expect(try tokens(emulator) == ["jwt-bearer": 1])
+        #expect(stats["selfSignedJWTs"] as? Int == 0)
+        #expect(EmulatorStats(stats).accessCalls == Self.secretCount)
+    }
+
+    enum JWTRefusal: String, CaseIterable {
+        case tamperedSignature, expired
+    }
+
+    @Test(arguments: JWTRefusal.allCases)
+    func refusedSelfSignedJWTExits77NamingTheKeyFileAndAccount(refusal: JWTRefusal) async throws {
+        let workspace = try makeWorkspace(credentials: "{ type: service_account_file, path: keys/ci.json }")
+        var arguments: [String] = []
+        var account = Self.ci
+        let reason: String
+        switch refusal {
+        case .tamperedSignature:
+            account = try GeneratedServiceAccount(email: Self.ci.email, privateKeyID: Self.ci.privateKeyID)
+            reason = "signature does not verify"
+        case .expired:
+            arguments = ["--clock-offset", "2h"]
+            reason = "has expired"
+        }
+        let emulator = try startEmulator(workspace, arguments)
+        try writeKey(workspace, emulator, account: account)
+        let result = try await run(
+            ["render", "--env", "dev"], in: workspace.url, environment: environment(emulator, workspace))
+        #expect(result.status == 77, "\(result.stderr)")
+        #expect(result.stderr.contains("service account key file \(workspace.path("keys/ci.json"))"), "\(result.stderr)")
+        #expect(result.stderr.contains(Self.ci.email))
+        #expect(result.stderr.contains(reason), "\(result.stderr)")
+        let stats = try emulator.stats()
+        #expect((stats["selfSignedJWTRefusals"] as? Int ?? 0) >= 1)
+        #expect(stats["selfSignedJWTs"] as? Int == 0)
+        #expect(try tokens(emulator) == [:])
+        #expect(!workspace.exists("out/app.env"))
     }
 
     enum Refusal: String, CaseIterable {
@@ -148,7 +201,7 @@ import Testing
         let emulator = try startEmulator(workspace, arguments)
         try writeKey(workspace, emulator, account: account)
         let result = try await run(
-            ["render", "--env", "dev"], in: workspace.url, environment: environment(emulator, workspace))
+            ["render", "--env", "dev"], in: workspace.url, environment: environment(emulator, workspace, Self.exchange))
         #expect(result.status == 77, "\(result.stderr)")
         #expect(result.stderr.contains("service account key file \(workspace.path("keys/ci.json"))"), "\(result.stderr)")
         #expect(result.stderr.contains(Self.ci.email))
@@ -232,7 +285,8 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let env = String(decoding: try workspace.read("out/auth/app.env"), as: UTF8.self)
         #expect(env.contains("DATABASE_PASSWORD="))
-        #expect(try tokens(emulator) == ["jwt-bearer": 1])
+        #expect(try tokens(emulator) == [:])
+        #expect((try emulator.stats()["selfSignedJWTs"] as? Int ?? 0) >= 1)
     }
 
     @Test func requestsWithoutATokenAreRefusedWith401() async throws {

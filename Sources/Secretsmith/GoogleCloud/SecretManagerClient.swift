@@ -138,11 +138,15 @@ package struct SecretManagerClient: Sendable {
         }
         let bytes = Array(body.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
+            var error = GoogleErrorResponse.error(
+                status: Int(response.status.code), headers: response.headers, body: bytes, resource: resource)
             if response.status == .unauthorized, let token, let tokenProvider {
                 await tokenProvider.invalidate(token)
+                // Which credentials were refused (a self-signed JWT is refused here, not at a
+                // token endpoint that would name them).
+                error.message += " (credentials: \(tokenProvider.source))"
             }
-            throw GoogleErrorResponse.error(
-                status: Int(response.status.code), headers: response.headers, body: bytes, resource: resource)
+            throw error
         }
         return bytes
     }

@@ -53,14 +53,22 @@ package struct JWTBearerAssertion: Sendable {
     ///
     /// - Throws: ``AuthenticationError`` (`.configuration`) if signing fails.
     package func signed(with key: ServiceAccountKey) throws -> String {
+        try Self.compactJWS(header: header, claims: claims, key: key)
+    }
+
+    /// `base64url(header JSON) "." base64url(claims JSON) "." base64url(RS256 signature)`,
+    /// the JWS compact serialization (RFC 7515 §7.1); JSON keys sorted.
+    ///
+    /// - Throws: ``AuthenticationError`` (`.configuration`) if signing fails.
+    static func compactJWS(header: some Encodable, claims: some Encodable, key: ServiceAccountKey) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding these plain structs cannot fail.
+        // Encoding plain structs of strings and integers cannot fail.
         let headerJSON = (try? encoder.encode(header)) ?? Data()
         let claimsJSON = (try? encoder.encode(claims)) ?? Data()
-        let signingInput = Self.base64URL(Array(headerJSON)) + "." + Self.base64URL(Array(claimsJSON))
+        let signingInput = base64URL(Array(headerJSON)) + "." + base64URL(Array(claimsJSON))
         let signature = try key.signRS256(Array(signingInput.utf8))
-        return signingInput + "." + Self.base64URL(signature)
+        return signingInput + "." + base64URL(signature)
     }
 
     /// base64url without padding (RFC 4648 §5, as JWS requires in RFC 7515 §2).

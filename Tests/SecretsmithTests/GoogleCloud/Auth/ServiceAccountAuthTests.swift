@@ -5,10 +5,14 @@ import SecretManagerEmulator
 import Testing
 
 /// `service_account_file` and `service_account_json` against the emulator with
-/// authentication on: the JWT-bearer exchange, caching, single flight and refresh.
+/// authentication on: self-signed JWTs by default, the JWT-bearer exchange where it is
+/// selected; caching, single flight and refresh.
 @Suite struct ServiceAccountAuthTests {
+    /// Selects the JWT-bearer exchange instead of self-signed JWTs.
+    static let exchange = [SelfSignedJWTSource.variable: "false"]
+
     @Test(arguments: [false, true])
-    func keyFileTokenIsObtainedOnceAndReusedAcrossManyAccesses(pkcs1: Bool) async throws {
+    func keyFileSignsItsOwnTokenOnceAndMakesNoTokenRequest(pkcs1: Bool) async throws {
         try await AuthFixture.with { fixture in
         let path = try fixture.keyFile(pkcs1: pkcs1)
         let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(path) }")
@@ -17,9 +21,86 @@ import Testing
             #expect(value.utf8String == "v\(index)-\(AuthFixture.sentinel)")
         }
         let stats = await fixture.stats()
+        #expect(stats.tokensIssued() == 0 && stats.tokenRefusals.isEmpty)
+        #expect(stats.count(.oauthToken) == 0)
+        // Every access carried a JWT the emulator verified against the seeded key.
+        #expect(stats.selfSignedJWTs == 50 && stats.selfSignedJWTRefusals == 0)
+        #expect(stats.count(.access) == 50)
+        #expect(await manager.stats().tokenRefreshes == 1)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func keyFileTokenIsExchangedOnceWhereTheExchangeIsSelected(pkcs1: Bool) async throws {
+        try await AuthFixture.with { fixture in
+        let path = try fixture.keyFile(pkcs1: pkcs1)
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(path) }", environment: Self.exchange)
+        for index in 1...50 {
+            let value = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index))
+            #expect(value.utf8String == "v\(index)-\(AuthFixture.sentinel)")
+        }
+        let stats = await fixture.stats()
         #expect(stats.tokensIssued("jwt-bearer") == 1)
         #expect(stats.count(.oauthToken) == 1)
+        #expect(stats.selfSignedJWTs == 0)
         #expect(stats.count(.access) == 50)
+        }
+    }
+
+    @Test func selfSignedJWTIsSignedAgainShortlyBeforeItExpires() async throws {
+        // The JWT lives an hour; it is re-signed 3 min 45 s early, at 3375 s on the (test)
+        // clock of the token cache.
+        try await AuthFixture.with { fixture in
+        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
+        _ = try await manager.accessSecretVersion("dev/app/s001")
+        fixture.clock.advance(by: .seconds(3374))
+        _ = try await manager.accessSecretVersion("dev/app/s002")
+        #expect(await manager.stats().tokenRefreshes == 1)
+        fixture.clock.advance(by: .seconds(2))
+        _ = try await manager.accessSecretVersion("dev/app/s003")
+        #expect(await manager.stats().tokenRefreshes == 2)
+        let stats = await fixture.stats()
+        #expect(stats.selfSignedJWTs == 3 && stats.count(.oauthToken) == 0)
+        }
+    }
+
+    @Test func refusedSelfSignedJWTIsAPermissionErrorNamingTheKeyFileAndAccount() async throws {
+        try await AuthFixture.with { fixture in
+        // A key the emulator does not know for this account: the signature cannot verify.
+        let impostor = try GeneratedServiceAccount(email: AuthFixture.ci.email, privateKeyID: AuthFixture.ci.privateKeyID)
+        let path = try fixture.keyFile(impostor, name: "impostor.json")
+        let logs = LogCapture()
+        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(path) }", logger: logs.logger)
+        let error = try await #require(throws: SecretManagerError.self) {
+            _ = try await manager.accessSecretVersion("dev/app/db-password")
+        }
+        #expect(error.code == .unauthenticated)
+        #expect(error.kind == .permission)
+        #expect(error.description.contains(path), "\(error.description)")
+        #expect(error.description.contains(AuthFixture.ci.email))
+        #expect(error.description.contains("signature does not verify"))
+        #expect(!error.description.contains("eyJ"), "\(error.description)")
+        #expect(error.description.leaks.isEmpty, "\(error.description)")
+        #expect(logs.text.leaks.isEmpty, "\(logs.text)")
+        // Refused, re-signed after the 401, refused again; no token request.
+        let stats = await fixture.stats()
+        #expect(stats.selfSignedJWTRefusals == 2 && stats.selfSignedJWTs == 0)
+        #expect(stats.count(.oauthToken) == 0)
+        }
+    }
+
+    @Test func invalidSelfSignedJWTSwitchIsAConfigurationError() async throws {
+        try await AuthFixture.with { fixture in
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }",
+            environment: [SelfSignedJWTSource.variable: "sometimes"])
+        let error = try await #require(throws: AuthenticationError.self) {
+            _ = try await manager.accessSecretVersion("dev/app/db-password")
+        }
+        #expect(error.kind == .configuration)
+        #expect(error.description.contains(SelfSignedJWTSource.variable))
+        #expect(await fixture.stats().count(.access) == 0)
         }
     }
 
@@ -35,7 +116,8 @@ import Testing
         _ = try await manager.accessSecretVersion("dev/app/db-password")
         let stats = await manager.stats()
         #expect(stats.tokenRefreshes == 1 && stats.tokenRefreshFailures == 0)
-        #expect(await fixture.stats().tokensIssued("jwt-bearer") == 1)
+        #expect(await fixture.stats().tokensIssued() == 0)
+        #expect(await fixture.stats().selfSignedJWTs == 2)
         await fixture.shutdown()
     }
 
@@ -45,7 +127,8 @@ import Testing
         let manager = try fixture.manager(
             credentials: "{ type: service_account_json, json_env: SA_KEY }", environment: ["SA_KEY": json])
         #expect(try await manager.accessSecretVersion("dev/app/db-password").utf8String == "pw-\(AuthFixture.sentinel)")
-        #expect(await fixture.stats().tokensIssued("jwt-bearer") == 1)
+        #expect(await fixture.stats().tokensIssued() == 0)
+        #expect(await fixture.stats().selfSignedJWTs == 1)
         let unset = try fixture.manager(credentials: "{ type: service_account_json, json_env: SA_KEY }")
         let error = try await #require(throws: AuthenticationError.self) {
             _ = try await unset.accessSecretVersion("dev/app/db-password")
@@ -55,9 +138,12 @@ import Testing
         }
     }
 
-    @Test func hundredConcurrentAccessesOnAColdStartMakeOneTokenExchange() async throws {
+    @Test(arguments: [true, false])
+    func hundredConcurrentAccessesOnAColdStartMakeOneToken(selfSigned: Bool) async throws {
         try await AuthFixture.with { fixture in
-        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }",
+            environment: selfSigned ? [:] : Self.exchange)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 1...100 {
                 group.addTask { _ = try await manager.accessSecretVersion(String(format: "dev/app/s%03d", index)) }
@@ -65,8 +151,10 @@ import Testing
             try await group.waitForAll()
         }
         let stats = await fixture.stats()
-        #expect(stats.count(.oauthToken) == 1)
+        #expect(stats.count(.oauthToken) == (selfSigned ? 0 : 1))
+        #expect(stats.selfSignedJWTs == (selfSigned ? 100 : 0))
         #expect(stats.count(.access) == 100)
+        #expect(await manager.stats().tokenRefreshes == 1)
         }
     }
 
@@ -75,7 +163,8 @@ import Testing
         // at 375 s on its (test) clock.
         try await AuthFixture.with(
             configuration: EmulatorConfiguration(requireAuthentication: true, tokenLifetime: .seconds(600))) { fixture in
-        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }", environment: Self.exchange)
         for round in 0..<3 {
             for _ in 0..<5 {
                 _ = try await manager.accessSecretVersion("dev/app/db-password")
@@ -92,7 +181,8 @@ import Testing
         // The emulator forgets its tokens (a revocation); the client still thinks its token
         // fresh, gets 401, invalidates it and retries once with a new one.
         try await AuthFixture.with { fixture in
-        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }", environment: Self.exchange)
         _ = try await manager.accessSecretVersion("dev/app/s001")
         await fixture.emulator.revokeTokens()
         #expect(try await manager.accessSecretVersion("dev/app/s002").utf8String == "v2-\(AuthFixture.sentinel)")
@@ -109,7 +199,8 @@ import Testing
         let impostor = try GeneratedServiceAccount(email: AuthFixture.ci.email, privateKeyID: AuthFixture.ci.privateKeyID)
         let path = try fixture.keyFile(impostor, name: "impostor.json")
         let logs = LogCapture()
-        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(path) }", logger: logs.logger)
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(path) }", environment: Self.exchange, logger: logs.logger)
         let error = try await #require(throws: AuthenticationError.self) {
             _ = try await manager.accessSecretVersion("dev/app/db-password")
         }
@@ -144,12 +235,15 @@ import Testing
 
     @Test func tokenEndpointFailuresAreRetriedThenReportedUnavailable() async throws {
         try await AuthFixture.with { fixture in
-        let manager = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }")
+        let manager = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile()) }", environment: Self.exchange)
         await fixture.faults([FaultRule(.error(httpStatus: 503), method: .oauthToken, count: 2)])
         #expect(try await manager.accessSecretVersion("dev/app/db-password").utf8String == "pw-\(AuthFixture.sentinel)")
         #expect(await fixture.stats().count(.oauthToken) == 3)
         // Always failing: every attempt of the transport's schedule, then 69.
-        let second = try fixture.manager(credentials: "{ type: service_account_file, path: \(try fixture.keyFile(name: "b.json")) }")
+        let second = try fixture.manager(
+            credentials: "{ type: service_account_file, path: \(try fixture.keyFile(name: "b.json")) }",
+            environment: Self.exchange)
         await fixture.faults([FaultRule(.error(httpStatus: 500), method: .oauthToken)])
         let error = try await #require(throws: AuthenticationError.self) {
             _ = try await second.accessSecretVersion("dev/app/db-password")
