@@ -52,7 +52,7 @@ GUARD_HEADER = "X-Secretsmith-Request"
 
 
 def binary_path() -> Path:
-    return Path(os.environ.get("SECRETSMITH_BIN", REPOSITORY / ".build" / "debug" / "secretsmith"))
+    return Path(os.environ.get("SECRETSMITH_BIN") or REPOSITORY / ".build" / "debug" / "secretsmith").resolve()
 
 
 def _b64url(data: bytes) -> str:
