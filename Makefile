@@ -44,6 +44,7 @@ test: deps dist
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --skip '^EndToEndTests\.'
 	SECRETSMITH_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS) --filter '^EndToEndTests\.'
 	$(MAKE) --no-print-directory properties
+	$(MAKE) --no-print-directory api-check
 
 ## Output formats read back by their real consumers (fuzz/properties; Hypothesis drives the
 ## built binary): `make fuzz-properties` runs more examples (FUZZ_PROPERTY_EXAMPLES=N).
@@ -56,6 +57,20 @@ properties: python-deps
 
 fuzz-properties: build
 	$(MAKE) --no-print-directory properties PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES)
+
+## The service API: Schemathesis drives docs/openapi.yaml against a live `serve` in front of
+## the emulator (scripts/api_check), with a valid token, none and a wrong one: no 5xx, every
+## answer as documented, no 2xx without the valid token. API_CHECK_MAX_TIME bounds the run
+## with the valid token in seconds (the two others get half each); API_CHECK_SEED= (empty)
+## for a random seed.
+.PHONY: api-check
+API_CHECK_EXAMPLES ?= 60
+API_CHECK_MAX_TIME ?= 40
+API_CHECK_SEED ?= 16
+api-check: python-deps
+	SECRETSMITH_BIN=$(SECRETSMITH_BIN) SECRETSMITH_API_CHECK_EXAMPLES=$(API_CHECK_EXAMPLES) \
+		SECRETSMITH_API_CHECK_MAX_TIME=$(API_CHECK_MAX_TIME) SECRETSMITH_API_CHECK_SEED=$(API_CHECK_SEED) \
+		$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/api_check
 
 ## Benchmarks (not tests): secretsmith vs Google's Python client on the emulator; writes bench/RESULTS.md.
 bench:

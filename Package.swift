@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "SecretsmithServerTests",
             dependencies: [
-                "SecretsmithServer", "Secretsmith", "SecretManagerEmulator", "SecretsmithTestSupport",
+                "SecretsmithServer", "Secretsmith", "SecretManagerEmulator", "SecretsmithTestSupport", "YAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -117,7 +117,44 @@ package final class SecretServer: Sendable {
             }
             return try await handler(request, context)
         }
+        addMethodNotAllowed(to: router)
         return router
+    }
+
+    /// The methods answered 405 on a path served with other methods (Hummingbird answers
+    /// 404 for a path it knows with a method it does not): the methods OpenAPI names, and
+    /// `QUERY`. `HEAD` only on a path without `GET` (RFC 9110 §9.3.2 ties it to `GET`).
+    static let methodsAnsweredNotAllowed: [HTTPRequest.Method] = [
+        .get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!,
+    ]
+
+    /// For every path the router serves, 405 `Method Not Allowed` with `Allow` listing its
+    /// methods (RFC 9110 §15.5.6) for ``methodsAnsweredNotAllowed`` it does not serve,
+    /// before any guard (the answer names no resource, only the route's methods).
+    private func addMethodNotAllowed(to router: Router<ServeRequestContext>) {
+        var paths: [(path: RouterPath, methods: [HTTPRequest.Method])] = []
+        for route in router.routes {
+            if let index = paths.firstIndex(where: { $0.path.description == route.path.description }) {
+                paths[index].methods.append(route.method)
+            } else {
+                paths.append((route.path, [route.method]))
+            }
+        }
+        let group = router.group().add(middleware: RouteNameMiddleware(name: "unknown"))
+        for (path, methods) in paths {
+            let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+            for method in Self.methodsAnsweredNotAllowed where !methods.contains(method) {
+                if method == .head, methods.contains(.get) { continue }
+                group.on(path, method: method) { request, _ in
+                    var response = ServeError(
+                        httpStatus: 405, status: "UNIMPLEMENTED",
+                        message: "The method \(ObservingMiddleware.printable(request.method.rawValue)) is not allowed on "
+                            + "\(ObservingMiddleware.printable(request.uri.path)); it allows \(allow).").response
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
     }
 
     // MARK: Authentication
