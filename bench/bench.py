@@ -15,7 +15,13 @@ Scenarios (issue #7):
  3. the template engine: about 50 MB with 100,000 placeholders over 100 secrets;
  4. the library hot path: cache hits per second from 1 and 8 tasks, 1,000 concurrent
     cold requests for one version;
- 5. the emulator's own request rate at L = 0.
+ 5. the emulator's own request rate at L = 0;
+ 6. speed where users pay for it (issue #15): process start of the dynamic release binary
+    and of the static `dist/secretsmith` (wall and peak RSS), CPU (user + sys) of renders
+    at L = 0 and the client CPU per access, the template engine's CPU throughput, and the
+    real `gcloud secrets versions access` once per secret at L = 20 ms (N = 10 and 50
+    only: gcloud starts a Python interpreter per call, about a second each); the chart
+    bench/render-time.png and the README's "Speed" table (before -> after).
 
 Benchmarks are not tests: nothing here passes or fails on time.
 """
@@ -40,7 +46,23 @@ BENCH = ROOT / "bench"
 VENV_PYTHON = BENCH / ".venv" / "bin" / "python"
 CONCURRENCY = 16
 LATENCY_MS = 20
-SIZES = [10, 200, 1000]
+SIZES = [10, 50, 200, 1000]
+# `gcloud secrets versions access` once per secret: one process per secret, ~1 s each.
+GCLOUD_SIZES = [10, 50]
+# Renders at L = 0 timed for their CPU (user + sys): the client CPU per access is the
+# slope between the smallest and the largest.
+CPU_SIZES = [10, 200, 1000]
+DIST_BINARY = ROOT / "dist" / "secretsmith"
+# The figures of issue #15 before the work on it (release binary, same machine), for the
+# README's before -> after table.
+BEFORE = {
+    "version_wall": 0.021, "version_rss_mib": 23.0,
+    "render10_wall": 0.041, "render10_cpu": 0.042,
+    "cpu_per_access": 0.0005,
+    "cold200_c16": 0.343,
+    "cache_hits_1": 35_000, "open_breaker_us": 95.0,
+    "template_mb_s": 87.0, "template_rss_ratio": 3.9,
+}
 PROJECT = "bench-project"
 SENTINEL = "SENTINEL-7c1f"
 
@@ -128,14 +150,17 @@ def write_big_template(path: Path, placeholders: int, secrets: int, target_bytes
             handle.write(f'{line_text}<< secret "app/s{index % secrets + 1}" >>\n')
 
 
-def peak_rss_kib(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one run of `command`."""
-    probe = ("import resource, subprocess, sys, time\n"
+def peak_rss_kib(command: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory (KiB) and CPU seconds (user + sys) of one run of
+    `command`."""
+    probe = ("import os, subprocess, sys, time\n"
              "start = time.perf_counter()\n"
-             "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-             "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+             "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+             "_, status, usage = os.wait4(child.pid, 0)\n"
+             "if status != 0: sys.exit(f'{sys.argv[1:]} exited with {status}')\n"
+             "print(time.perf_counter() - start, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)\n")
     output = run([sys.executable, "-c", probe, *command], env=env).stdout.split()
-    return float(output[0]), int(output[1])
+    return float(output[0]), int(output[1]), float(output[2])
 
 
 def library(bench_binary: Path, *arguments: str) -> dict:
@@ -200,6 +225,7 @@ def main() -> None:
                                      5 if count < 1000 else 3, env_slow, workdir))
             limit = math.ceil(count / CONCURRENCY) * LATENCY_MS / 1000 + start_figure["median"]
             results["cold"][count] = {**figures, "limit": limit}
+        results["gcloud"] = gcloud_rows(slow.host, workdir, env)
     finally:
         slow.stop()
 
@@ -222,18 +248,21 @@ def main() -> None:
         write_config(config_big, 0, output_big, template)
         command = [str(secretsmith), "render", "--config", str(config_big), "--env", "bench"]
         timings = []
+        cpu = []
         peak = 0
         for _ in range(3):
             output_big.unlink(missing_ok=True)  # a changed file each run: the write is measured too
-            seconds, rss = peak_rss_kib(command, env_fast)
+            seconds, rss, cpu_seconds = peak_rss_kib(command, env_fast)
             timings.append(seconds)
+            cpu.append(cpu_seconds)
             peak = max(peak, rss)
         size = output_big.stat().st_size
         median = statistics.median(timings)
         results["template"] = {"template_bytes": template.stat().st_size, "output_bytes": size,
                                "placeholders": 100_000, "seconds_median": median, "seconds_min": min(timings),
                                "seconds_max": max(timings), "mb_per_second": size / 1e6 / median,
-                               "peak_rss_bytes": peak * 1024, "rss_per_output_byte": peak * 1024 / size}
+                               "peak_rss_bytes": peak * 1024, "rss_per_output_byte": peak * 1024 / size,
+                               "cpu_median": statistics.median(cpu)}
     finally:
         fast.stop()
 
@@ -244,13 +273,204 @@ def main() -> None:
     results["library"]["open_breaker"] = library(bench_binary, "open-breaker", "--accesses", "1000")
     results["library"]["emulator_rate"] = library(bench_binary, "emulator-rate", "--seconds", "3",
                                                   "--connections", "32")
+    results["speed"] = speed_figures(secretsmith, seed, workdir, env, results)
+    results["latency_ms"] = LATENCY_MS
+    results["concurrency"] = CONCURRENCY
     results["elapsed_seconds"] = time.time() - started
     (BENCH / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    report = render_report(results)
+    chart = draw_chart()
+    report = render_report(results) + speed_report(results, chart)
     (BENCH / "RESULTS.md").write_text(report)
     update_readme(results)
+    update_readme_speed(results)
     print(report)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def gcloud_rows(host: str, workdir: Path, env: dict[str, str]) -> dict:
+    """`gcloud secrets versions access latest` once per secret, N = GCLOUD_SIZES, against the
+    emulator at `host`: a throw-away CLOUDSDK_CONFIG with the Secret Manager endpoint
+    overridden and credentials disabled. Empty when gcloud is not installed."""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        print("bench: gcloud is not installed; its rows are left out", file=sys.stderr)
+        return {}
+    config = workdir / "gcloud-config"
+    config.mkdir(exist_ok=True)
+    env_gcloud = dict(env, CLOUDSDK_CONFIG=str(config), CLOUDSDK_CORE_DISABLE_PROMPTS="1")
+    for key, value in [("api_endpoint_overrides/secretmanager", f"http://{host}/"),
+                       ("auth/disable_credentials", "true"), ("core/project", PROJECT),
+                       ("core/disable_usage_reporting", "true"),
+                       ("component_manager/disable_update_check", "true")]:
+        run([gcloud, "config", "set", key, value], env=env_gcloud)
+    figures = {}
+    for count in GCLOUD_SIZES:
+        script = workdir / f"gcloud-{count}.sh"
+        out = workdir / f"gcloud-{count}.env"
+        lines = ["#!/bin/sh", "set -e", f": > {out}"]
+        lines += [f"printf 'S{index}=%s\\n' \"$(gcloud secrets versions access latest --secret s{index} "
+                  f"--project {PROJECT})\" >> {out}" for index in range(1, count + 1)]
+        script.write_text("\n".join(lines) + "\n")
+        script.chmod(0o755)
+        figures[count] = hyperfine({"gcloud": str(script)}, 2 if count <= 10 else 1, env_gcloud, workdir,
+                                   warmup=0)["gcloud"]
+        if SENTINEL not in out.read_text():
+            raise SystemExit("gcloud did not read the emulator's values")
+    return figures
+
+
+def cpu_and_rss(command: list[str], env: dict[str, str], runs: int) -> dict:
+    """Median wall seconds, CPU seconds (user + sys) and peak RSS (MiB) of `runs` runs of
+    `command` (after one warm-up run), from the kernel's accounting of each child."""
+    probe = ("import json, os, statistics, subprocess, sys, time\n"
+             "runs = int(sys.argv[1]); walls, cpus, rss = [], [], []\n"
+             "for index in range(runs + 1):\n"
+             "    start = time.perf_counter()\n"
+             "    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
+             "    _, status, usage = os.wait4(child.pid, 0)\n"
+             "    wall = time.perf_counter() - start\n"
+             "    if status != 0: sys.exit(f'{sys.argv[2:]} exited with {status}')\n"
+             "    if index == 0: continue\n"
+             "    walls.append(wall); cpus.append(usage.ru_utime + usage.ru_stime); rss.append(usage.ru_maxrss / 1024)\n"
+             "print(json.dumps({'wall': statistics.median(walls), 'wall_min': min(walls), 'wall_max': max(walls),\n"
+             "                  'cpu': statistics.median(cpus), 'cpu_min': min(cpus), 'cpu_max': max(cpus),\n"
+             "                  'rss_mib': statistics.median(rss), 'runs': runs}))\n")
+    return json.loads(run([sys.executable, "-c", probe, str(runs), *command], env=env).stdout)
+
+
+def speed_figures(secretsmith: Path, seed: Path, workdir: Path, env: dict[str, str], results: dict) -> dict:
+    """Issue #15's figures at L = 0: process start of both binaries, render CPU and the
+    client CPU per access, and the template engine's CPU throughput (from section 3's run)."""
+    speed: dict = {"binaries": {}, "renders": {}}
+    binaries = {"release (dynamic)": secretsmith}
+    if DIST_BINARY.exists():
+        binaries["dist (static, in the container and the releases)"] = DIST_BINARY
+    for name, binary in binaries.items():
+        speed["binaries"][name] = cpu_and_rss([str(binary), "version"], env, 30)
+    fast = Emulator(secretsmith, seed, workdir, 0)
+    try:
+        env_fast = dict(env, SECRET_MANAGER_EMULATOR_HOST=fast.host)
+        for count in CPU_SIZES:
+            config = workdir / f"render-cpu-{count}.yaml"
+            write_config(config, count, workdir / f"out-cpu-{count}.env")
+            for name, binary in binaries.items():
+                figure = cpu_and_rss([str(binary), "render", "--config", str(config), "--env", "bench"], env_fast,
+                                     15 if count < 1000 else 7)
+                speed["renders"].setdefault(name, {})[count] = figure
+    finally:
+        fast.stop()
+    for name, renders in speed["renders"].items():
+        low, high = min(CPU_SIZES), max(CPU_SIZES)
+        renders["cpu_per_access"] = (renders[high]["cpu"] - renders[low]["cpu"]) / (high - low)
+    template = results["template"]
+    speed["template_cpu_mb_per_second"] = template["output_bytes"] / 1e6 / template["cpu_median"]
+    return speed
+
+
+def draw_chart() -> str | None:
+    """bench/render-time.png from bench/results.json (matplotlib, in the bench's venv)."""
+    chart = BENCH / "render-time.png"
+    try:
+        run([str(VENV_PYTHON), str(BENCH / "chart.py"), str(BENCH / "results.json"), str(chart)])
+    except subprocess.CalledProcessError as error:
+        print(f"bench: the chart was not drawn: {error.stderr}", file=sys.stderr)
+        return None
+    return chart.name
+
+
+def speed_report(results: dict, chart: str | None) -> str:
+    speed = results["speed"]
+    lines = ["", "## 6. Speed where users pay for it (issue #15)", "",
+             "Whole processes at emulator latency L = 0 unless said otherwise; CPU is user + sys of the "
+             "process as the kernel accounts it (what a CPU limit counts); medians.", "",
+             "| binary | `version` wall | `version` CPU | `version` peak RSS | render 10 wall | render 10 CPU "
+             "| render 200 CPU | render 1000 CPU | client CPU per access |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, figure in speed["binaries"].items():
+        renders = speed["renders"][name]
+        lines.append(
+            f"| {name} | {figure['wall'] * 1000:.1f} ms | {figure['cpu'] * 1000:.1f} ms | {figure['rss_mib']:.1f} MiB "
+            f"| {renders[10]['wall'] * 1000:.1f} ms | {renders[10]['cpu'] * 1000:.1f} ms "
+            f"| {renders[200]['cpu'] * 1000:.1f} ms | {renders[1000]['cpu'] * 1000:.1f} ms "
+            f"| {renders['cpu_per_access'] * 1e6:.0f} µs |")
+    lines += ["", "Client CPU per access = (CPU of the 1000-secret render − CPU of the 10-secret render) / 990. "
+              "`dist/secretsmith` (`make dist`: Swift runtime and Foundation linked statically) is the binary "
+              "the container image and the releases ship.", ""]
+    t = results["template"]
+    lines += [f"Template engine (section 3's run): {speed['template_cpu_mb_per_second']:.0f} MB/s of output per "
+              f"CPU second ({t['cpu_median'] * 1000:.0f} ms CPU for {t['output_bytes'] / 2**20:.1f} MiB), "
+              f"{t['mb_per_second']:.0f} MB/s of wall time including the `fsync` of the output; "
+              f"peak RSS {t['rss_per_output_byte']:.2f} × the output.", ""]
+    gcloud = results.get("gcloud", {})
+    if gcloud:
+        lines += [f"`gcloud secrets versions access latest --secret S` once per secret (the way Makefiles fetch "
+                  f"secrets), same emulator, L = {LATENCY_MS} ms, N = {', '.join(str(n) for n in gcloud)} only "
+                  "(each call starts gcloud's Python, about a second):", "",
+                  "| N | gcloud, once per secret | secretsmith | gcloud / secretsmith |", "|---|---|---|---|"]
+        for count, figure in gcloud.items():
+            ours = results["cold"][count]["secretsmith"]["median"]
+            lines.append(f"| {count} | {spread(figure)} | {fmt(ours)} | {figure['median'] / ours:.0f} |")
+        lines.append("")
+    if chart:
+        lines += [f"![Render time against the number of secrets]({chart})", "",
+                  f"[{chart}]({chart}): cold render time against the number of secrets, log-log, for secretsmith, "
+                  "the Python client (threaded and sequential) and gcloud.", ""]
+    return "\n".join(lines)
+
+
+def update_readme_speed(results: dict) -> None:
+    """The README's issue-15 table (before -> after), between the speed markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    speed = results["speed"]
+    shipped = next((name for name in speed["binaries"] if name.startswith("dist")), next(iter(speed["binaries"])))
+    start = speed["binaries"][shipped]
+    render10 = speed["renders"][shipped][10]
+    per_access = speed["renders"][shipped]["cpu_per_access"]
+    template = results["template"]
+    lib = results["library"]
+    cold200 = results["cold"][200]
+    ours200 = cold200["secretsmith"]["median"]
+    rows = [
+        ("`secretsmith version`, wall / peak RSS", "≤ 10 ms, ≤ 15 MB",
+         f"{BEFORE['version_wall'] * 1000:.0f} ms, {BEFORE['version_rss_mib']:.0f} MB",
+         f"{start['wall'] * 1000:.1f} ms, {start['rss_mib']:.1f} MiB"),
+        ("render 10 secrets, L = 0: wall / CPU", "≤ 15 ms, ≤ 10 ms CPU",
+         f"{BEFORE['render10_wall'] * 1000:.0f} ms, {BEFORE['render10_cpu'] * 1000:.0f} ms",
+         f"{render10['wall'] * 1000:.1f} ms, {render10['cpu'] * 1000:.1f} ms"),
+        ("client CPU per access", "≤ 100 µs", f"≈ {BEFORE['cpu_per_access'] * 1e6:.0f} µs",
+         f"{per_access * 1e6:.0f} µs"),
+        (f"render 200 secrets, L = {LATENCY_MS} ms, concurrency {CONCURRENCY}, plain HTTP/1.1", "",
+         f"{BEFORE['cold200_c16'] * 1000:.0f} ms", fmt(ours200)),
+        ("library: cache hits, one task", "≥ 1,000,000/s", f"{BEFORE['cache_hits_1']:,}/s",
+         f"{lib['cache_hits_1']['per_second']:,.0f}/s"),
+        ("library: open breaker refusal", "≤ 2 µs", f"{BEFORE['open_breaker_us']:.0f} µs",
+         f"{lib['open_breaker']['microseconds_per_call']:.1f} µs"),
+        ("template engine, 50 MB, 100k placeholders: throughput / peak RSS", "≥ 400 MB/s, ≤ 1.5 × output",
+         f"{BEFORE['template_mb_s']:.0f} MB/s, {BEFORE['template_rss_ratio']:.1f} ×",
+         f"{template['mb_per_second']:.0f} MB/s wall ({results['speed']['template_cpu_mb_per_second']:.0f} MB/s "
+         f"per CPU second), {template['rss_per_output_byte']:.2f} ×"),
+        (f"Python client, 200 secrets, {CONCURRENCY} threads / sequential", "≥ 5 × secretsmith", "",
+         f"{cold200['python-threaded']['median'] / ours200:.1f} × / {cold200['python-sequential']['median'] / ours200:.1f} ×"),
+    ]
+    for count, figure in results.get("gcloud", {}).items():
+        ours = results["cold"][count]["secretsmith"]["median"]
+        rows.append((f"`gcloud secrets versions access`, once per secret, {count} secrets", "", "",
+                     f"{fmt(figure['median'])} ({figure['median'] / ours:.0f} × secretsmith)"))
+    table = ["<!-- speed:begin (written by make bench) -->",
+             f"Issue #15's figures, {shipped} binary, {results['machine']['cores']} cores (before: the release "
+             "binary before that work, same machine):", "",
+             "| figure | target | before | after |", "|---|---|---|---|"]
+    table += [f"| {name} | {target} | {before} | {after} |" for name, target, before, after in rows]
+    table += ["", "Both binaries, the chart and the spreads: [bench/RESULTS.md](bench/RESULTS.md#6-speed-where-users-pay-for-it-issue-15).",
+              "<!-- speed:end -->"]
+    replacement = "\n".join(table)
+    pattern = re.compile(r"<!-- speed:begin.*?<!-- speed:end -->", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: replacement, text)
+    else:
+        text = re.sub(r"(<!-- bench:end -->)", lambda m: m.group(1) + "\n\n" + replacement, text, count=1)
+    readme.write_text(text)
 
 
 def render_report(results: dict) -> str:

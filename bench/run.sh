@@ -20,6 +20,11 @@ fi
 
 # SWIFT_BUILD_FLAGS (e.g. "--scratch-path .build-release") is passed to every swift build.
 read -r -a flags <<<"${SWIFT_BUILD_FLAGS:-}"
+# dist/secretsmith (Swift runtime and Foundation linked statically: what the container image
+# and the releases ship) is timed beside the dynamic release binary. `make dist` links
+# .build/release/secretsmith statically, so it comes first and the plain release build below
+# links the dynamic one again (the same objects: only the link is repeated).
+bash scripts/dist.sh
 swift build -c release "${flags[@]}" --product secretsmith
 swift build -c release "${flags[@]}" --product secretsmith-bench
 # BENCH_ONLY=serve runs only the service benchmark (wrk against `secretsmith serve`).

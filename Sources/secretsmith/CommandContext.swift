@@ -37,9 +37,11 @@ struct CommandContext {
         let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
         let timeout = try options.parsedTimeout()
         // Nothing may throw once the client exists: a client is shut down before its deinit.
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration))
+        var clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration)
+        // Without `--trace-file` the tracer is the no-op one: AsyncHTTPClient would still
+        // build a span and its attributes (method, URL parts) for every request.
+        if InstrumentationSystem.tracer is NoOpTracer { clientConfiguration.tracing.tracer = nil }
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
         return CommandContext(

@@ -1,4 +1,5 @@
 import Foundation
+import Secretsmith
 import SecretsmithTestSupport
 import Testing
 
@@ -157,6 +158,20 @@ import Testing
         let result = try CommandRunner.run(["version"], in: workspace.url)
         #expect(result.status == 0)
         #expect(result.stdoutText.hasPrefix("secretsmith "))
+    }
+
+    /// `version` alone skips the command-line parser; with anything after it, the parser
+    /// still decides (help, unknown options).
+    @Test func versionAloneAndWithArgumentsAgree() throws {
+        let workspace = try Workspace()
+        let alone = try CommandRunner.run(["version"], in: workspace.url)
+        #expect(alone.stdoutText == "secretsmith \(SecretsmithVersion.current)\n")
+        let help = try CommandRunner.run(["version", "--help"], in: workspace.url)
+        #expect(help.status == 0)
+        #expect(help.stdoutText.contains("Print secretsmith's version."), "\(help.stdoutText)")
+        let unknown = try CommandRunner.run(["version", "--bogus"], in: workspace.url)
+        #expect(unknown.status == 64, "\(unknown.stderr)")
+        #expect(unknown.stdoutText.isEmpty)
     }
 }
 

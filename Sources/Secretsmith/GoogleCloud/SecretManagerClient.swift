@@ -58,7 +58,7 @@ package struct SecretManagerClient: Sendable {
         let body = try await call(method: .GET, path: "\(name):access", resource: name, timeout: timeout)
         let decoded: AccessSecretVersionResponse
         do {
-            decoded = try JSONDecoder().decode(AccessSecretVersionResponse.self, from: Data(body))
+            decoded = try AccessSecretVersionResponse.decode(body)
         } catch {
             throw SecretManagerError(
                 code: .invalidResponse, resource: name, httpStatus: 200,
@@ -68,12 +68,11 @@ package struct SecretManagerClient: Sendable {
             // An empty payload travels as an absent `data` field (proto3 JSON omits defaults).
             return SecretValue(bytes: [], version: decoded.versionNumber)
         }
-        guard let data = Data(base64Encoded: encoded) else {
+        guard let bytes = Base64Payload.decode(encoded) else {
             throw SecretManagerError(
                 code: .invalidResponse, resource: name, httpStatus: 200,
                 message: "payload.data is not valid base64")
         }
-        let bytes = [UInt8](data)
         if let expected = decoded.payload?.dataCrc32c {
             guard let expectedValue = UInt32(expected) else {
                 throw SecretManagerError(

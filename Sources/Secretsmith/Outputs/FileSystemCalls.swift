@@ -66,9 +66,34 @@ enum FileSystemCalls {
     /// Reads a whole file from a descriptor, up to `limit` bytes plus one (so a caller can
     /// tell that the file is longer), retrying `EINTR`.
     ///
-    /// - Returns: The bytes, or nil if a read failed.
-    static func readAll(_ descriptor: Int32, limit: Int) -> [UInt8]? {
-        var content: [UInt8] = []
+    /// The bytes are read straight into one array of `sizeHint + 1` bytes (a regular file's
+    /// `st_size`: no growth, no copy, so a 50 MB template costs 50 MB, not twice that); only
+    /// a file longer than its hint (it grew meanwhile, or has no size) is read on in chunks.
+    ///
+    /// - Parameters:
+    ///   - descriptor: An open descriptor, read from its current offset to the end.
+    ///   - limit: The most bytes wanted; at most one chunk (64 KiB) more is read.
+    ///   - sizeHint: The expected size in bytes (0 when unknown).
+    /// - Returns: The bytes, or nil if a read failed (`errno` tells why).
+    static func readAll(_ descriptor: Int32, limit: Int, sizeHint: Int = 0) -> [UInt8]? {
+        let capacity = min(max(sizeHint, 0), limit) + 1
+        var failed = false
+        var content = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            initialized = 0
+            while initialized < buffer.count {
+                let count = read(descriptor, buffer.baseAddress! + initialized, buffer.count - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                if count == 0 { return }
+                initialized += count
+            }
+        }
+        if failed { return nil }
+        // The end came before the buffer was full: the whole file is read.
+        guard content.count == capacity else { return content }
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while content.count <= limit {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
@@ -80,6 +105,33 @@ enum FileSystemCalls {
             content.append(contentsOf: chunk[..<count])
         }
         return content
+    }
+
+    /// Whether the rest of a descriptor's file holds exactly `bytes`: read and compared in
+    /// 64 KiB chunks, so comparing a large output costs no second copy of it.
+    ///
+    /// - Returns: false when the content differs, is shorter or longer, or a read fails.
+    static func contentEquals(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var offset = 0
+        return bytes.withUnsafeBytes { expected -> Bool in
+            chunk.withUnsafeMutableBytes { buffer -> Bool in
+                while true {
+                    // At the end of `bytes`, one more read must find the end of the file.
+                    let wanted = max(min(buffer.count, expected.count - offset), 1)
+                    let count = read(descriptor, buffer.baseAddress!, wanted)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        return false
+                    }
+                    if count == 0 { return offset == expected.count }
+                    guard offset + count <= expected.count,
+                          memcmp(buffer.baseAddress!, expected.baseAddress! + offset, count) == 0
+                    else { return false }
+                    offset += count
+                }
+            }
+        }
     }
 
     /// Why ``readRegularFile(_:limit:)`` refused or failed.
@@ -127,7 +179,7 @@ enum FileSystemCalls {
         default: return .failure(.notRegularFile)
         }
         guard Int(info.st_size) <= limit else { return .failure(.tooLarge(Int(info.st_size))) }
-        guard let bytes = readAll(descriptor, limit: limit) else { return .failure(.system(errno)) }
+        guard let bytes = readAll(descriptor, limit: limit, sizeHint: Int(info.st_size)) else { return .failure(.system(errno)) }
         guard bytes.count <= limit else { return .failure(.tooLarge(nil)) }
         return .success(bytes)
     }

@@ -127,6 +127,6 @@ struct OutputDestination {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        return FileSystemCalls.readAll(descriptor, limit: bytes.count) == bytes
+        return FileSystemCalls.contentEquals(descriptor, bytes)
     }
 }

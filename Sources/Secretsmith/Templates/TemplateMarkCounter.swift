@@ -52,10 +52,28 @@ struct TemplateMarkCounter {
             column = 1
             start = lineStart
         }
-        for index in start..<target where buffer[index] & 0xC0 != 0x80 {
-            column += 1
-        }
+        column += Self.columnCount(in: start..<target, of: base)
         offset = target
         return Mark(line: line, column: column)
+    }
+
+    /// How many bytes of `range` start a column: those that are not UTF-8 continuation
+    /// bytes (`10xxxxxx`). Eight bytes at a time: a continuation byte is one whose top bit
+    /// is set and whose next bit is clear.
+    static func columnCount(in range: Range<Int>, of base: UnsafePointer<UInt8>) -> Int {
+        let raw = UnsafeRawPointer(base)
+        var count = 0
+        var index = range.lowerBound
+        while index + 8 <= range.upperBound {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let continuation = word & ~(word << 1) & 0x8080_8080_8080_8080
+            count += 8 - continuation.nonzeroBitCount
+            index += 8
+        }
+        while index < range.upperBound {
+            if base[index] & 0xC0 != 0x80 { count += 1 }
+            index += 1
+        }
+        return count
     }
 }

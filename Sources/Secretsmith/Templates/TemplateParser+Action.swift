@@ -94,16 +94,17 @@ extension TemplateParser {
         guard !argument.isEmpty else {
             return .failure(error(at: start, "The `\(keyword)` action has an empty \(what)."))
         }
-        guard TemplateEncoding.firstInvalidUTF8Offset(argument) == nil else {
-            return .failure(error(at: start, "The \(what) of this `\(keyword)` action is not valid UTF-8."))
-        }
         let value: String
-        if let known = interned[argument] {
+        if let known = interned[InternKey(bytes: argument)] {
+            // Checked when first seen.
             value = known
         } else {
+            guard TemplateEncoding.firstInvalidUTF8Offset(argument) == nil else {
+                return .failure(error(at: start, "The \(what) of this `\(keyword)` action is not valid UTF-8."))
+            }
             value = String(decoding: argument, as: UTF8.self)
             // Bounded, so a template of distinct references does not keep each twice.
-            if interned.count < 65_536 { interned[argument] = value }
+            if interned.count < 65_536 { interned[InternKey(bytes: argument)] = value }
         }
         if isSecret { return .success(.secret(reference: value)) }
         guard !argument.contains(UInt8(ascii: "=")), !argument.contains(0) else {

@@ -31,9 +31,19 @@ struct TemplateParser {
     private(set) var errors: [TemplateError] = []
     /// One `String` per distinct action argument, shared by every action that repeats it,
     /// so a template with a million placeholders of a few references holds a few strings.
-    var interned: [[UInt8]: String] = [:]
+    var interned: [InternKey: String] = [:]
     /// The last `closeOnLine(from:)` search: its start, its line's end, and its answer.
     private var closeSearch: (from: Int, lineEnd: Int, found: Int?) = (-1, -1, nil)
+
+    /// An action argument's bytes as a dictionary key, hashed in one pass over the bytes
+    /// (an array of bytes hashes element by element).
+    struct InternKey: Hashable {
+        var bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 
     /// What a `<<` turned out to be.
     enum Outcome {
