@@ -39,7 +39,8 @@ struct CommandContext {
         // Nothing may throw once the client exists: a client is shut down before its deinit.
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration))
+            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+                for: configuration, processEnvironment: environment))
         let manager = MultiEnvironmentSecretManager(
             configuration: configuration, httpClient: httpClient, processEnvironment: environment, logger: logger)
         return CommandContext(
