@@ -276,6 +276,7 @@ def main() -> None:
     results["speed"] = speed_figures(secretsmith, seed, workdir, env, results)
     results["latency_ms"] = LATENCY_MS
     results["concurrency"] = CONCURRENCY
+    results["tls"] = tls_http2(secretsmith, seed, workdir, env)
     results["elapsed_seconds"] = time.time() - started
     (BENCH / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     chart = draw_chart()
@@ -380,7 +381,7 @@ def draw_chart() -> str | None:
 
 def speed_report(results: dict, chart: str | None) -> str:
     speed = results["speed"]
-    lines = ["", "## 6. Speed where users pay for it (issue #15)", "",
+    lines = ["", "## 7. Start-up, CPU per render and the template engine", "",
              "Whole processes at emulator latency L = 0 unless said otherwise; CPU is user + sys of the "
              "process as the kernel accounts it (what a CPU limit counts); medians.", "",
              "| binary | `version` wall | `version` CPU | `version` peak RSS | render 10 wall | render 10 CPU "
@@ -471,6 +472,106 @@ def update_readme_speed(results: dict) -> None:
     else:
         text = re.sub(r"(<!-- bench:end -->)", lambda m: m.group(1) + "\n\n" + replacement, text, count=1)
     readme.write_text(text)
+# Over TLS with HTTP/2 (issue #15): the same 200 secrets at L = 20 ms, once over plain HTTP/1.1
+# (SECRET_MANAGER_EMULATOR_HOST, one connection per request in flight) and once over HTTPS to
+# `emulator --tls` (HTTP/2 by ALPN), both with secretsmith's default settings; the emulator
+# counts the TCP connections each render opens.
+TLS_COUNT = 200
+
+
+class TLSEmulator:
+    """`secretsmith emulator --tls --cert-out` as a separate process on a free loopback port."""
+
+    def __init__(self, binary: Path, seed: Path, workdir: Path, latency_ms: int):
+        port_file = workdir / "emulator-tls.port"
+        self.certificate = workdir / "emulator-tls.pem"
+        port_file.unlink(missing_ok=True)
+        arguments = [str(binary), "emulator", "--tls", "--cert-out", str(self.certificate), "--port", "0",
+                     "--port-file", str(port_file), "--seed", str(seed), "--fault", f"latency:{latency_ms}"]
+        self.process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(400):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.025)
+        else:
+            self.stop()
+            raise SystemExit("the TLS emulator did not start")
+        self.url = f"https://127.0.0.1:{port_file.read_text().strip()}"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=10)
+
+
+def emulator_admin(url: str, path: str, method: str = "GET", cafile: Path | None = None) -> dict:
+    import ssl
+    import urllib.request
+    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
+    request = urllib.request.Request(url + path, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def connections_per_render(command: list[str], env: dict[str, str], url: str, cafile: Path | None) -> dict:
+    """Runs `command` once between a stats reset and a stats read: connections and HTTP versions."""
+    emulator_admin(url, "/_emulator/reset", "POST", cafile)
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    stats = emulator_admin(url, "/_emulator/stats", cafile=cafile)
+    # The stats read itself is one more connection.
+    return {"connections": stats["connections"] - 1, "http_versions": stats["httpVersions"],
+            "access_requests": stats["methods"].get("access", 0)}
+
+
+def tls_http2(secretsmith: Path, seed: Path, workdir: Path, env: dict[str, str]) -> dict:
+    """200 secrets at L = 20 ms with default settings: plain HTTP/1.1 against TLS + HTTP/2."""
+    results: dict = {"count": TLS_COUNT, "latency_ms": LATENCY_MS}
+    output = workdir / "out-tls.env"
+    # The cold renders' emulator at the same latency left its port file: a stale port otherwise.
+    (workdir / f"emulator-{LATENCY_MS}.port").unlink(missing_ok=True)
+    plain = Emulator(secretsmith, seed, workdir, LATENCY_MS)
+    try:
+        config = workdir / "render-http1.yaml"
+        write_config(config, TLS_COUNT, output)
+        env_plain = dict(env, SECRET_MANAGER_EMULATOR_HOST=plain.host)
+        command = [str(secretsmith), "render", "--config", str(config), "--env", "bench"]
+        results["http1"] = hyperfine({"http1": " ".join(command)}, 10, env_plain, workdir)["http1"]
+        results["http1"].update(connections_per_render(command, env_plain, f"http://{plain.host}", None))
+    finally:
+        plain.stop()
+    secure = TLSEmulator(secretsmith, seed, workdir, LATENCY_MS)
+    try:
+        config = workdir / "render-tls.yaml"
+        write_config(config, TLS_COUNT, output)
+        text = config.read_text().replace("environments:", "defaults:\n"
+                                          f"  endpoint: {secure.url}\n"
+                                          "  credentials: { type: access_token_env, env: BENCH_TOKEN }\n"
+                                          f"  tls: {{ ca_file: {secure.certificate} }}\n"
+                                          "environments:", 1)
+        config.write_text(text)
+        env_tls = dict(env, BENCH_TOKEN="bench-token")
+        command = [str(secretsmith), "render", "--config", str(config), "--env", "bench"]
+        results["h2"] = hyperfine({"h2": " ".join(command)}, 10, env_tls, workdir)["h2"]
+        results["h2"].update(connections_per_render(command, env_tls, secure.url, secure.certificate))
+    finally:
+        secure.stop()
+    return results
+
+
+def tls_http2_report(results: dict) -> list[str]:
+    """The "over TLS with HTTP/2" section of RESULTS.md."""
+    tls = results.get("tls")
+    if not tls:
+        return []
+    lines = ["", f"## 6. Over TLS with HTTP/2: {tls['count']} secrets, L = {tls['latency_ms']} ms, default settings",
+             "", "The same render over plain HTTP/1.1 (`SECRET_MANAGER_EMULATOR_HOST`) and over HTTPS to "
+             "`secretsmith emulator --tls` (HTTP/2 by ALPN, `tls: { ca_file: ... }`); connections counted by the "
+             "emulator during one render.", "",
+             "| transport | render | connections | requests by HTTP version |", "|---|---|---|---|"]
+    for key, name in (("http1", "plain HTTP/1.1"), ("h2", "TLS + HTTP/2")):
+        figure = tls[key]
+        versions = ", ".join(f"HTTP/{version}: {count}" for version, count in sorted(figure["http_versions"].items()))
+        lines.append(f"| {name} | {spread(figure)} | {figure['connections']} | {versions} |")
+    return lines
 
 
 def render_report(results: dict) -> str:
@@ -517,7 +618,7 @@ def render_report(results: dict) -> str:
               f"- the emulator answers {lib['emulator_rate']['per_second']:,.0f} access requests/s at L = 0 "
               f"(32 connections, client in the same process), far above what the renders above ask of it.",
               "", f"Whole benchmark: {results['elapsed_seconds'] / 60:.1f} minutes.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + tls_http2_report(results) + [""])
 
 
 def update_readme(results: dict) -> None:

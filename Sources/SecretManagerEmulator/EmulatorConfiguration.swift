@@ -32,13 +32,17 @@ public struct EmulatorConfiguration: Sendable, Equatable {
     /// (``SecretManagerEmulator/runDueRotations()``, `POST /_emulator/rotations:run`).
     /// Default 1 second.
     public var rotationCheckInterval: Duration?
+    /// HTTPS with this certificate (HTTP/2 by ALPN, else HTTP/1.1), or `nil` (the
+    /// default): plain HTTP/1.1.
+    public var tls: EmulatorTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, faults: FaultConfiguration = .none,
         requireAuthentication: Bool = false, tokenLifetime: Duration = .seconds(3600), clockOffset: Duration = .zero,
         tokenAudiences: [String]? = nil, pubSubEmulatorHost: String? = nil,
-        rotationCheckInterval: Duration? = .seconds(1)
+        rotationCheckInterval: Duration? = .seconds(1), tls: EmulatorTLS? = nil
     ) {
+        self.tls = tls
         self.pubSubEmulatorHost = pubSubEmulatorHost
         self.rotationCheckInterval = rotationCheckInterval
         self.host = host

@@ -29,7 +29,8 @@ struct FaultInjectionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let call = context.call else { return try await next(request, context) }
         let traceparent = call.path == nil ? nil : request.headers[Self.traceparent]
-        let plan = await state.begin(call.method, resource: call.resource, traceparent: traceparent)
+        let plan = await state.begin(
+            call.method, resource: call.resource, traceparent: traceparent, httpVersion: context.channel.emulatorHTTPVersion)
         var metadata: Logger.Metadata = ["emulator.method": "\(call.method)", "emulator.resource": "\(call.resource)"]
         if !plan.firedKinds.isEmpty {
             metadata["emulator.faults"] = "\(plan.firedKinds.joined(separator: ","))"

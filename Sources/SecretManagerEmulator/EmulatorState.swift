@@ -16,6 +16,8 @@ actor EmulatorState {
     /// Secret Manager's clock (`createTime`, `destroyTime`, rotation schedules), which the
     /// admin endpoint `/_emulator/clock` can move ahead; authentication keeps the wall clock.
     nonisolated let clock: EmulatorClock
+    /// The accepted TCP connections, counted by the server as they arrive.
+    nonisolated let connections = ConnectionCounter()
 
     init(seed: EmulatorSeed, configuration: EmulatorConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
         let clock = EmulatorClock(wallClock: now)
@@ -26,8 +28,11 @@ actor EmulatorState {
     }
 
     /// Counts an API request and decides its faults (counted too).
-    func begin(_ method: EmulatorMethod, resource: String, traceparent: String? = nil) -> FaultPlan {
+    func begin(
+        _ method: EmulatorMethod, resource: String, traceparent: String? = nil, httpVersion: String? = nil
+    ) -> FaultPlan {
         counters.recordRequest(method, resource: resource)
+        if let httpVersion { counters.httpVersions[httpVersion, default: 0] += 1 }
         counters.recordTraceparent(traceparent)
         let plan = injector.plan(method: method, resource: resource)
         counters.recordFaults(plan.firedKinds)
@@ -85,13 +90,16 @@ actor EmulatorState {
 
     /// The counters so far.
     func stats() -> EmulatorStats {
-        counters
+        var stats = counters
+        stats.connections = connections.value
+        return stats
     }
 
     /// Zeroes the counters and forgets recorded impersonation requests (fault rules keep
     /// their counts).
     func resetStats() {
         counters = EmulatorStats()
+        connections.reset()
         authority.forgetImpersonations()
     }
 

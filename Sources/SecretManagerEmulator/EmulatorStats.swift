@@ -52,6 +52,12 @@ public struct EmulatorStats: Sendable, Equatable, Codable {
     /// the Pub/Sub emulator is down…), per `eventType`. They never fail the Secret Manager
     /// request.
     public var eventsFailed: [String: Int] = [:]
+    /// TCP connections accepted (admin requests' included). Over HTTPS with HTTP/2 one
+    /// connection carries many concurrent requests; plain HTTP/1.1 needs one per request
+    /// in flight.
+    public var connections: Int = 0
+    /// API requests per HTTP version they arrived with: `"1.1"` or `"2"`.
+    public var httpVersions: [String: Int] = [:]
 
     public init() {}
 

@@ -134,12 +134,12 @@ public actor SecretManagerEmulator: Service {
     /// - Throws: ``LifecycleError/alreadyRunning``, or the bind error (e.g. address in use).
     public func start() async throws -> Int {
         guard !running else { throw LifecycleError.alreadyRunning }
+        let (ports, continuation) = AsyncThrowingStream.makeStream(of: Int.self)
+        let application = try makeApplication { port in continuation.yield(port) }
         let publisher = try makePublisher()
         running = true
         await state.resumeDelays()
         await state.setPublisher(publisher)
-        let (ports, continuation) = AsyncThrowingStream.makeStream(of: Int.self)
-        let application = makeApplication { port in continuation.yield(port) }
         var services: [any Service] = [application]
         if let interval = configuration.rotationCheckInterval {
             services.append(RotationScheduler(state: state, interval: interval))
@@ -202,6 +202,10 @@ public actor SecretManagerEmulator: Service {
     ///   an error: the method returns.
     public func run(onListening: @escaping @Sendable (_ port: Int) async -> Void) async throws {
         guard !running else { throw LifecycleError.alreadyRunning }
+        let application = try makeApplication { port in
+            await self.listening(on: port)
+            await onListening(port)
+        }
         let publisher = try makePublisher()
         running = true
         defer {
@@ -210,10 +214,6 @@ public actor SecretManagerEmulator: Service {
         }
         await state.resumeDelays()
         await state.setPublisher(publisher)
-        let application = makeApplication { port in
-            await self.listening(on: port)
-            await onListening(port)
-        }
         let state = self.state
         let scheduler = configuration.rotationCheckInterval.map { RotationScheduler(state: state, interval: $0) }
         do {
@@ -257,9 +257,16 @@ public actor SecretManagerEmulator: Service {
         await state.setPublisher(nil)
         await publisher.shutdown()
     }
-    /// `http://HOST:PORT` while serving, else `nil`.
+    /// `http://HOST:PORT` while serving (`https://` with ``EmulatorConfiguration/tls``;
+    /// an IPv6 host in brackets), else `nil`.
     public var baseURL: String? {
-        port.map { "http://\(configuration.host):\($0)" }
+        port.map { Self.baseURL(host: configuration.host, port: $0, tls: configuration.tls != nil) }
+    }
+
+    /// `http://HOST:PORT`, or `https://` with TLS; an IPv6 host in brackets.
+    public static func baseURL(host: String, port: Int, tls: Bool) -> String {
+        let host = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "\(tls ? "https" : "http")://\(host):\(port)"
     }
 
     /// The request counters so far.
@@ -329,13 +336,18 @@ public actor SecretManagerEmulator: Service {
         return serverLogger
     }
 
+    /// The HTTP server: plain HTTP/1.1, or with ``EmulatorConfiguration/tls`` HTTPS with
+    /// HTTP/2 by ALPN; accepted connections are counted (``EmulatorStats/connections``).
+    ///
+    /// - Throws: ``EmulatorTLSError`` when the TLS key does not belong to the certificate.
     private func makeApplication(
         onListening: @escaping @Sendable (Int) async -> Void
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let configuredPort = configuration.port
         return Application(
             router: EmulatorRouter.make(
                 state: state, logger: logger, requireAuthentication: configuration.requireAuthentication),
+            server: try .emulator(tls: configuration.tls, counter: state.connections),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in

@@ -37,7 +37,8 @@ struct CommandContext {
         let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
         let timeout = try options.parsedTimeout()
         // Nothing may throw once the client exists: a client is shut down before its deinit.
-        var clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(for: configuration)
+        var clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+            for: configuration, processEnvironment: environment)
         // Without `--trace-file` the tracer is the no-op one: AsyncHTTPClient would still
         // build a span and its attributes (method, URL parts) for every request.
         if InstrumentationSystem.tracer is NoOpTracer { clientConfiguration.tracing.tracer = nil }

@@ -41,6 +41,14 @@ struct EmulatorCommand: AsyncParsableCommand {
             SECRET_ROTATE (checked every second; POST /_emulator/rotations:run fires them now, \
             POST /_emulator/clock {"advance": "3600s"} moves the emulator's clock ahead).
 
+            TLS: --tls serves HTTPS (HTTP/2 by ALPN, else HTTP/1.1) with a self-signed certificate \
+            made at start for 127.0.0.1, ::1, localhost and --host; --cert PATH --key PATH (PEM) serve \
+            a given certificate instead. --cert-out PATH writes the served certificate (PEM, mode 0644) \
+            before listening, for clients to trust: `tls: { ca_file: PATH }` in secretsmith's \
+            configuration, SSL_CERT_FILE, or gcloud's core/custom_ca_certs_file. The emulator then \
+            announces https://HOST:PORT; clients use `endpoint: https://HOST:PORT` (not \
+            SECRET_MANAGER_EMULATOR_HOST, which means plain HTTP).
+
             Service account keys for the seed: --generate-service-account EMAIL --key-file KEY.json \
             [--public-key-file KEY.pem] [--token-uri URL] [--project-id ID] writes a key file (mode \
             0600) and the public key the seed's public_key_file names, then exits.
@@ -82,6 +90,18 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("pubsub-emulator-host"), help: "HOST:PORT of a Pub/Sub emulator that receives the secrets' event notifications (default: PUBSUB_EMULATOR_HOST; none: nothing is published).")
     var pubSubEmulatorHost: String?
 
+    @Flag(name: .long, help: "Serve HTTPS (HTTP/2 by ALPN) with a self-signed certificate made at start.")
+    var tls = false
+
+    @Option(name: .long, help: "Serve HTTPS with this PEM certificate chain (with --key).")
+    var cert: String?
+
+    @Option(name: .long, help: "With --cert: the PEM private key of the certificate.")
+    var key: String?
+
+    @Option(name: .long, help: "With --tls or --cert: write the served certificate (PEM, mode 0644) here before listening, for clients to trust.")
+    var certOut: String?
+
     @Option(name: .long, help: "Write a new service account key file for EMAIL (with --key-file) and exit.")
     var generateServiceAccount: String?
 
@@ -101,6 +121,33 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port \(port) is outside 0–65535 (0 picks a free port).")
         }
+        if (cert == nil) != (key == nil) {
+            throw ValidationError("--cert and --key go together: give both, or --tls for a self-signed certificate.")
+        }
+        if certOut != nil, !tls, cert == nil {
+            throw ValidationError("--cert-out needs --tls (or --cert and --key): plain HTTP serves no certificate.")
+        }
+    }
+
+    /// The TLS certificate to serve: `--cert`/`--key`, else with `--tls` a self-signed one
+    /// for the loopback names and `--host`; `nil` for plain HTTP. Writes `--cert-out`.
+    func loadTLS() throws -> EmulatorTLS? {
+        let served: EmulatorTLS
+        if let cert, let key {
+            do {
+                served = try EmulatorTLS.load(certificateFile: cert, privateKeyFile: key)
+            } catch {
+                throw UsageError("--cert \(cert) --key \(key): \(error)")
+            }
+        } else if tls {
+            served = try EmulatorTLS.selfSigned(hosts: [host])
+        } else {
+            return nil
+        }
+        if let certOut {
+            try Self.write(served.certificatePEM, to: certOut, mode: 0o644)
+        }
+        return served
     }
 
     func run() async throws {
@@ -125,12 +172,14 @@ struct EmulatorCommand: AsyncParsableCommand {
             tokenLifetime: try Self.duration(tokenLifetime, option: "--token-lifetime"),
             clockOffset: try clockOffset.map { try Self.duration($0, option: "--clock-offset", signed: true) } ?? .zero,
             tokenAudiences: tokenAudience.isEmpty ? nil : tokenAudience,
-            pubSubEmulatorHost: try resolvedPubSubEmulatorHost())
+            pubSubEmulatorHost: try resolvedPubSubEmulatorHost(), tls: try loadTLS())
         let emulator = SecretManagerEmulator(seed: seedData, configuration: configuration, logger: logger)
         let portFile = self.portFile
         let host = self.host
+        let secure = configuration.tls != nil
         let service = ListeningEmulator(emulator: emulator) { bound in
-            FileHandle.standardError.write(Data("secretsmith emulator listening on \(host):\(bound)\n".utf8))
+            let url = SecretManagerEmulator.baseURL(host: host, port: bound, tls: secure)
+            FileHandle.standardError.write(Data("secretsmith emulator listening on \(url)\n".utf8))
                 if let portFile, let failure = PortFile.write(port: bound, to: portFile) {
                     FileHandle.standardError.write(
                         Data("secretsmith: error: cannot write --port-file \(portFile): \(failure)\n".utf8))

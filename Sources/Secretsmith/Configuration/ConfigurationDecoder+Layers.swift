@@ -78,6 +78,9 @@ extension ConfigurationDecoder {
             }
         }
         let serve = fields["serve"].flatMap(serveSection)
+        if let error = checkCertificateFileVariable(global: defaults, environments: environments) {
+            sink.errors.append(error)
+        }
         // In file order (errors without a position first).
         let errors = sink.errors.enumerated().sorted { lhs, rhs in
             let left = lhs.element.mark.map { ($0.line, $0.column) } ?? (0, 0)

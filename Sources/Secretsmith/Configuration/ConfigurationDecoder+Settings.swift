@@ -11,7 +11,7 @@ extension ConfigurationDecoder {
             switch self {
             case .global, .environment:
                 ["credentials", "endpoint", "location", "quota_project", "timeout", "deadline", "concurrency", "cache",
-                 "retry", "circuit_breaker", "file_mode", "allow_world_readable", "version", "watch"]
+                 "retry", "circuit_breaker", "file_mode", "allow_world_readable", "version", "watch", "tls"]
             case .project:
                 ["credentials", "endpoint", "location", "quota_project", "timeout", "cache", "retry", "circuit_breaker",
                  "version"]
@@ -49,6 +49,13 @@ extension ConfigurationDecoder {
         }
         if let node = fields["endpoint"] {
             settings.endpoint = try endpoint(node, at: path.key("endpoint"))
+        }
+        if let node = fields["tls"] {
+            let tlsPath = path.key("tls")
+            let tls = try self.fields(node, at: tlsPath, allowed: ["ca_file"])
+            if let node = tls["ca_file"] {
+                settings.tlsCAFile = try certificateFile(node, at: tlsPath.key("ca_file"))
+            }
         }
         if let node = fields["location"] {
             settings.location = try token(

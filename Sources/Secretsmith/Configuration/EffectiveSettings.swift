@@ -12,7 +12,7 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var endpoint: String
     /// Per request (default 10 s).
     public var timeout: Duration
-    /// Secret Manager calls in flight per environment (default 16).
+    /// Secret Manager calls in flight per environment (default ``defaultConcurrency``).
     public var concurrency: Int
     /// Cache TTL, size and staleness (defaults 5 m, 1000, 0 s).
     public var cache: CachePolicy
@@ -36,4 +36,18 @@ public struct EffectiveSettings: Sendable, Hashable {
     /// `watch`: how `secretsmith watch` notices changes and reacts; origins under
     /// `watch.` (`watch.poll_interval`, `watch.child.signal`).
     public var watch = WatchSettings()
+    /// `tls.ca_file`: a PEM file of CA certificates trusted in addition to the system's
+    /// roots, if set (`defaults` and environments only; absolute).
+    public var tlsCAFile: String? = nil
+
+    /// The built-in `concurrency:`, 100: the concurrent streams one HTTP/2 connection to
+    /// Google's front ends carries (their `SETTINGS_MAX_CONCURRENT_STREAMS`), so a cold
+    /// render needs one TLS handshake and ceil(N / 100) round trips; more calls in flight
+    /// would only queue in the client or open more connections for no gain. Secret
+    /// Manager's quota of 90,000 access requests per minute per project (1,500/s) is a
+    /// rate over a minute: a render of N secrets sends N requests in a burst, far below it
+    /// unless N is in the tens of thousands, and a process that keeps 100 calls in flight
+    /// at a round trip of at least 67 ms stays under 1,500/s. A 429 above it is retried
+    /// with backoff like any RESOURCE_EXHAUSTED.
+    public static let defaultConcurrency = 100
 }

@@ -85,16 +85,17 @@ struct LayerResolver {
         }
         let credentials = pick("credentials", \.credentials, default: CredentialsConfiguration.applicationDefault)
         let timeout = pick("timeout", \.timeout, default: Duration.seconds(10))
-        let concurrency = pick("concurrency", \.concurrency, default: 16)
+        let concurrency = pick("concurrency", \.concurrency, default: EffectiveSettings.defaultConcurrency)
         let fileMode = pick("file_mode", \.fileMode, default: FileMode.ownerReadWrite)
         let version = pick("version", \.version, default: "latest")
         let quotaProject = pickOptional("quota_project", \.quotaProject)
         let deadline = pickOptional("deadline", \.deadline)
+        let tlsCAFile = pickOptional("tls.ca_file", \.tlsCAFile)
         let watch = resolveWatch()
         return EffectiveSettings(
             credentials: credentials, endpoint: endpoint, timeout: timeout, concurrency: concurrency, cache: cache,
             retry: retry, circuitBreaker: breaker, fileMode: fileMode, version: version, location: location,
-            quotaProject: quotaProject, origins: origins, deadline: deadline, watch: watch
+            quotaProject: quotaProject, origins: origins, deadline: deadline, watch: watch, tlsCAFile: tlsCAFile
         )
     }
 }

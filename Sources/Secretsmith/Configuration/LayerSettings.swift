@@ -7,12 +7,15 @@
 /// - `defaults`, environments and projects also: `credentials`, `endpoint`, `location`,
 ///   `quota_project`, `circuit_breaker`
 /// - `defaults` and environments also: `concurrency`, `deadline`, `file_mode`,
-///   `allow_world_readable`, `watch`
+///   `allow_world_readable`, `watch`, `tls`
 public struct LayerSettings: Sendable, Hashable {
     /// `credentials` (taken whole, not merged field by field).
     public var credentials: CredentialsConfiguration?
     /// `endpoint`: the Secret Manager base URL, without trailing slash.
     public var endpoint: String?
+    /// `tls.ca_file`: a PEM file of CA certificates trusted in addition to the system's
+    /// roots (an absolute path, resolved against the configuration file's directory).
+    public var tlsCAFile: String?
     /// `timeout`: per request.
     public var timeout: Duration?
     /// `deadline`: the longest a whole run (render, get) may take; none by default.

@@ -55,7 +55,7 @@ public struct SecretConfig: Sendable, Hashable {
         endpoint: String = SecretConfig.globalEndpoint,
         credentials: CredentialsConfiguration = .applicationDefault,
         timeout: Duration = .seconds(10),
-        concurrency: Int = 16,
+        concurrency: Int = EffectiveSettings.defaultConcurrency,
         cache: CachePolicy = CachePolicy(),
         retry: RetryPolicy = RetryPolicy(),
         circuitBreaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),

@@ -104,6 +104,15 @@ package struct Explanation: Sendable, Hashable, Encodable {
             add("endpoint", endpoint.baseURL, layer("endpoint"))
             add("credentials", secret.credentials.description, layer("credentials"))
         }
+        if let caFile = secret.settings.tlsCAFile {
+            add("tls.ca_file", "\(caFile) (added to the system's roots)", layer("tls.ca_file"))
+        } else if let bundle = TLSTrust.of(configuration, processEnvironment: context.processEnvironment).baseBundle {
+            add(
+                "tls.ca_file", "(none; \(TLSTrust.certificateFileVariable) \(bundle) replaces the system's roots)",
+                SettingLayer.environmentVariable.description)
+        } else {
+            add("tls.ca_file", "(none: the system's roots)", layer("tls.ca_file"))
+        }
         add("quota_project", secret.quotaProject ?? "(none)", layer("quota_project"))
         add("timeout", duration(secret.timeout), layer("timeout"))
 

@@ -163,6 +163,9 @@ package struct SecretManagerClient: Sendable {
                 code: .transport, resource: resource,
                 message: "nothing is listening at \(address) (connection refused); \(hint)")
         }
+        if let tls = tlsFailure(error, endpoint: endpoint) {
+            return SecretManagerError(code: .transport, resource: resource, message: tls, underlyingError: error)
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Tracing
 
 /// The library's one path from a configuration to files: plan → fetch (under the run's
@@ -275,12 +276,19 @@ public struct RenderPipeline: Sendable {
 }
 
 extension MultiEnvironmentSecretManager {
-    /// ``recommendedHTTPClientConfiguration(concurrency:)`` with a pool as large as the
-    /// largest `concurrency:` of the configuration (the defaults' or an environment's).
-    public static func recommendedHTTPClientConfiguration(for configuration: Configuration) -> HTTPClient.Configuration {
+    /// ``recommendedHTTPClientConfiguration(concurrency:tls:)`` with a pool as large as the
+    /// largest `concurrency:` of the configuration (the defaults' or an environment's),
+    /// trusting what ``TLSTrust/of(_:processEnvironment:)`` says (`tls.ca_file`,
+    /// `SSL_CERT_FILE`, the system's roots).
+    ///
+    /// - Parameter processEnvironment: where `SSL_CERT_FILE` is read.
+    public static func recommendedHTTPClientConfiguration(
+        for configuration: Configuration, processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> HTTPClient.Configuration {
         let concurrency = configuration.environmentNames.reduce(configuration.defaults.concurrency) {
             max($0, configuration.settings(forEnvironment: $1)?.concurrency ?? 0)
         }
-        return recommendedHTTPClientConfiguration(concurrency: concurrency)
+        return recommendedHTTPClientConfiguration(
+            concurrency: concurrency, tls: TLSTrust.of(configuration, processEnvironment: processEnvironment))
     }
 }

@@ -128,7 +128,7 @@ struct ConfigurationResolutionTests {
         let config = try configuration.resolve(SecretReference.parse("p/s"), activeEnvironment: "e")
         #expect(config == SecretConfig(environment: "e", projectAlias: "p", secretName: "s", projectID: "x-project", origins: config.origins))
         #expect(config.timeout == .seconds(10))
-        #expect(config.concurrency == 16)
+        #expect(config.concurrency == 100)
         #expect(config.cache == CachePolicy(ttl: .seconds(300), maxEntries: 1000, maxStale: .zero))
         #expect(config.retry == RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(250), maxBackoff: .seconds(10), multiplier: 2))
         #expect(
@@ -140,7 +140,7 @@ struct ConfigurationResolutionTests {
         #expect(config.credentials == .applicationDefault)
         #expect(config.version == "latest")
         #expect(config.origins.values.allSatisfy { $0 == .builtIn || $0 == .project })
-        #expect(config.origins.count == 33)  // every setting, `deadline` and the ten `watch.` keys included
+        #expect(config.origins.count == 34)  // every setting, `deadline`, `tls.ca_file` and the ten `watch.` keys included
     }
 
     @Test("a regional project gets the regional resource name and endpoint")
@@ -216,7 +216,7 @@ struct ConfigurationResolutionTests {
         let defaults = configuration.defaults
         #expect(defaults.timeout == .seconds(7))
         #expect(defaults.origins["timeout"] == .global)
-        #expect(defaults.concurrency == 16)
+        #expect(defaults.concurrency == 100)
         #expect(defaults.origins["concurrency"] == .builtIn)
         #expect(defaults.cache.maxEntries == 50)
         #expect(defaults.credentials == .applicationDefault)

@@ -65,7 +65,7 @@ import Testing
             _ = try await manager.accessSecretVersion("dev/eu/regional")
             _ = try await manager.accessSecretVersion("prod/app/db-password")
             #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 1)
-            #expect(manager.concurrencyLimit(ofEnvironment: "prod") == 16)
+            #expect(manager.concurrencyLimit(ofEnvironment: "prod") == EffectiveSettings.defaultConcurrency)
             // Behaviour: with 1 slot, four slow dev accesses run one after another.
             await fixture.faults([FaultRule(.latency(milliseconds: 200), method: .access)])
             let start = ContinuousClock.now

@@ -1,0 +1,109 @@
+import Foundation
+import NIOSSL
+import YAML
+
+extension ConfigurationDecoder {
+    /// `tls.ca_file`: a path (relative to the configuration file) to a readable PEM file
+    /// holding at least one certificate, checked when the configuration is loaded.
+    func certificateFile(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+        let file = try self.path(node, at: path)
+        if let problem = TLSTrust.problem(readingCertificates: file) {
+            throw failure(
+                "the CA file \(file) \(problem)", at: node, path: path,
+                hint: "Name a PEM file of CA certificates, such as the one "
+                    + "`secretsmith emulator --tls --cert-out PATH` writes.")
+        }
+        return file
+    }
+
+    /// `SSL_CERT_FILE` when the trust roots come from it (it is set and no `tls.ca_file`
+    /// is): a readable PEM file of certificates, else an error naming the variable.
+    func checkCertificateFileVariable(global: LayerSettings, environments: [EnvironmentConfiguration])
+        -> ConfigurationError?
+    {
+        guard global.tlsCAFile == nil, environments.allSatisfy({ $0.settings.tlsCAFile == nil }),
+            let file = environment[TLSTrust.certificateFileVariable], !file.isEmpty,
+            let problem = TLSTrust.problem(readingCertificates: file)
+        else { return nil }
+        return ConfigurationError(
+            message: "\(TLSTrust.certificateFileVariable) names \(file), which \(problem)",
+            hint: "Point \(TLSTrust.certificateFileVariable) at a PEM bundle of CA certificates, or unset it "
+                + "to trust the system's roots.")
+    }
+}
+
+/// Which certificate authorities secretsmith's HTTPS connections trust, from the
+/// configuration (`tls: { ca_file: PATH }`), the `SSL_CERT_FILE` convention and the
+/// system's roots. There is no setting that turns verification off.
+///
+/// NIOSSL (the TLS library of AsyncHTTPClient) reads the system bundle from its known
+/// locations (such as `/etc/ssl/certs/ca-certificates.crt`) and ignores `SSL_CERT_FILE`,
+/// so the variable is read here.
+public struct TLSTrust: Sendable, Hashable {
+    /// The variable OpenSSL-based tools read for their CA bundle.
+    public static let certificateFileVariable = "SSL_CERT_FILE"
+
+    /// PEM files of CA certificates trusted in addition to ``baseBundle`` or the system's roots.
+    public var additionalCAFiles: [String]
+    /// A PEM bundle trusted *instead of* the system's roots (`SSL_CERT_FILE`), or `nil`.
+    public var baseBundle: String?
+
+    public init(additionalCAFiles: [String] = [], baseBundle: String? = nil) {
+        self.additionalCAFiles = additionalCAFiles
+        self.baseBundle = baseBundle
+    }
+
+    /// The trust of one configuration: every `tls.ca_file` of `defaults` and of the
+    /// environments is added to the system's roots (one HTTP client serves them all);
+    /// when none is set, a non-empty `SSL_CERT_FILE` replaces the system's roots, as it
+    /// does for OpenSSL-based tools (curl, Python); else the system's roots alone.
+    ///
+    /// - Parameter processEnvironment: where `SSL_CERT_FILE` is read.
+    public static func of(_ configuration: Configuration, processEnvironment: [String: String]) -> TLSTrust {
+        var files: [String] = []
+        for file in [configuration.global.tlsCAFile] + configuration.environments.map(\.settings.tlsCAFile) {
+            if let file, !files.contains(file) { files.append(file) }
+        }
+        if files.isEmpty, let bundle = processEnvironment[certificateFileVariable], !bundle.isEmpty {
+            return TLSTrust(baseBundle: bundle)
+        }
+        return TLSTrust(additionalCAFiles: files)
+    }
+
+    /// AsyncHTTPClient's client TLS configuration: certificate and host name verification
+    /// always on; the trust roots as described by this value. ALPN (h2, http/1.1) is
+    /// added by AsyncHTTPClient.
+    public var configuration: TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let baseBundle { tls.trustRoots = .file(baseBundle) }
+        tls.additionalTrustRoots = additionalCAFiles.map { .file($0) }
+        return tls
+    }
+
+    /// Why `path` cannot serve as trusted certificates ("cannot be read: …", "holds no
+    /// PEM certificate"), or `nil` when it can.
+    static func problem(readingCertificates path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "is a directory"
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try handle.read(upToCount: maxBundleBytes + 1) ?? Data())
+        } catch {
+            return "cannot be read"
+        }
+        guard bytes.count <= maxBundleBytes else { return "is larger than \(maxBundleBytes / (1 << 20)) MiB" }
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes), !certificates.isEmpty else {
+            return "holds no PEM certificate"
+        }
+        return nil
+    }
+
+    /// The largest CA file read (a system bundle is about 200 KiB).
+    static let maxBundleBytes = 16 << 20
+}

@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+import SecretManagerEmulator
+import SecretsmithTestSupport
+import Testing
+
+/// HTTPS: a self-signed certificate made at start or PEM files, HTTP/2 by ALPN, and the
+/// connection and HTTP version counters.
+@Suite struct TLSTests {
+    /// A client trusting only `certificatePEM`.
+    static func client(trusting certificatePEM: String) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = .automatic
+        var pool = HTTPClient.Configuration.ConnectionPool()
+        pool.retryConnectionEstablishment = false
+        configuration.connectionPool = pool
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// `GET` of `url`: status, HTTP major version and body.
+    static func get(_ url: String, with client: HTTPClient) async throws -> (status: Int, version: Int, body: String) {
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), response.version.major, String(buffer: body))
+    }
+
+    @Test func selfSignedCertificateNamesTheLoopbackAddressesAndTheHost() throws {
+        let tls = try EmulatorTLS.selfSigned(hosts: ["emulator.test", "0.0.0.0", "10.1.2.3"])
+        #expect(tls.subjectAlternativeNames == ["127.0.0.1", "::1", "localhost", "emulator.test", "10.1.2.3"])
+        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificatePEM.utf8))
+        #expect(certificates.count == 1)
+        // The private key is not in the description.
+        #expect(!tls.description.contains("PRIVATE"))
+        #expect(!tls.certificatePEM.contains("PRIVATE"))
+    }
+
+    @Test func servesHTTP2ByALPNAndOneConnectionCarriesConcurrentRequests() async throws {
+        try await withTLSEmulator { emulator in
+            #expect(await emulator.emulator.baseURL == "https://127.0.0.1:\(emulator.port)")
+            let client = try Self.client(trusting: emulator.tls.certificatePEM)
+            try await withCleanup(client, cleanup: { try? await $0.shutdown() }) { client in
+                let path = "/v1/projects/acme-billing-dev/secrets/api-key/versions/1:access"
+                // The first request opens the connection and learns HTTP/2 from ALPN.
+                let first = try await Self.get("https://localhost:\(emulator.port)\(path)", with: client)
+                #expect(first.status == 200)
+                #expect(first.version == 2)
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<50 {
+                        group.addTask { try await Self.get("https://localhost:\(emulator.port)\(path)", with: client).version }
+                    }
+                    for try await version in group { #expect(version == 2) }
+                }
+                let stats = await emulator.emulator.stats()
+                #expect(stats.connections == 1)
+                #expect(stats.httpVersions == ["2": 51])
+                #expect(stats.count(.access) == 51)
+            }
+        }
+    }
+
+    @Test func plainHTTPCountsHTTP11AndItsConnections() async throws {
+        try await EmulatorHarness.with { harness async throws in
+            _ = try await harness.access("api-key", "1")
+            _ = try await harness.access("api-key", "1")
+            let stats = await harness.emulator.stats()
+            #expect(stats.httpVersions == ["1.1": 2])
+            #expect(stats.connections == 1)
+            let admin = try JSONDecoder().decode(
+                EmulatorStats.self, from: Data(try await harness.send("GET", "/_emulator/stats").body))
+            #expect(admin.connections == 1)
+            await harness.emulator.resetStats()
+            #expect(await harness.emulator.stats().connections == 0)
+        }
+    }
+
+    @Test func aClientThatDoesNotTrustTheCertificateIsRefused() async throws {
+        try await withTLSEmulator { emulator in
+            let other = try EmulatorTLS.selfSigned()
+            let client = try Self.client(trusting: other.certificatePEM)
+            _ = try await withCleanup(client, cleanup: { try? await $0.shutdown() }) { client in
+                await #expect(throws: (any Error).self) {
+                    _ = try await Self.get("https://127.0.0.1:\(emulator.port)/_emulator/health", with: client)
+                }
+            }
+            #expect(await emulator.emulator.stats().requests == 0)
+        }
+    }
+
+    @Test func servesCertificateFilesAndRefusesUnusableOnes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let made = try EmulatorTLS.selfSigned()
+        let other = try EmulatorTLS.selfSigned()
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let otherKey = directory.appendingPathComponent("other-key.pem").path
+        try made.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+        try made.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        try other.privateKeyPEM.write(toFile: otherKey, atomically: true, encoding: .utf8)
+
+        let loaded = try EmulatorTLS.load(certificateFile: certificate, privateKeyFile: key)
+        let emulator = SecretManagerEmulator(seed: StandardSeed.seed, configuration: EmulatorConfiguration(tls: loaded))
+        let port = try await emulator.start()
+        let client = try Self.client(trusting: made.certificatePEM)
+        try await withCleanup(client, cleanup: { try? await $0.shutdown(); await emulator.stop() }) { client in
+            let health = try await Self.get("https://127.0.0.1:\(port)/_emulator/health", with: client)
+            #expect(health.status == 200)
+            #expect(health.version == 2)
+        }
+
+        #expect(throws: EmulatorTLSError.self) {
+            _ = try EmulatorTLS.load(certificateFile: directory.appendingPathComponent("missing.pem").path, privateKeyFile: key)
+        }
+        let notPEM = try #require(#expect(throws: EmulatorTLSError.self) {
+            _ = try EmulatorTLS.load(certificateFile: key, privateKeyFile: key)
+        })
+        #expect(notPEM.message.contains("holds no PEM certificate"))
+        // A key of another certificate: refused at start, before listening.
+        let mismatched = try EmulatorTLS.load(certificateFile: certificate, privateKeyFile: otherKey)
+        let refused = SecretManagerEmulator(configuration: EmulatorConfiguration(tls: mismatched))
+        await #expect(throws: EmulatorTLSError.self) { _ = try await refused.start() }
+        #expect(await refused.port == nil)
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import NIOSSL
+import SecretManagerEmulator
+import Testing
+@testable import Secretsmith
+
+/// `tls: { ca_file: PATH }` at `defaults` and environments, and `SSL_CERT_FILE`.
+@Suite("TLS trust settings")
+struct TLSConfigurationTests {
+    /// A directory with `ca.pem` (a certificate), `other.pem` (another one), `bad.pem`
+    /// (not PEM) and `secretsmith.yaml` written from `text`; returns the directory.
+    static func workspace(_ text: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try EmulatorTLS.selfSigned().certificatePEM.write(
+            to: directory.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
+        try EmulatorTLS.selfSigned().certificatePEM.write(
+            to: directory.appendingPathComponent("other.pem"), atomically: true, encoding: .utf8)
+        try "not a certificate\n".write(to: directory.appendingPathComponent("bad.pem"), atomically: true, encoding: .utf8)
+        try text.write(to: directory.appendingPathComponent("secretsmith.yaml"), atomically: true, encoding: .utf8)
+        return directory.path
+    }
+
+    static func load(_ directory: String, environment: [String: String] = [:]) throws(ConfigurationError) -> Configuration {
+        try Configuration.load(path: directory + "/secretsmith.yaml", environment: environment)
+    }
+
+    @Test("ca_file resolves against the configuration's directory, layers like endpoint and shows its origin")
+    func layered() throws {
+        let directory = try Self.workspace("""
+            version: 1
+            defaults:
+              tls: { ca_file: ca.pem }
+            environments:
+              dev:
+                projects: { app: { project_id: acme-app-dev, allow_undeclared: true } }
+              staging:
+                tls:
+                  ca_file: ./other.pem
+                projects: { app: { project_id: acme-app-dev, allow_undeclared: true } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = try Self.load(directory)
+        #expect(configuration.global.tlsCAFile == directory + "/ca.pem")
+        let dev = try configuration.resolve(SecretReference.parse("dev/app/s"), activeEnvironment: nil)
+        #expect(dev.settings.tlsCAFile == directory + "/ca.pem")
+        #expect(dev.origins["tls.ca_file"] == .global)
+        let staging = try configuration.resolve(SecretReference.parse("staging/app/s"), activeEnvironment: nil)
+        #expect(staging.settings.tlsCAFile == directory + "/other.pem")
+        #expect(staging.origins["tls.ca_file"] == .environment)
+
+        // One client serves every environment: both files are added to the system's roots.
+        let trust = TLSTrust.of(configuration, processEnvironment: ["SSL_CERT_FILE": "/elsewhere.pem"])
+        #expect(trust.additionalCAFiles == [directory + "/ca.pem", directory + "/other.pem"])
+        #expect(trust.baseBundle == nil)
+        let tls = trust.configuration
+        #expect(tls.certificateVerification == .fullVerification)
+        #expect(tls.trustRoots == nil || tls.trustRoots == .default)
+        #expect(tls.additionalTrustRoots == [.file(directory + "/ca.pem"), .file(directory + "/other.pem")])
+
+        let explanation = try Explanation.make(
+            reference: "staging/app/s", configuration: configuration,
+            context: .init(
+                activeEnvironment: nil, activeEnvironmentLayer: .builtIn, processEnvironment: [:],
+                commandLineDeadline: nil))
+        #expect(explanation.row("tls.ca_file")?.value == directory + "/other.pem (added to the system's roots)")
+        #expect(explanation.row("tls.ca_file")?.layer == SettingLayer.environment.description)
+    }
+
+    @Test("without ca_file, SSL_CERT_FILE replaces the system's roots; without either, the system's roots")
+    func certificateFileVariable() throws {
+        let directory = try Self.workspace("""
+            version: 1
+            environments:
+              dev:
+                projects: { app: { project_id: acme-app-dev, allow_undeclared: true } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bundle = directory + "/ca.pem"
+        let configuration = try Self.load(directory, environment: ["SSL_CERT_FILE": bundle])
+        let trust = TLSTrust.of(configuration, processEnvironment: ["SSL_CERT_FILE": bundle])
+        #expect(trust == TLSTrust(baseBundle: bundle))
+        #expect(trust.configuration.trustRoots == .file(bundle))
+        #expect(trust.configuration.additionalTrustRoots.isEmpty)
+        #expect(TLSTrust.of(configuration, processEnvironment: ["SSL_CERT_FILE": ""]) == TLSTrust())
+        #expect(TLSTrust.of(configuration, processEnvironment: [:]) == TLSTrust())
+
+        let explanation = try Explanation.make(
+            reference: "dev/app/s", configuration: configuration,
+            context: .init(
+                activeEnvironment: nil, activeEnvironmentLayer: .builtIn,
+                processEnvironment: ["SSL_CERT_FILE": bundle], commandLineDeadline: nil))
+        #expect(explanation.row("tls.ca_file")?.value.contains("SSL_CERT_FILE \(bundle) replaces the system's roots") == true)
+
+        // An SSL_CERT_FILE that is not a PEM bundle is a configuration error naming the variable.
+        let error = try #require(#expect(throws: ConfigurationError.self) {
+            _ = try Self.load(directory, environment: ["SSL_CERT_FILE": directory + "/bad.pem"])
+        })
+        #expect(error.description.contains("SSL_CERT_FILE names \(directory)/bad.pem, which holds no PEM certificate"))
+        #expect(error.kind == .configuration)
+        #expect(throws: ConfigurationError.self) {
+            _ = try Self.load(directory, environment: ["SSL_CERT_FILE": directory + "/missing.pem"])
+        }
+    }
+
+    @Test("an unreadable or non-PEM ca_file, an unknown key under tls, and tls in a project are located errors")
+    func errors() throws {
+        let directory = try Self.workspace("version: 1\nenvironments: {}\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func error(_ text: String) throws -> ConfigurationError {
+            try text.write(toFile: directory + "/secretsmith.yaml", atomically: true, encoding: .utf8)
+            return try #require(#expect(throws: ConfigurationError.self) { _ = try Self.load(directory) })
+        }
+
+        let missing = try error("version: 1\ndefaults:\n  tls:\n    ca_file: missing.pem\nenvironments: {}\n")
+        #expect(missing.mark?.line == 4)
+        #expect(missing.mark?.column == 14)
+        #expect(missing.keyPath == "defaults.tls.ca_file")
+        #expect(missing.message.contains("the CA file \(directory)/missing.pem cannot be read"))
+        #expect(missing.kind == .configuration)
+
+        let notPEM = try error("version: 1\nenvironments:\n  dev:\n    tls: { ca_file: bad.pem }\n")
+        #expect(notPEM.mark?.line == 4)
+        #expect(notPEM.keyPath == "environments.dev.tls.ca_file")
+        #expect(notPEM.message.contains("holds no PEM certificate"))
+
+        let directoryAsFile = try error("version: 1\ndefaults:\n  tls: { ca_file: . }\nenvironments: {}\n")
+        #expect(directoryAsFile.message.contains("is a directory"))
+
+        let unknown = try error("version: 1\ndefaults:\n  tls:\n    ca_fil: ca.pem\nenvironments: {}\n")
+        #expect(unknown.mark?.line == 4)
+        #expect(unknown.mark?.column == 5)
+        #expect(unknown.hint == "Did you mean \"ca_file\"?")
+
+        let insecure = try error("version: 1\ndefaults:\n  tls: { insecure: true }\nenvironments: {}\n")
+        #expect(insecure.keyPath == "defaults.tls.insecure")
+
+        let inProject = try error("""
+            version: 1
+            environments:
+              dev:
+                projects:
+                  app:
+                    project_id: acme-app-dev
+                    tls: { ca_file: ca.pem }
+            """)
+        #expect(inProject.mark?.line == 7)
+        #expect(inProject.message.contains("tls") || inProject.description.contains("tls"))
+    }
+}

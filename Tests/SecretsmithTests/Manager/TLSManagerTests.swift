@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Foundation
+import SecretManagerEmulator
+import SecretsmithTestSupport
+import Testing
+@testable import Secretsmith
+
+/// The manager over HTTPS: HTTP/2 by ALPN on one connection, the CA from `tls.ca_file`
+/// or `SSL_CERT_FILE`, and a clean failure when the certificate is not trusted.
+@Suite("Secret Manager over TLS and HTTP/2")
+struct TLSManagerTests {
+    static let count = 150
+
+    /// `acme-app-dev` with secrets `s1` … `sN`.
+    static let seed: EmulatorSeed = {
+        EmulatorSeed(projects: [
+            .init(
+                id: "acme-app-dev", number: 424_242_424_242,
+                secrets: (1...count).map { index in
+                    .init(id: "s\(index)", versions: [.init(payload: Array("v\(index)-\(StandardSeed.sentinel)".utf8))])
+                })
+        ])
+    }()
+
+    static let processEnvironment = ["TLS_TEST_TOKEN": "test-token"]
+
+    /// Runs `body` with a manager over `text` and the client secretsmith's CLI makes for it.
+    static func withManager<Result>(
+        _ text: String, processEnvironment: [String: String] = processEnvironment,
+        _ body: (MultiEnvironmentSecretManager) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try Configuration.parse(
+            Array(text.utf8), file: "t.yaml", environment: processEnvironment, directory: "/tmp")
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+                for: configuration, processEnvironment: processEnvironment))
+        let manager = MultiEnvironmentSecretManager(
+            configuration: configuration, httpClient: client, processEnvironment: processEnvironment)
+        return try await withCleanup(client, cleanup: { try? await $0.shutdown() }) { _ in try await body(manager) }
+    }
+
+    /// Reads `s1` … `sN` at once; returns the values in order.
+    static func readAll(_ manager: MultiEnvironmentSecretManager) async throws -> [String] {
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 1...count {
+                group.addTask {
+                    let value = try await manager.accessSecretVersion("dev/app/s\(index)")
+                    return (index, String(decoding: value.bytes, as: UTF8.self))
+                }
+            }
+            var values = [String](repeating: "", count: count)
+            for try await (index, value) in group { values[index - 1] = value }
+            return values
+        }
+    }
+
+    @Test("a cold burst of concurrent accesses goes over one HTTP/2 connection, with the CA of tls.ca_file")
+    func oneConnection() async throws {
+        try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [try FaultRule(parsing: "latency:20")])) {
+            emulator in
+            try await Self.withManager(emulator.configuration()) { manager in
+                let values = try await Self.readAll(manager)
+                #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+            }
+            let stats = await emulator.emulator.stats()
+            #expect(stats.count(.access) == Self.count)
+            #expect(stats.httpVersions == ["2": Self.count])
+            #expect(stats.connections == 1)
+        }
+    }
+
+    @Test("SSL_CERT_FILE serves as the trust roots when no ca_file is set")
+    func certificateFileVariable() async throws {
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            var environment = Self.processEnvironment
+            environment["SSL_CERT_FILE"] = emulator.caFile
+            try await Self.withManager(emulator.configuration(trust: false), processEnvironment: environment) { manager in
+                let value = try await manager.accessSecretVersion("dev/app/s1")
+                #expect(String(decoding: value.bytes, as: UTF8.self) == "v1-\(StandardSeed.sentinel)")
+            }
+            #expect(await emulator.emulator.stats().httpVersions == ["2": 1])
+        }
+    }
+
+    @Test("an untrusted certificate fails promptly with a message naming the endpoint, and no value")
+    func untrusted() async throws {
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            let started = ContinuousClock.now
+            let error = try await Self.withManager(emulator.configuration(trust: false)) { manager in
+                try #require(await #expect(throws: SecretManagerError.self) {
+                    _ = try await manager.accessSecretVersion("dev/app/s1")
+                })
+            }
+            // Generous: two attempts with 10–20 ms of backoff; a hang would take the timeout (10 s) per attempt.
+            #expect(ContinuousClock.now - started < .seconds(8))
+            #expect(error.kind == .unavailable)
+            #expect(error.description.contains("127.0.0.1:\(emulator.port)"))
+            #expect(error.description.contains("not trusted"))
+            #expect(error.description.contains("ca_file"))
+            #expect(!error.description.contains(StandardSeed.sentinel))
+            #expect(await emulator.emulator.stats().requests == 0)
+        }
+    }
+}
