@@ -46,6 +46,9 @@ public struct LayerSettings: Sendable, Hashable {
     public var breakerRecoveryTimeout: Duration?
     /// `file_mode`: the default mode of output files.
     public var fileMode: FileMode?
+    /// `allow_world_readable`: permits a `fileMode` that grants access to others
+    /// (`defaults` and environments only).
+    public var allowWorldReadable: Bool?
     /// `version`: the default secret version (a number, `latest` or an alias).
     public var version: String?
     /// `location`: the region of regional secrets (`europe-west1`).
@@ -56,5 +59,7 @@ public struct LayerSettings: Sendable, Hashable {
     /// environments only).
     public var watch = WatchLayerSettings()
 
+    /// Settings that set nothing (every setting then comes from a farther layer or its
+    /// built-in default); set the properties to build a layer in code.
     public init() {}
 }
