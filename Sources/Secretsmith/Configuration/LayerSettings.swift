@@ -58,6 +58,10 @@ public struct LayerSettings: Sendable, Hashable {
     /// `watch`: how `secretsmith watch` notices changes and reacts (`defaults` and
     /// environments only).
     public var watch = WatchLayerSettings()
+    /// The environment variables that set settings of this layer over the file's values
+    /// (see ``Configuration/applyingEnvironmentOverrides(_:)``), keyed by the setting's dotted
+    /// name as in ``EffectiveSettings/origins`` (`cache.ttl`); empty for a layer as written.
+    public internal(set) var environmentVariables: [String: String] = [:]
 
     /// Settings that set nothing (every setting then comes from a farther layer or its
     /// built-in default); set the properties to build a layer in code.
