@@ -32,7 +32,8 @@ struct CommandContext {
         let location = ConfigurationLocation.discover(explicit: options.config, environment: environment)
         let configuration = try withSpan(SecretsmithSpans.configLoad) { span in
             span.attributes["file.path"] = location.path
-            return try location.load(environment: environment)
+            // Environment overrides apply over the file, under the flags.
+            return try location.load(environment: environment).applyingEnvironmentOverrides(environment)
         }
         let active = environment["SECRETSMITH_ENV"].flatMap { $0.isEmpty ? nil : $0 }
         let timeout = try options.parsedTimeout()

@@ -10,7 +10,8 @@ struct ExplainCommand: AsyncParsableCommand {
             Prints the resolved resource name, endpoint, credentials, version, timeout, deadline, \
             cache, retry and circuit breaker settings and file mode, each with the layer that set \
             it: default, global, environment, project, secret, reference, command line or \
-            environment variable; then the outputs that read the version, with their modes. \
+            environment variable (or the variable's name, for a SECRETSMITH_DEFAULTS__... or \
+            SECRETSMITH_ENVIRONMENTS__... override); then the outputs that read the version, with their modes. \
             Makes no network call.
             """)
 

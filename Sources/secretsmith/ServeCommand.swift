@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         var auditLogger = Logger(label: "secretsmith.serve.audit")
         auditLogger.logLevel = .info
         let location = ConfigurationLocation.discover(explicit: config, environment: environment)
-        let configuration = try location.load(environment: environment)
+        let configuration = try location.load(environment: environment).applyingEnvironmentOverrides(environment)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let override = listen.flatMap(ServeConfiguration.ListenAddress.init(parsing:))

@@ -116,3 +116,33 @@ extension Configuration {
         return resolver.resolve()
     }
 }
+
+extension Configuration {
+    /// This configuration with the settings that environment variables override: the
+    /// `defaults` and environment layers' settings named by `SECRETSMITH_DEFAULTS__<KEY>` and
+    /// `SECRETSMITH_ENVIRONMENTS__<ENV>__<KEY>` variables (levels of a key separated by `__`,
+    /// as in `SECRETSMITH_DEFAULTS__CACHE__TTL`), over the file's values. The command line
+    /// applies them after loading the file and before its flags.
+    ///
+    /// Every setting those layers accept in the file can be overridden, with the file's
+    /// syntax and rules. `<ENV>` is the environment's name as declared (`prod-eu`) or its
+    /// shell-friendly form (`PROD_EU`: upper case, `-` and `.` as `_`); `<KEY>` is
+    /// case-insensitive. A value starting with `{` or `[` is YAML flow (JSON works); an empty
+    /// value is ignored. Other `SECRETSMITH_` variables (`SECRETSMITH_ENV`,
+    /// `SECRETSMITH_CONFIG`, ...) are not overrides. Each overridden setting records its
+    /// variable (``EffectiveSettings/environmentVariables``), which `explain` shows as the
+    /// setting's origin.
+    ///
+    /// - Parameter environment: the process environment (normally
+    ///   `ProcessInfo.processInfo.environment`); also used for `${NAME}` in the values.
+    /// - Returns: the configuration with the overrides; `self` when no variable is an override.
+    /// - Throws: ``ConfigurationError`` naming the variable
+    ///   (``ConfigurationError/environmentVariable``) and the key path: a value the file would
+    ///   refuse (a bad duration, out of range), an unknown or misplaced setting, an undeclared
+    ///   environment (``ConfigurationError/Code/unknownEnvironment``), or a variable that starts
+    ///   with `SECRETSMITH_DEFAULTS` or `SECRETSMITH_ENVIRONMENTS` but is not an override's
+    ///   name. Further errors are in ``ConfigurationError/additional``.
+    public func applyingEnvironmentOverrides(_ environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        try EnvironmentOverrides.apply(environment, to: self)
+    }
+}

@@ -43,6 +43,32 @@ extension ConfigurationDecoder {
     /// Reads the setting keys of one layer from already-checked fields.
     func settings(from fields: Fields, layer: Layer) throws(ConfigurationError) -> LayerSettings {
         var settings = LayerSettings()
+        try applySettings(from: fields, layer: layer, to: &settings)
+        return settings
+    }
+
+    /// Sets the settings that `fields` hold on `settings`, leaving every other one as it is
+    /// (a nested key such as `cache.ttl` replaces only that leaf), then checks the result
+    /// against ``LayerSettings/violations(in:)``: the file's layers start empty, and
+    /// environment overrides apply over the file's values (see ``EnvironmentOverrides``).
+    ///
+    /// - Throws: the first syntax error, else the first broken rule, located at the value
+    ///   that broke it.
+    func applySettings(from fields: Fields, layer: Layer, to settings: inout LayerSettings) throws(ConfigurationError) {
+        try readSettings(from: fields, to: &settings)
+        if let violation = settings.violations(in: layer).first {
+            var node: YAMLNode? = fields.node
+            for key in violation.key.split(separator: ".") {
+                node = node?[String(key)]
+            }
+            throw failure(
+                violation.message, at: node ?? fields.node, path: fields.path.key(violation.key), hint: violation.hint)
+        }
+    }
+
+    /// The one table of setting keys: parses the syntax of each value `fields` holds (a
+    /// duration, a whole number) into `settings`; the rules are ``LayerSettings/violations(in:)``.
+    func readSettings(from fields: Fields, to settings: inout LayerSettings) throws(ConfigurationError) {
         let path = fields.path
         if let node = fields["credentials"] {
             settings.credentials = try credentials(node, at: path.key("credentials"))
@@ -58,53 +84,43 @@ extension ConfigurationDecoder {
             }
         }
         if let node = fields["location"] {
-            settings.location = try token(
-                node, at: path.key("location"), what: "location",
-                expected: "a Google Cloud region such as europe-west1 (lowercase letters, digits and '-')",
-                valid: Self.isValidLocation
-            )
+            settings.location = try nonEmptyString(node, at: path.key("location"))
         }
         if let node = fields["quota_project"] {
-            settings.quotaProject = try projectID(node, at: path.key("quota_project"))
+            settings.quotaProject = try nonEmptyString(node, at: path.key("quota_project"))
         }
         if let node = fields["timeout"] {
-            settings.timeout = try duration(node, at: path.key("timeout"), minimum: .milliseconds(1))
+            settings.timeout = try duration(node, at: path.key("timeout"))
         }
         if let node = fields["deadline"] {
-            settings.deadline = try duration(node, at: path.key("deadline"), minimum: .milliseconds(1))
+            settings.deadline = try duration(node, at: path.key("deadline"))
         }
         if let node = fields["concurrency"] {
-            settings.concurrency = try int(node, at: path.key("concurrency"), in: 1...1024)
+            settings.concurrency = try int(node, at: path.key("concurrency"))
         }
         if let node = fields["version"] {
-            settings.version = try token(
-                node, at: path.key("version"), what: "secret version",
-                expected: "a positive version number, latest, or an alias such as prod",
-                valid: SecretReference.isValidVersion
-            )
+            settings.version = try nonEmptyString(node, at: path.key("version"))
+        }
+        if let node = fields["allow_world_readable"] {
+            settings.allowWorldReadable = try bool(node, at: path.key("allow_world_readable"))
         }
         if let node = fields["file_mode"] {
-            let allow = try fields["allow_world_readable"].map { node throws(ConfigurationError) in
-                try bool(node, at: path.key("allow_world_readable"))
-            } ?? false
-            settings.fileMode = try fileMode(node, at: path.key("file_mode"), allowWorldReadable: allow)
-        } else if let node = fields["allow_world_readable"] {
-            _ = try bool(node, at: path.key("allow_world_readable"))
+            settings.fileMode = try fileMode(node, at: path.key("file_mode"))
         }
         if let node = fields["watch"] {
-            settings.watch = try watch(node, at: path.key("watch"))
+            try watch(node, at: path.key("watch"), into: &settings.watch)
         }
         if let node = fields["cache"] {
             let cachePath = path.key("cache")
             let cache = try self.fields(node, at: cachePath, allowed: ["ttl", "max_entries", "max_stale"])
-            settings.cacheTTL = try cache["ttl"].map { node throws(ConfigurationError) in
-                try duration(node, at: cachePath.key("ttl"))
+            if let node = cache["ttl"] {
+                settings.cacheTTL = try duration(node, at: cachePath.key("ttl"))
             }
-            settings.cacheMaxEntries = try cache["max_entries"].map { node throws(ConfigurationError) in
-                try int(node, at: cachePath.key("max_entries"), in: 0...10_000_000)
+            if let node = cache["max_entries"] {
+                settings.cacheMaxEntries = try int(node, at: cachePath.key("max_entries"))
             }
-            settings.cacheMaxStale = try cache["max_stale"].map { node throws(ConfigurationError) in
-                try duration(node, at: cachePath.key("max_stale"))
+            if let node = cache["max_stale"] {
+                settings.cacheMaxStale = try duration(node, at: cachePath.key("max_stale"))
             }
         }
         if let node = fields["retry"] {
@@ -112,17 +128,17 @@ extension ConfigurationDecoder {
             let retry = try self.fields(
                 node, at: retryPath, allowed: ["max_attempts", "initial_backoff", "max_backoff", "multiplier"]
             )
-            settings.retryMaxAttempts = try retry["max_attempts"].map { node throws(ConfigurationError) in
-                try int(node, at: retryPath.key("max_attempts"), in: 1...100)
+            if let node = retry["max_attempts"] {
+                settings.retryMaxAttempts = try int(node, at: retryPath.key("max_attempts"))
             }
-            settings.retryInitialBackoff = try retry["initial_backoff"].map { node throws(ConfigurationError) in
-                try duration(node, at: retryPath.key("initial_backoff"))
+            if let node = retry["initial_backoff"] {
+                settings.retryInitialBackoff = try duration(node, at: retryPath.key("initial_backoff"))
             }
-            settings.retryMaxBackoff = try retry["max_backoff"].map { node throws(ConfigurationError) in
-                try duration(node, at: retryPath.key("max_backoff"))
+            if let node = retry["max_backoff"] {
+                settings.retryMaxBackoff = try duration(node, at: retryPath.key("max_backoff"))
             }
-            settings.retryMultiplier = try retry["multiplier"].map { node throws(ConfigurationError) in
-                try double(node, at: retryPath.key("multiplier"), in: 1...10)
+            if let node = retry["multiplier"] {
+                settings.retryMultiplier = try double(node, at: retryPath.key("multiplier"))
             }
         }
         if let node = fields["circuit_breaker"] {
@@ -133,24 +149,23 @@ extension ConfigurationDecoder {
                     "failure_rate_threshold", "minimum_calls", "window", "recovery_timeout", "half_open_calls",
                     "failure_threshold",
                 ])
-            settings.breakerFailureRateThreshold = try breaker["failure_rate_threshold"].map {
-                node throws(ConfigurationError) in
-                try percentage(node, at: breakerPath.key("failure_rate_threshold"))
+            if let node = breaker["failure_rate_threshold"] {
+                settings.breakerFailureRateThreshold = try percentage(node, at: breakerPath.key("failure_rate_threshold"))
             }
-            settings.breakerMinimumCalls = try breaker["minimum_calls"].map { node throws(ConfigurationError) in
-                try int(node, at: breakerPath.key("minimum_calls"), in: 1...1_000_000)
+            if let node = breaker["minimum_calls"] {
+                settings.breakerMinimumCalls = try int(node, at: breakerPath.key("minimum_calls"))
             }
-            settings.breakerWindow = try breaker["window"].map { node throws(ConfigurationError) in
-                try duration(node, at: breakerPath.key("window"), minimum: .seconds(1))
+            if let node = breaker["window"] {
+                settings.breakerWindow = try duration(node, at: breakerPath.key("window"))
             }
-            settings.breakerHalfOpenCalls = try breaker["half_open_calls"].map { node throws(ConfigurationError) in
-                try int(node, at: breakerPath.key("half_open_calls"), in: 1...1000)
+            if let node = breaker["half_open_calls"] {
+                settings.breakerHalfOpenCalls = try int(node, at: breakerPath.key("half_open_calls"))
             }
             // `failure_threshold: N` (consecutive failures, before the breaker judged a
             // rate) stays accepted as an alias: N accesses in the window, all failed.
             if let node = breaker["failure_threshold"] {
                 let aliasPath = breakerPath.key("failure_threshold")
-                let count = try int(node, at: aliasPath, in: 1...1_000_000)
+                let count = try int(node, at: aliasPath, in: LayerSettings.Bounds.breakerMinimumCalls)
                 if breaker["failure_rate_threshold"] != nil || breaker["minimum_calls"] != nil {
                     throw failure(
                         "failure_threshold cannot be combined with failure_rate_threshold or minimum_calls",
@@ -162,14 +177,13 @@ extension ConfigurationDecoder {
                 settings.breakerFailureRateThreshold = alias.failureRateThreshold
                 settings.breakerMinimumCalls = alias.minimumCalls
             }
-            settings.breakerRecoveryTimeout = try breaker["recovery_timeout"].map { node throws(ConfigurationError) in
-                try duration(node, at: breakerPath.key("recovery_timeout"), minimum: .milliseconds(1))
+            if let node = breaker["recovery_timeout"] {
+                settings.breakerRecoveryTimeout = try duration(node, at: breakerPath.key("recovery_timeout"))
             }
         }
-        return settings
     }
 
-    /// A percentage from 1 to 100, written `50%` or `50`.
+    /// A percentage, written `50%` or `50` (its range is a rule of the setting).
     func percentage(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> Double {
         let text = try string(node, at: path)
         let number = text.hasSuffix("%") ? String(text.dropLast()) : text
@@ -177,9 +191,6 @@ extension ConfigurationDecoder {
             number.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
         else {
             throw failure("\"\(text)\" is not a percentage", at: node, path: path, hint: "Write a percentage such as 50%.")
-        }
-        guard (1...100).contains(value) else {
-            throw failure("\(text) is out of range; expected 1% to 100%", at: node, path: path)
         }
         return value
     }
@@ -189,22 +200,8 @@ extension ConfigurationDecoder {
     func endpoint(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         var text = try nonEmptyString(node, at: path)
         while text.hasSuffix("/") { text.removeLast() }
-        let rest: Substring
-        if text.hasPrefix("https://") {
-            rest = text.dropFirst("https://".count)
-        } else if text.hasPrefix("http://") {
-            rest = text.dropFirst("http://".count)
-        } else {
-            throw failure(
-                "endpoint \"\(text)\" is not an http(s) URL", at: node, path: path,
-                hint: "Write a base URL such as https://secretmanager.googleapis.com."
-            )
-        }
-        guard !rest.isEmpty, !rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
-            throw failure(
-                "endpoint \"\(text)\" must be a scheme and host (with an optional port) and nothing else",
-                at: node, path: path
-            )
+        if let problem = ConfigurationRules.endpointProblem(text) {
+            throw failure(problem.message, at: node, path: path, hint: problem.hint)
         }
         return text
     }
@@ -212,13 +209,7 @@ extension ConfigurationDecoder {
     /// `project_id`, `quota_project`: a Google Cloud project id, a domain-scoped id, or a
     /// project number (see ``isValidProjectID(_:)``).
     func projectID(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
-        try token(
-            node, at: path, what: "project id",
-            expected: "a Google Cloud project id (6 to 30 lowercase letters, digits and '-', starting with a letter "
-                + "and not ending with '-', optionally after a domain and ':' as in example.com:my-project) "
-                + "or a project number (a positive integer without leading zeros)",
-            valid: Self.isValidProjectID
-        )
+        try token(node, at: path, rule: .projectID)
     }
 
     /// Google's project id grammar, from the Resource Manager documentation

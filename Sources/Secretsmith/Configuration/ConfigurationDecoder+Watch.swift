@@ -9,9 +9,9 @@ extension ConfigurationDecoder {
     static let watchChildKeys = ["on_change", "signal", "stop_signal", "grace_period"]
 
     /// `watch:` — see ``WatchSettings`` for the keys and their defaults.
-    func watch(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> WatchLayerSettings {
+    /// Sets the keys the node holds on `watch`, leaving the others as they are.
+    func watch(_ node: YAMLNode, at path: ConfigPath, into watch: inout WatchLayerSettings) throws(ConfigurationError) {
         let fields = try self.fields(node, at: path, allowed: Self.watchKeys)
-        var watch = WatchLayerSettings()
         if let node = fields["subscription"] {
             let text = try nonEmptyString(node, at: path.key("subscription"))
             if text == "off" {
@@ -31,21 +31,21 @@ extension ConfigurationDecoder {
             if text == "off" || text == "0" {
                 watch.pollInterval = .some(nil)
             } else {
-                let interval = try duration(node, at: path.key("poll_interval"), minimum: .seconds(1))
+                let interval = try duration(node, at: path.key("poll_interval"))
                 watch.pollInterval = .some(interval)
             }
         }
-        watch.pollJitter = try fields["poll_jitter"].map { node throws(ConfigurationError) in
-            try duration(node, at: path.key("poll_jitter"))
+        if let node = fields["poll_jitter"] {
+            watch.pollJitter = try duration(node, at: path.key("poll_jitter"))
         }
-        watch.checkPinned = try fields["check_pinned"].map { node throws(ConfigurationError) in
-            try bool(node, at: path.key("check_pinned"))
+        if let node = fields["check_pinned"] {
+            watch.checkPinned = try bool(node, at: path.key("check_pinned"))
         }
-        watch.debounce = try fields["debounce"].map { node throws(ConfigurationError) in
-            try duration(node, at: path.key("debounce"))
+        if let node = fields["debounce"] {
+            watch.debounce = try duration(node, at: path.key("debounce"))
         }
-        watch.splay = try fields["splay"].map { node throws(ConfigurationError) in
-            try duration(node, at: path.key("splay"))
+        if let node = fields["splay"] {
+            watch.splay = try duration(node, at: path.key("splay"))
         }
         if let node = fields["child"] {
             let childPath = path.key("child")
@@ -61,17 +61,16 @@ extension ConfigurationDecoder {
                 }
                 watch.childOnChange = reaction
             }
-            watch.childSignal = try child["signal"].map { node throws(ConfigurationError) in
-                try signal(node, at: childPath.key("signal"))
+            if let node = child["signal"] {
+                watch.childSignal = try signal(node, at: childPath.key("signal"))
             }
-            watch.childStopSignal = try child["stop_signal"].map { node throws(ConfigurationError) in
-                try signal(node, at: childPath.key("stop_signal"))
+            if let node = child["stop_signal"] {
+                watch.childStopSignal = try signal(node, at: childPath.key("stop_signal"))
             }
-            watch.childGracePeriod = try child["grace_period"].map { node throws(ConfigurationError) in
-                try duration(node, at: childPath.key("grace_period"))
+            if let node = child["grace_period"] {
+                watch.childGracePeriod = try duration(node, at: childPath.key("grace_period"))
             }
         }
-        return watch
     }
 
     /// A signal name: `SIGHUP`, `HUP` (any case).

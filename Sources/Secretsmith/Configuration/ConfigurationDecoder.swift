@@ -54,9 +54,16 @@ struct ConfigurationDecoder {
         let path: ConfigPath
     }
 
+    /// A node's position, or `nil` for a node made for a value that is not in a file
+    /// (an environment override), whose line is 0.
+    static func position(of node: YAMLNode?) -> Mark? {
+        guard let mark = node?.mark, mark.line > 0 else { return nil }
+        return mark
+    }
+
     func failure(_ message: String, at node: YAMLNode?, path: ConfigPath?, hint: String? = nil) -> ConfigurationError {
         ConfigurationError(
-            file: file, mark: node?.mark,
+            file: file, mark: Self.position(of: node),
             keyPath: path.flatMap { $0.description.isEmpty ? nil : $0.description },
             message: message, hint: hint
         )
@@ -162,30 +169,30 @@ struct ConfigurationDecoder {
         }
     }
 
-    /// A decimal integer within `range`.
-    func int(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    /// A decimal integer, within `range` when one is given.
+    func int(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Int>? = nil) throws(ConfigurationError) -> Int {
         let text = try string(node, at: path)
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let value = Int(text)
         else {
             throw failure("\"\(text)\" is not a whole number", at: node, path: path)
         }
-        guard range.contains(value) else {
-            throw failure("\(value) is out of range; expected \(range.lowerBound) to \(range.upperBound)", at: node, path: path)
+        if let range, !range.contains(value) {
+            throw failure(ConfigurationRules.outOfRange(String(value), range), at: node, path: path)
         }
         return value
     }
 
-    /// A decimal number within `range`.
-    func double(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+    /// A decimal number, within `range` when one is given.
+    func double(_ node: YAMLNode, at path: ConfigPath, in range: ClosedRange<Double>? = nil) throws(ConfigurationError) -> Double {
         let text = try string(node, at: path)
         guard let value = Double(text), value.isFinite,
               text.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
         else {
             throw failure("\"\(text)\" is not a number", at: node, path: path)
         }
-        guard range.contains(value) else {
-            throw failure("\(text) is out of range; expected \(range.lowerBound) to \(range.upperBound)", at: node, path: path)
+        if let range, !range.contains(value) {
+            throw failure(ConfigurationRules.outOfRange(text, range), at: node, path: path)
         }
         return value
     }
@@ -197,29 +204,27 @@ struct ConfigurationDecoder {
         do throws(ConfigurationError) {
             value = try DurationSyntax.parse(text)
         } catch {
-            throw error.located(file: file, mark: node.mark, keyPath: path.description)
+            throw error.located(file: file, mark: Self.position(of: node), keyPath: path.description)
         }
-        guard value >= minimum else {
-            throw failure("the duration must be at least \(DurationSyntax.format(minimum))", at: node, path: path)
+        if let message = ConfigurationRules.durationBelow(minimum, value) {
+            throw failure(message, at: node, path: path)
         }
         return value
     }
 
-    /// A file mode (`"0600"`); one granting access to others needs `allowWorldReadable`.
-    func fileMode(_ node: YAMLNode, at path: ConfigPath, allowWorldReadable: Bool) throws(ConfigurationError) -> FileMode {
+    /// A file mode (`"0600"`); when `allowWorldReadable` is given, one granting access to
+    /// others needs it to be true.
+    func fileMode(_ node: YAMLNode, at path: ConfigPath, allowWorldReadable: Bool? = nil) throws(ConfigurationError) -> FileMode {
         let text = try string(node, at: path)
         let mode: FileMode
         do throws(ConfigurationError) {
             mode = try FileMode(parsing: text)
         } catch {
-            throw error.located(file: file, mark: node.mark, keyPath: path.description)
+            throw error.located(file: file, mark: Self.position(of: node), keyPath: path.description)
         }
-        if mode.grantsAccessToOthers, !allowWorldReadable {
-            throw failure(
-                "file mode \(mode) grants access to other users",
-                at: node, path: path,
-                hint: "Use a mode such as \"0600\" or \"0640\", or add allow_world_readable: true beside it if that is really intended."
-            )
+        if let allowWorldReadable, mode.grantsAccessToOthers, !allowWorldReadable {
+            let problem = ConfigurationRules.worldReadable(mode)
+            throw failure(problem.message, at: node, path: path, hint: problem.hint)
         }
         return mode
     }
@@ -238,6 +243,11 @@ struct ConfigurationDecoder {
             throw failure("a path must not contain a control character such as a newline or a tab", at: node, path: path)
         }
         return FilePaths.absolute(text, relativeTo: directory)
+    }
+
+    /// A string matched against one of the shared grammars.
+    func token(_ node: YAMLNode, at path: ConfigPath, rule: ConfigurationRules.Token) throws(ConfigurationError) -> String {
+        try token(node, at: path, what: rule.what, expected: rule.expected, valid: rule.valid)
     }
 
     /// A string matched against a character set, with a message saying what was expected.

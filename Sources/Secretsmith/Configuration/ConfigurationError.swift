@@ -3,8 +3,9 @@ import YAML
 /// The configuration file, a value in it, or a reference resolved against it is wrong.
 ///
 /// The description is one or two sentences: `file:line:column: message (at key.path).
-/// Hint.` It names the file, the position, the key path and references, never a value
-/// read from Secret Manager.
+/// Hint.` (for an environment override, `Environment variable NAME: message (at
+/// key.path). Hint.`). It names the file, the position, the key path and references, never
+/// a value read from Secret Manager.
 public struct ConfigurationError: SecretsmithError, Hashable {
     /// What is wrong.
     ///
@@ -55,6 +56,10 @@ public struct ConfigurationError: SecretsmithError, Hashable {
     /// The dotted key path, such as `environments.prod.projects.billing.secretz` or
     /// `outputs[1].mode`.
     public var keyPath: String?
+    /// The environment variable whose value or name is wrong, when the error is about an
+    /// environment override (`SECRETSMITH_DEFAULTS__TIMEOUT`); such an error has no file
+    /// position.
+    public var environmentVariable: String?
     /// What is wrong (no trailing period); the description starts it with a capital.
     public var message: String
     /// How to fix it, as a sentence (`Did you mean "secrets"?`).
@@ -101,13 +106,18 @@ public struct ConfigurationError: SecretsmithError, Hashable {
 
     public var description: String {
         var text = ""
-        if let file {
-            text += file
-            if let mark { text += ":\(mark)" }
-            text += ": "
+        if let environmentVariable {
+            // An override's error names its variable, not a place in a file.
+            text += "Environment variable \(environmentVariable): " + message
+        } else {
+            if let file {
+                text += file
+                if let mark { text += ":\(mark)" }
+                text += ": "
+            }
+            // Sentence case: the message starts with a capital after the position.
+            text += message.prefix(1).uppercased() + message.dropFirst()
         }
-        // Sentence case: the message starts with a capital after the position.
-        text += message.prefix(1).uppercased() + message.dropFirst()
         if let keyPath { text += " (at \(keyPath))" }
         if !text.hasSuffix(".") { text += "." }
         if let hint { text += " " + hint }

@@ -31,6 +31,10 @@ public struct EffectiveSettings: Sendable, Hashable {
     public var quotaProject: String?
     /// The layer each setting came from, keyed by dotted name (`cache.ttl`).
     public var origins: [String: SettingLayer]
+    /// For settings whose layer took the value from an environment override (see
+    /// ``Configuration/applyingEnvironmentOverrides(_:)``): the variable's name, keyed like
+    /// ``origins``. `explain` shows it in place of the layer.
+    public var environmentVariables: [String: String] = [:]
     /// The longest a whole run may take, if limited (`deadline`).
     public var deadline: Duration? = nil
     /// `watch`: how `secretsmith watch` notices changes and reacts; origins under

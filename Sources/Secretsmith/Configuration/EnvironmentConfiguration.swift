@@ -11,7 +11,7 @@ public struct EnvironmentConfiguration: Sendable, Hashable {
     /// its own projects.
     public let strictIsolation: Bool
     /// The environment layer's settings.
-    public let settings: LayerSettings
+    public internal(set) var settings: LayerSettings
     /// Where the environment's key is.
     public let mark: Mark
     /// Set when a value of this environment uses a `${NAME}` whose variable is not set:

@@ -3,6 +3,7 @@ struct LayerResolver {
     /// Nearest first: secret, project, environment, global.
     let layers: [(layer: SettingLayer, settings: LayerSettings)]
     private var origins: [String: SettingLayer] = [:]
+    private var variables: [String: String] = [:]
 
     init(layers: [(layer: SettingLayer, settings: LayerSettings)]) {
         self.layers = layers
@@ -18,6 +19,7 @@ struct LayerResolver {
         for (layer, settings) in layers {
             if let value = settings[keyPath: keyPath] {
                 origins[name] = layer
+                variables[name] = settings.environmentVariables[name]
                 return value
             }
         }
@@ -82,6 +84,7 @@ struct LayerResolver {
         if let location, endpoint == SecretConfig.globalEndpoint {
             endpoint = "https://secretmanager.\(location).rep.googleapis.com"
             origins["endpoint"] = origins["location"]
+            variables["endpoint"] = variables["location"]
         }
         let credentials = pick("credentials", \.credentials, default: CredentialsConfiguration.applicationDefault)
         let timeout = pick("timeout", \.timeout, default: Duration.seconds(10))
@@ -95,7 +98,8 @@ struct LayerResolver {
         return EffectiveSettings(
             credentials: credentials, endpoint: endpoint, timeout: timeout, concurrency: concurrency, cache: cache,
             retry: retry, circuitBreaker: breaker, fileMode: fileMode, version: version, location: location,
-            quotaProject: quotaProject, origins: origins, deadline: deadline, watch: watch, tlsCAFile: tlsCAFile
+            quotaProject: quotaProject, origins: origins, environmentVariables: variables, deadline: deadline,
+            watch: watch, tlsCAFile: tlsCAFile
         )
     }
 }

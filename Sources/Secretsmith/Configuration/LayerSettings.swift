@@ -49,6 +49,9 @@ public struct LayerSettings: Sendable, Hashable {
     public var breakerRecoveryTimeout: Duration?
     /// `file_mode`: the default mode of output files.
     public var fileMode: FileMode?
+    /// `allow_world_readable`: permits a `fileMode` that grants access to others
+    /// (`defaults` and environments only).
+    public var allowWorldReadable: Bool?
     /// `version`: the default secret version (a number, `latest` or an alias).
     public var version: String?
     /// `location`: the region of regional secrets (`europe-west1`).
@@ -58,6 +61,12 @@ public struct LayerSettings: Sendable, Hashable {
     /// `watch`: how `secretsmith watch` notices changes and reacts (`defaults` and
     /// environments only).
     public var watch = WatchLayerSettings()
+    /// The environment variables that set settings of this layer over the file's values
+    /// (see ``Configuration/applyingEnvironmentOverrides(_:)``), keyed by the setting's dotted
+    /// name as in ``EffectiveSettings/origins`` (`cache.ttl`); empty for a layer as written.
+    public internal(set) var environmentVariables: [String: String] = [:]
 
+    /// Settings that set nothing (every setting then comes from a farther layer or its
+    /// built-in default); set the properties to build a layer in code.
     public init() {}
 }

@@ -8,15 +8,15 @@ public struct OutputConfiguration: Sendable, Hashable {
     public let format: OutputFormat
     /// `path` (required): the destination, absolute (resolved against the configuration
     /// file's directory).
-    public let path: String
+    public internal(set) var path: String
     /// `template`: the template file, absolute; set exactly when `format` is `template`.
-    public let template: String?
+    public internal(set) var template: String?
     /// `values`, in file order; empty exactly when `format` is `template`.
     public let values: [OutputValue]
     /// The file mode: `mode` if written, else the `file_mode` of the output's
     /// `environment`, else `defaults.file_mode`, else 0600. See
     /// `Configuration.fileMode(for:activeEnvironment:)` for the active environment's.
-    public let mode: FileMode
+    public internal(set) var mode: FileMode
     /// `mode` as written on the output, if it was.
     public let explicitMode: FileMode?
     /// `environment`: the environment relative references resolve in, overriding the

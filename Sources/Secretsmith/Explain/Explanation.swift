@@ -6,7 +6,9 @@ import Foundation
 /// Layers, nearest last: `default` (built in), `global` (`defaults:`), `environment`,
 /// `project`, `secret`, `reference` (`@VERSION`, `ENV/`), `command line` (`--env`,
 /// `--timeout`), `environment variable` (`SECRETSMITH_ENV`,
-/// `SECRET_MANAGER_EMULATOR_HOST`), and `output` for an output's own `mode`.
+/// `SECRET_MANAGER_EMULATOR_HOST`), and `output` for an output's own `mode`. A setting an
+/// environment override set shows the variable's name instead
+/// (`SECRETSMITH_DEFAULTS__TIMEOUT`).
 package struct Explanation: Sendable, Hashable, Encodable {
     /// One effective setting.
     package struct Row: Sendable, Hashable, Encodable {
@@ -78,7 +80,10 @@ package struct Explanation: Sendable, Hashable, Encodable {
         let reference = try SecretReference.parse(text)
         let secret = try configuration.resolve(reference, activeEnvironment: context.activeEnvironment)
         let origins = secret.origins
-        func layer(_ name: String) -> String { (origins[name] ?? .builtIn).description }
+        // An environment override names its variable instead of the layer it set.
+        func layer(_ name: String) -> String {
+            secret.settings.environmentVariables[name] ?? (origins[name] ?? .builtIn).description
+        }
         func duration(_ value: Duration) -> String { DurationSyntax.format(value) }
 
         var rows: [Row] = []
@@ -127,7 +132,8 @@ package struct Explanation: Sendable, Hashable, Encodable {
         add("cache.ttl", duration(secret.cache.ttl), layer("cache.ttl"))
         add(
             "cache.max_entries", String(defaults.cache.maxEntries),
-            (defaults.origins["cache.max_entries"] ?? .builtIn).description)
+            defaults.environmentVariables["cache.max_entries"]
+                ?? (defaults.origins["cache.max_entries"] ?? .builtIn).description)
         add("cache.max_stale", duration(secret.cache.maxStale), layer("cache.max_stale"))
         add("retry.max_attempts", String(secret.retry.maxAttempts), layer("retry.max_attempts"))
         add("retry.initial_backoff", duration(secret.retry.initialBackoff), layer("retry.initial_backoff"))
@@ -183,10 +189,13 @@ package struct Explanation: Sendable, Hashable, Encodable {
     /// Mirrors ``Configuration/fileMode(for:activeEnvironment:)``, naming the layer.
     static func modeLayer(_ output: OutputConfiguration, configuration: Configuration, activeEnvironment: String?) -> String {
         if output.explicitMode != nil { return "output" }
-        if let name = output.environment ?? activeEnvironment, configuration.environment(named: name)?.settings.fileMode != nil {
-            return SettingLayer.environment.description
+        if let name = output.environment ?? activeEnvironment, let settings = configuration.environment(named: name)?.settings,
+            settings.fileMode != nil
+        {
+            return settings.environmentVariables["file_mode"] ?? SettingLayer.environment.description
         }
-        return configuration.global.fileMode != nil ? SettingLayer.global.description : SettingLayer.builtIn.description
+        guard configuration.global.fileMode != nil else { return SettingLayer.builtIn.description }
+        return configuration.global.environmentVariables["file_mode"] ?? SettingLayer.global.description
     }
 
     private static func format(_ value: Double) -> String {
