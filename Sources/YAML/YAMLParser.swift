@@ -125,10 +125,26 @@ public enum YAMLParser {
         default:
             var message = "invalid YAML: \(problem)"
             if let context = parser.context {
-                message += " (\(String(cString: context)) that starts at \(Mark(parser.context_mark)))"
+                message += " (\(String(cString: context)) that starts at \(inside(Mark(parser.context_mark), input)))"
             }
-            return YAMLError(file: file, mark: Mark(parser.problem_mark), message: message)
+            return YAMLError(file: file, mark: inside(Mark(parser.problem_mark), input), message: message)
         }
+    }
+
+    /// `mark`, or the end of the input when `mark` lies past its last line: at the end of an
+    /// input without a final newline libyaml puts the stream's end on a line of its own,
+    /// which an editor cannot go to.
+    private static func inside(_ mark: Mark, _ input: UnsafeBufferPointer<UInt8>) -> Mark {
+        var lines = 1
+        var lastLineStart = 0
+        for (offset, byte) in input.enumerated() where byte == UInt8(ascii: "\n") {
+            lines += 1
+            lastLineStart = offset + 1
+        }
+        guard mark.line > lines else { return mark }
+        let lastLine = UnsafeBufferPointer(rebasing: input[lastLineStart...])
+        let scalars = lastLine.reduce(0) { count, byte in byte & 0xC0 == 0x80 ? count : count + 1 }
+        return Mark(line: lines, column: scalars + 1)
     }
 }
 
