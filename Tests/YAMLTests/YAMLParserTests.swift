@@ -24,6 +24,9 @@ struct YAMLParserTests {
         #expect(error.message.contains("that starts at 2:4"))
         let withNewline = try #require(parseError("a: 1\nb: {c: 2\n"))
         #expect(withNewline.mark == Mark(line: 3, column: 1))
+        // Lines counted as libyaml counts them: a lone \r ends one too.
+        let carriageReturns = try #require(parseError("a: 1\rb: 2\rc: {d: 3"))
+        #expect(carriageReturns.mark == Mark(line: 3, column: 9))
     }
 
     @Test("nested nodes carry 1-based line and column marks")
