@@ -5,7 +5,8 @@ import YAML
 ///
 /// Properties: parsing ends (libFuzzer's `-timeout` and `-rss_limit_mb` bound its time and
 /// memory); every error that names this file carries a position inside the input (line and
-/// column), the additional errors too; a parsed configuration resolves every declared
+/// column, lines counted as YAML counts them: `\n`, `\r\n` or a lone `\r`), the
+/// additional errors too; a parsed configuration resolves every declared
 /// reference without trapping.
 enum ConfigurationFuzzing {
     static let file = "/fuzz/secretsmith.yaml"
@@ -19,7 +20,8 @@ enum ConfigurationFuzzing {
         } catch {
             for failure in error.all {
                 if let mark = failure.mark, failure.file == nil || failure.file == file {
-                    try FuzzChecks.checkMark(mark, in: bytes, what: "the error \"\(failure.description)\"")
+                    try FuzzChecks.checkMark(
+                        mark, in: bytes, yamlLineBreaks: true, what: "the error \"\(failure.description)\"")
                 }
             }
             return

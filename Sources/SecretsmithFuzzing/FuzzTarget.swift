@@ -110,18 +110,44 @@ package struct PropertyViolation: Error, CustomStringConvertible, Sendable {
 /// Checks shared by the targets.
 enum FuzzChecks {
     /// Fails unless `mark` lies inside `bytes`: a line from 1 to the number of lines (a final
-    /// line without `\n` counts, and so does the empty line after a final `\n`) and a column
-    /// from 1 to one past the line's last byte (columns count Unicode scalars, never more
-    /// than bytes).
-    static func checkMark(_ mark: Mark, in bytes: [UInt8], what: String) throws(PropertyViolation) {
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        guard mark.line >= 1, mark.line <= lines.count else {
-            throw PropertyViolation("\(what) has line \(mark.line), outside the input's \(lines.count) lines")
+    /// line without a line break counts, and so does the empty line after a final one) and a
+    /// column from 1 to one past the line's last byte (columns count Unicode scalars, never
+    /// more than bytes). Lines end at `\n`; with `yamlLineBreaks`, as YAML and libyaml end
+    /// them: `\n`, `\r\n`, a lone `\r`, NEL, LS and PS.
+    static func checkMark(_ mark: Mark, in bytes: [UInt8], yamlLineBreaks: Bool = false, what: String) throws(PropertyViolation) {
+        var lengths: [Int] = []
+        var current = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            var breakLength = byte == 0x0A ? 1 : 0
+            if yamlLineBreaks {
+                if byte == 0x0D {
+                    breakLength = index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+                } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 {
+                    breakLength = 2
+                } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                    bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+                {
+                    breakLength = 3
+                }
+            }
+            if breakLength > 0 {
+                lengths.append(current)
+                current = 0
+                index += breakLength
+            } else {
+                current += 1
+                index += 1
+            }
         }
-        let line = lines[lines.startIndex + mark.line - 1]
-        guard mark.column >= 1, mark.column <= line.count + 1 else {
-            throw PropertyViolation(
-                "\(what) has column \(mark.column) on line \(mark.line), which has \(line.count) bytes")
+        lengths.append(current)
+        guard mark.line >= 1, mark.line <= lengths.count else {
+            throw PropertyViolation("\(what) has line \(mark.line), outside the input's \(lengths.count) lines")
+        }
+        let length = lengths[mark.line - 1]
+        guard mark.column >= 1, mark.column <= length + 1 else {
+            throw PropertyViolation("\(what) has column \(mark.column) on line \(mark.line), which has \(length) bytes")
         }
     }
 

@@ -14,6 +14,13 @@ import YAML
         #expect(throws: PropertyViolation.self) { try FuzzChecks.checkMark(Mark(line: 3, column: 1), in: input, what: "x") }
         #expect(throws: PropertyViolation.self) { try FuzzChecks.checkMark(Mark(line: 1, column: 6), in: input, what: "x") }
         #expect(throws: PropertyViolation.self) { try FuzzChecks.checkMark(Mark(line: 0, column: 1), in: input, what: "x") }
+        // A lone \r ends a line in YAML (fuzz/corpus/configuration/lone-cr-*), not elsewhere.
+        let carriageReturn = Array("a\rbc\r\nd".utf8)
+        try FuzzChecks.checkMark(Mark(line: 2, column: 3), in: carriageReturn, yamlLineBreaks: true, what: "x")
+        try FuzzChecks.checkMark(Mark(line: 3, column: 2), in: carriageReturn, yamlLineBreaks: true, what: "x")
+        #expect(throws: PropertyViolation.self) {
+            try FuzzChecks.checkMark(Mark(line: 3, column: 1), in: carriageReturn, what: "x")
+        }
     }
 
     static let claims = #"{"iss":"https://kubernetes.default.svc.cluster.local","aud":"secretsmith","exp":1800000600,"sub":"system:serviceaccount:payments:api"}"#
