@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build dist demo test deps system-deps python-deps bench docs clean fuzz-properties properties
+.PHONY: all build dist demo test deps system-deps python-deps bench docs clean fuzz fuzz-properties properties
 
 all: build
 
@@ -72,6 +72,14 @@ api-check: python-deps
 		SECRETSMITH_API_CHECK_MAX_TIME=$(API_CHECK_MAX_TIME) SECRETSMITH_API_CHECK_SEED=$(API_CHECK_SEED) \
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/api_check
 
+## libFuzzer targets, one per parser (fuzz/Targets, checks in Sources/SecretsmithFuzzing):
+## builds them (AddressSanitizer + coverage, .build/fuzz), runs each for FUZZ_SECONDS
+## seconds (or DURATION) and writes fuzz/RESULTS.md. FUZZ_TARGETS="jwt template" picks
+## targets; FUZZ_JOBS=N runs N workers per target. Findings land in fuzz/findings/TARGET/.
+FUZZ_SECONDS ?= $(if $(DURATION),$(DURATION),60)
+fuzz: system-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash fuzz/run.sh
+
 ## Benchmarks (not tests): secretsmith vs Google's Python client on the emulator; writes bench/RESULTS.md.
 bench:
 	@bash bench/run.sh
@@ -81,4 +89,4 @@ docs:
 	$(SWIFT) package generate-documentation --target Secretsmith
 
 clean:
-	rm -rf .build out .demo dist $(VENV)
+	rm -rf .build out .demo dist $(VENV) fuzz/findings

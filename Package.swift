@@ -187,6 +187,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets' entry points and property checks (not a product): the libFuzzer
+        // executables (`make fuzz`, below) and the corpus replay in the tests call them.
+        .target(
+            name: "SecretsmithFuzzing",
+            dependencies: [
+                "Secretsmith", "SecretsmithServer", "YAML",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecretsmithFuzzingTests",
+            dependencies: ["SecretsmithFuzzing", "Secretsmith"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["SecretsmithCLI", "SecretManagerEmulator", "SecretsmithTestSupport", "Secretsmith", "PubSubEmulatorHarness"],
@@ -194,3 +215,29 @@ let package = Package(
         ),
     ]
 )
+
+// `make fuzz`: one libFuzzer executable per parser (fuzz/Targets/NAME/main.swift), declared
+// only when SECRETSMITH_FUZZ=1 so that a normal build never links an executable whose `main`
+// needs the fuzzer runtime. secretsmith's own modules are compiled with AddressSanitizer and
+// libFuzzer's coverage instrumentation (the dependencies are not: coverage guides through
+// the parsers, and the dependencies' builds are shared with normal builds); the executables
+// link libFuzzer's no-main runtime (fuzz/run.sh passes it).
+if Context.environment["SECRETSMITH_FUZZ"] == "1" {
+    let instrumented: SwiftSetting = .unsafeFlags([
+        "-sanitize=address", "-sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table",
+    ])
+    for target in package.targets where ["YAML", "Secretsmith", "SecretsmithServer", "SecretsmithFuzzing"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [instrumented]
+    }
+    package.targets.append(.target(name: "CLibFuzzer", path: "fuzz/Targets/CLibFuzzer"))
+    for name in ["configuration", "template", "reference", "access-response", "oauth-response", "serve-routing", "jwt"] {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-\(name)",
+                dependencies: ["SecretsmithFuzzing", "CLibFuzzer"],
+                path: "fuzz/Targets/\(name)",
+                swiftSettings: swiftSettings + [instrumented],
+                linkerSettings: [.unsafeFlags(["-sanitize=address"])]
+            ))
+    }
+}

@@ -125,10 +125,44 @@ public enum YAMLParser {
         default:
             var message = "invalid YAML: \(problem)"
             if let context = parser.context {
-                message += " (\(String(cString: context)) that starts at \(Mark(parser.context_mark)))"
+                message += " (\(String(cString: context)) that starts at \(inside(Mark(parser.context_mark), input)))"
             }
-            return YAMLError(file: file, mark: Mark(parser.problem_mark), message: message)
+            return YAMLError(file: file, mark: inside(Mark(parser.problem_mark), input), message: message)
         }
+    }
+
+    /// `mark`, or the end of the input when `mark` lies past its last line: at the end of an
+    /// input without a final line break libyaml puts the stream's end on a line of its own,
+    /// which an editor cannot go to. Lines end as libyaml ends them: `\n`, `\r\n`, a lone
+    /// `\r`, NEL, LS and PS.
+    private static func inside(_ mark: Mark, _ input: UnsafeBufferPointer<UInt8>) -> Mark {
+        var lines = 1
+        var column = 1
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            var breakLength = 0
+            if byte == 0x0A {
+                breakLength = 1
+            } else if byte == 0x0D {
+                breakLength = index + 1 < input.count && input[index + 1] == 0x0A ? 2 : 1
+            } else if byte == 0xC2, index + 1 < input.count, input[index + 1] == 0x85 {
+                breakLength = 2
+            } else if byte == 0xE2, index + 2 < input.count, input[index + 1] == 0x80,
+                input[index + 2] == 0xA8 || input[index + 2] == 0xA9
+            {
+                breakLength = 3
+            }
+            if breakLength > 0 {
+                lines += 1
+                column = 1
+                index += breakLength
+                continue
+            }
+            if byte & 0xC0 != 0x80 { column += 1 }
+            index += 1
+        }
+        return mark.line > lines ? Mark(line: lines, column: column) : mark
     }
 }
 

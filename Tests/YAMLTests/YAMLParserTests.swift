@@ -16,6 +16,19 @@ private func parseError(_ text: String, limits: YAMLLimits = .default) -> YAMLEr
 
 @Suite("YAMLParser")
 struct YAMLParserTests {
+    @Test("an error at the end of an input without a final newline is placed on its last line")
+    func errorAtEndWithoutFinalNewline() throws {
+        // libyaml puts the stream's end on a line after the last one (fuzz/corpus/configuration/eof-mark-*).
+        let error = try #require(parseError("a: 1\nb: {c: 2, é"))
+        #expect(error.mark == Mark(line: 2, column: 12))
+        #expect(error.message.contains("that starts at 2:4"))
+        let withNewline = try #require(parseError("a: 1\nb: {c: 2\n"))
+        #expect(withNewline.mark == Mark(line: 3, column: 1))
+        // Lines counted as libyaml counts them: a lone \r ends one too.
+        let carriageReturns = try #require(parseError("a: 1\rb: 2\rc: {d: 3"))
+        #expect(carriageReturns.mark == Mark(line: 3, column: 9))
+    }
+
     @Test("nested nodes carry 1-based line and column marks")
     func marksOnNestedNodes() throws {
         let text = """

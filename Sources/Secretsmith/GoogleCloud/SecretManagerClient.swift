@@ -56,40 +56,7 @@ package struct SecretManagerClient: Sendable {
     ///   access token can be obtained.
     package func accessSecretVersion(name: String, timeout: Duration) async throws -> SecretValue {
         let body = try await call(method: .GET, path: "\(name):access", resource: name, timeout: timeout)
-        let decoded: AccessSecretVersionResponse
-        do {
-            decoded = try AccessSecretVersionResponse.decode(body)
-        } catch {
-            throw SecretManagerError(
-                code: .invalidResponse, resource: name, httpStatus: 200,
-                message: "the access response is not the JSON Secret Manager sends")
-        }
-        guard let encoded = decoded.payload?.data else {
-            // An empty payload travels as an absent `data` field (proto3 JSON omits defaults).
-            return SecretValue(bytes: [], version: decoded.versionNumber)
-        }
-        guard let bytes = Base64Payload.decode(encoded) else {
-            throw SecretManagerError(
-                code: .invalidResponse, resource: name, httpStatus: 200,
-                message: "payload.data is not valid base64")
-        }
-        if let expected = decoded.payload?.dataCrc32c {
-            guard let expectedValue = UInt32(expected) else {
-                throw SecretManagerError(
-                    code: .invalidResponse, resource: name, httpStatus: 200,
-                    message: "payload.dataCrc32c is not a 32-bit decimal number")
-            }
-            let actual = CRC32C.checksum(bytes)
-            guard actual == expectedValue else {
-                throw SecretManagerError(
-                    code: .checksumMismatch, resource: name, httpStatus: 200,
-                    // The checksums themselves stay out of the message: a CRC32C of a short
-                    // secret (a PIN) could be brute-forced from a log line.
-                    message: "the payload's CRC32C does not match dataCrc32c; "
-                        + "the payload was corrupted in transit and was not used")
-            }
-        }
-        return SecretValue(bytes: bytes, version: decoded.versionNumber)
+        return try Self.decodeAccessResponse(body, name: name)
     }
 
     /// Gets a secret version's metadata (state, create time, etag) without its payload;

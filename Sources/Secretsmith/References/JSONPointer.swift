@@ -20,19 +20,21 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
             tokens = []
             return
         }
-        guard text.hasPrefix("/") else {
+        // Unicode scalars, not Characters: a combining mark after a `/` or `~` must not hide
+        // it (RFC 6901 works on code points).
+        guard text.unicodeScalars.first == "/" else {
             throw ReferenceError(
                 reference: text, message: "the JSON pointer \"\(text)\" does not start with '/'",
                 hint: "Write #/key/subkey (RFC 6901)."
             )
         }
         var tokens: [String] = []
-        for raw in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            var token = ""
+        for raw in text.unicodeScalars.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            var token = String.UnicodeScalarView()
             var iterator = raw.makeIterator()
-            while let character = iterator.next() {
-                guard character == "~" else {
-                    token.append(character)
+            while let scalar = iterator.next() {
+                guard scalar == "~" else {
+                    token.append(scalar)
                     continue
                 }
                 switch iterator.next() {
@@ -45,25 +47,25 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
                     )
                 }
             }
-            tokens.append(token)
+            tokens.append(String(token))
         }
         self.tokens = tokens
     }
 
     /// The pointer text, with `~` and `/` in tokens escaped again (`/a~1b/c`).
     public var description: String {
-        var text = ""
+        var text = String.UnicodeScalarView()
         for token in tokens {
             text.append("/")
-            for character in token {
-                switch character {
-                case "~": text.append("~0")
-                case "/": text.append("~1")
-                default: text.append(character)
+            for scalar in token.unicodeScalars {
+                switch scalar {
+                case "~": text.append(contentsOf: "~0".unicodeScalars)
+                case "/": text.append(contentsOf: "~1".unicodeScalars)
+                default: text.append(scalar)
                 }
             }
         }
-        return text
+        return String(text)
     }
 
     /// The bytes of the value the pointer names in a JSON payload.

@@ -43,6 +43,16 @@ struct JSONPointerTests {
         #expect(try Self.evaluate("") == String(decoding: JSONValue.compact(Self.payload[...]), as: UTF8.self))
     }
 
+    @Test("a combining mark after '/' or '~' does not hide it (fuzz/corpus/reference/combining-mark-*)")
+    func combiningMarks() throws {
+        let tokens = ["\u{301}app/db", "~\u{301}", "a"]
+        let pointer = JSONPointer(tokens: tokens)
+        #expect(pointer.description == "/\u{301}app~1db/~0\u{301}/a")
+        #expect(try JSONPointer(parsing: pointer.description).tokens == tokens)
+        #expect(try JSONPointer(parsing: "/a/\u{301}b").tokens == ["a", "\u{301}b"])
+        #expect(throws: ReferenceError.self) { try JSONPointer(parsing: "/~\u{301}") }
+    }
+
     @Test("~1 and ~0 escapes and the empty key")
     func escapes() throws {
         #expect(try Self.evaluate("/a~1b") == "slash")

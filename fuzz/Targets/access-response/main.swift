@@ -1,0 +1,13 @@
+// The libFuzzer executable of the `access-response` target (`make fuzz`); the checks live in
+// SecretsmithFuzzing (FuzzTarget.accessResponse), which the corpus replay test runs too.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibFuzzer
+import SecretsmithFuzzing
+
+var arguments = CommandLine.argc
+var argumentVector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&arguments, &argumentVector) { data, size in
+    FuzzTarget.accessResponse.fuzz(data, size)
+})
