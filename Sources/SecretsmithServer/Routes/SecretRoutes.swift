@@ -51,7 +51,7 @@ extension SecretServer {
         if access {
             let route = try match.route ?? manager.route(for: match.reference, activeEnvironment: match.reference.environment)
             let result = try await manager.access(route: route)
-            let number = result.value.version.map(String.init) ?? version
+            let number = result.value.version.map(String.init) ?? resource.version
             context.audit.update {
                 $0.version = number
                 $0.cache = result.cache.rawValue
@@ -59,7 +59,7 @@ extension SecretServer {
             return ServeResponse.bytes(resource.accessBody(for: result.value, number: number), contentType: ServeResponse.jsonContentType)
         }
         let metadata = try await manager.metadata(match.secret)
-        let number = metadata.versionNumber.map(String.init) ?? version
+        let number = metadata.versionNumber.map(String.init) ?? resource.version
         context.audit.update { $0.version = number }
         var json = "{\"name\":\(ServeJSON.quoted("\(resource.parent)/versions/\(number)"))"
         if let createTime = metadata.createTime { json += ",\"createTime\":\(ServeJSON.quoted(createTime))" }
@@ -99,7 +99,7 @@ extension SecretServer {
                     reference: found.reference, secret: found.secret,
                     route: try? manager.route(for: found.reference, activeEnvironment: found.reference.environment))
             }
-        return ServeMemo.GoogleResource(parent: parent, resource: resource, candidates: candidates)
+        return ServeMemo.GoogleResource(parent: parent, version: version, resource: resource, candidates: candidates)
     }
 
     /// The resource name of a path's captures for the audit event, when they decode.

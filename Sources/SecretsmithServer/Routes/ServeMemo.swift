@@ -48,6 +48,8 @@ final class ServeMemo: Sendable {
         }
 
         let parent: String
+        /// The version as requested, decoded (a number, `latest` or an alias).
+        let version: String
         let resource: String
         let printableResource: String
         /// Every declared reference for the name, in file order; empty when none.
@@ -56,8 +58,9 @@ final class ServeMemo: Sendable {
         /// base64-encoded and checksummed again on every request.
         private let body = Mutex<(value: SecretValue, bytes: [UInt8])?>(nil)
 
-        init(parent: String, resource: String, candidates: [Candidate]) {
+        init(parent: String, version: String, resource: String, candidates: [Candidate]) {
             self.parent = parent
+            self.version = version
             self.resource = resource
             self.printableResource = ObservingMiddleware.printable(resource)
             self.candidates = candidates
