@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        if environment["SECRETSMITH_SERVE_DEFAULT_EXECUTOR"] != "1" {
+        if environment["SECRETSMITH_SERVE_EVENT_LOOP_EXECUTOR"] == "1" {
             SecretServer.runTasksOnEventLoops()
         }
         var options = try GlobalOptions.parse([])
