@@ -268,6 +268,8 @@ def main() -> None:
 
     results["library"]["cache_hits_1"] = library(bench_binary, "cache-hits", "--tasks", "1", "--seconds", "2")
     results["library"]["cache_hits_8"] = library(bench_binary, "cache-hits", "--tasks", "8", "--seconds", "2")
+    results["library"]["cache_hits_1_resolved"] = library(bench_binary, "cache-hits", "--tasks", "1", "--seconds", "2",
+                                                          "--resolved", "1")
     results["library"]["cold_1000"] = library(bench_binary, "cold-single-flight", "--requests", "1000",
                                               "--latency-ms", str(LATENCY_MS))
     results["library"]["open_breaker"] = library(bench_binary, "open-breaker", "--accesses", "1000")
@@ -609,6 +611,8 @@ def render_report(results: dict) -> str:
     lines += ["", "## 4. Library hot path (in-process, `secretsmith-bench`)", "",
               f"- cache hits, 1 task: {lib['cache_hits_1']['per_second']:,.0f} accesses/s",
               f"- cache hits, 8 tasks: {lib['cache_hits_8']['per_second']:,.0f} accesses/s",
+              f"- cache hits, 1 task, a `ResolvedSecretReference` kept by the caller: "
+              f"{lib['cache_hits_1_resolved']['per_second']:,.0f} accesses/s",
               f"- 1,000 concurrent cold requests for one version at L = {LATENCY_MS} ms: "
               f"{lib['cold_1000']['upstream_calls']} upstream call(s), {fmt(lib['cold_1000']['seconds'])}",
               f"- an open circuit breaker refuses {lib['open_breaker']['refused']:,} accesses in "

@@ -37,10 +37,12 @@ package final class SecretServer: Sendable {
     /// Where library metrics go for requests of this server (`nil`: the bootstrapped factory).
     package let metricsFactory: (any MetricsFactory)?
     /// The audit log: one `request` event per request.
-    package let auditLogger: Logger
+    package let audit: AuditLog
     /// Serves `POST /v1/events/pubsub` when set (authenticated by the handler itself).
     package let pubSubPushHandler: (@Sendable (Request, ServeRequestContext) async throws -> Response)?
     let requiredHeader: HTTPFields.Element.Name?
+    /// Parsed paths, matched resources, policy verdicts and rate limits, worked out once.
+    let memo = ServeMemo()
 
     /// - Parameters:
     ///   - configuration: the loaded configuration (its `serve:` section, or defaults).
@@ -49,12 +51,13 @@ package final class SecretServer: Sendable {
     ///   - registry: exposed at `/metrics`.
     ///   - metricsFactory: where server and library metrics go (tests); `nil` for the
     ///     bootstrapped factory.
-    ///   - auditLogger: the audit log.
+    ///   - auditLogger: the audit log, when `auditLog` is nil.
+    ///   - auditLog: the audit log (the CLI's buffered writer); `nil` logs through `auditLogger`.
     ///   - processEnvironment: for `<< env "NAME" >>` in rendered templates.
     package init(
         configuration: Configuration, manager: MultiEnvironmentSecretManager,
         authenticators: [any BearerTokenAuthenticator], registry: PrometheusCollectorRegistry?,
-        metricsFactory: (any MetricsFactory)? = nil, auditLogger: Logger,
+        metricsFactory: (any MetricsFactory)? = nil, auditLogger: Logger, auditLog: AuditLog? = nil,
         processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
         pubSubPushHandler: (@Sendable (Request, ServeRequestContext) async throws -> Response)? = nil,
         rateLimiter: RateLimiter = RateLimiter()
@@ -69,7 +72,7 @@ package final class SecretServer: Sendable {
         self.metrics = ServerMetrics(factory: metricsFactory)
         self.registry = registry
         self.metricsFactory = metricsFactory
-        self.auditLogger = auditLogger
+        self.audit = auditLog ?? AuditLog(logger: auditLogger)
         self.pubSubPushHandler = pubSubPushHandler
         self.requiredHeader = serve.requiredHeader.flatMap { HTTPFields.Element.Name($0) }
     }
@@ -79,7 +82,7 @@ package final class SecretServer: Sendable {
     /// The router of every route, with the middleware.
     package func makeRouter() -> Router<ServeRequestContext> {
         let router = Router(context: ServeRequestContext.self)
-        router.add(middleware: ObservingMiddleware(metrics: metrics, logger: auditLogger))
+        router.add(middleware: ObservingMiddleware(metrics: metrics, audit: audit))
         if let metricsFactory {
             router.add(middleware: MetricsFactoryMiddleware(factory: metricsFactory))
         }
@@ -164,16 +167,13 @@ package final class SecretServer: Sendable {
     /// - Throws: ``ServeError`` 401 `UNAUTHENTICATED` (no token, or none accepts it), 503
     ///   `UNAVAILABLE` when an authenticator cannot decide (an issuer's keys cannot be had).
     func authenticate(_ request: Request, audit: AuditRecord) async throws(ServeError) -> Principal {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else {
+        guard let header = request.headers[.authorization], let token = Self.bearerToken(in: header) else {
             metrics.recordAuthFailure(reason: "missing")
             audit.update { $0.refusal = "no bearer token" }
             throw ServeError.unauthenticated(
                 "Request is missing required authentication credential. Expected an OAuth 2 access token in "
                     + "Authorization: Bearer.", tokenPresented: false)
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         for authenticator in authenticators {
             do throws(BearerTokenRejection) {
                 if let principal = try await authenticator.authenticate(bearerToken: token) { return principal }
@@ -199,6 +199,25 @@ package final class SecretServer: Sendable {
             tokenPresented: true)
     }
 
+    /// The token of an `Authorization: Bearer TOKEN` header value (scheme case-insensitive,
+    /// surrounding white space trimmed); `nil` for another scheme or nothing after it.
+    static func bearerToken(in header: String) -> String? {
+        let utf8 = header.utf8
+        guard utf8.count > 7 else { return nil }
+        var index = utf8.startIndex
+        for expected in "bearer ".utf8 {
+            let byte = utf8[index]
+            // ASCII letters compare case-insensitively; the space must be a space.
+            guard byte == expected || (expected != UInt8(ascii: " ") && byte | 0x20 == expected) else { return nil }
+            index = utf8.index(after: index)
+        }
+        let rest = header[index...]
+        guard let first = rest.unicodeScalars.first, let last = rest.unicodeScalars.last,
+            first.properties.isWhitespace || last.properties.isWhitespace
+        else { return String(rest) }
+        return String(rest).trimmingCharacters(in: .whitespaces)
+    }
+
     /// The principal a guarded route's context carries.
     func principal(_ context: ServeRequestContext) throws -> Principal {
         guard let principal = context.principal else {
@@ -212,11 +231,24 @@ package final class SecretServer: Sendable {
         _ principal: Principal, environment: String, project: String, secret: String, route: String,
         audit: AuditRecord, denial: @autoclosure () -> ServeError
     ) throws {
-        guard policy.allows(principal, environment: environment, project: project, secret: secret) else {
+        guard allows(principal, environment: environment, project: project, secret: secret) else {
             metrics.recordPolicyDenial(route: route)
             audit.update { $0.refusal = "policy denies \(environment)/\(project)/\(secret)" }
             throw denial()
         }
+    }
+
+    /// Whether the policy lets `principal` read the coordinates (asked of the policy once
+    /// per distinct question; the policy does not change while the server runs).
+    func allows(_ principal: Principal, environment: String, project: String, secret: String) -> Bool {
+        memo.decision(.init(principal: principal, environment: environment, project: project, secret: secret)) {
+            policy.allows(principal, environment: environment, project: project, secret: secret)
+        }
+    }
+
+    /// The principal's rate limit under the policy, worked out once per principal.
+    func rateLimit(for principal: Principal) -> ServeConfiguration.RateLimit? {
+        memo.rateLimit(for: principal) { policy.rateLimit(for: principal) }
     }
 
     // MARK: Health, readiness, metrics

@@ -4,6 +4,7 @@ import HummingbirdHTTP2
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Secretsmith
 import ServiceLifecycle
@@ -90,6 +91,17 @@ package struct ServeStartError: SecretsmithError {
 }
 
 extension SecretServer {
+    /// Makes NIO's event loops (`MultiThreadedEventLoopGroup.singleton`, one thread per core,
+    /// which the listener and the HTTP client use) Swift concurrency's global executor for
+    /// the rest of the process, so that a request's handler runs on the event loop that read
+    /// it instead of hopping to the default thread pool and back. Call once, before serving.
+    ///
+    /// - Returns: whether the executor was installed.
+    @discardableResult
+    package static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     /// The address to listen on: `override` (`--listen`), else `serve.listen`, else 127.0.0.1:8200.
     package func listenAddress(override: ServeConfiguration.ListenAddress?) -> ServeConfiguration.ListenAddress {
         override ?? serve.listen ?? ServeConfiguration.defaultListen

@@ -49,13 +49,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if environment["SECRETSMITH_SERVE_EVENT_LOOP_EXECUTOR"] == "1" {
+            SecretServer.runTasksOnEventLoops()
+        }
         var options = try GlobalOptions.parse([])
         options.config = config
         options.logFormat = logFormat
         options.logLevel = logLevel
         let logger = LogSetup.bootstrap(options)
-        var auditLogger = Logger(label: "secretsmith.serve.audit")
+        var auditLogger = Logger(label: AuditLog.label)
         auditLogger.logLevel = .info
+        // The audit events, rendered as the log handler would, buffered, written at least
+        // every second and at shutdown.
+        let audit = AuditLog(format: logFormat == .json ? .json : .text)
         let location = ConfigurationLocation.discover(explicit: config, environment: environment)
         let configuration = try location.load(environment: environment).applyingEnvironmentOverrides(environment)
         let registry = PrometheusCollectorRegistry()
@@ -74,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
                 serve: configuration.serve ?? ServeConfiguration(), manager: manager, httpClient: httpClient, logger: logger)
             let server = SecretServer(
                 configuration: configuration, manager: manager, authenticators: components.authenticators,
-                registry: registry, auditLogger: auditLogger, processEnvironment: environment,
+                registry: registry, auditLogger: auditLogger, auditLog: audit, processEnvironment: environment,
                 pubSubPushHandler: components.pubSubPushHandler)
             let address = server.listenAddress(override: override)
             let portFile = self.portFile
@@ -92,10 +98,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let reload = ReloadService(certificates: certificates, others: components.reloads, logger: logger)
             // Shut down in reverse order: the reloader, the listener (requests in flight
-            // finish), then the webhook queues (notifications of those requests are sent).
+            // finish), the audit flusher, then the webhook queues (notifications of those
+            // requests are sent).
+            // The audit flusher stops after the listener, so the last requests' events are written.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if let webhooks = components.webhooks { services.append(.init(service: webhooks)) }
-            services += [.init(service: application), .init(service: reload)]
+            services += [.init(service: AuditFlushService(log: audit)), .init(service: application), .init(service: reload)]
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: serverLogger)
@@ -114,6 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             outcome = .failure(error)
         }
+        audit.flush()
         try? await httpClient.shutdown()
         try outcome.get()
     }

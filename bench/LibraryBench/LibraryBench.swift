@@ -1,7 +1,7 @@
 // secretsmith-bench: the library's hot paths, measured in-process against the bundled
 // emulator on loopback. Prints one JSON object per line; bench/bench.py collects them.
 //
-//   secretsmith-bench cache-hits --tasks 1 --seconds 2
+//   secretsmith-bench cache-hits --tasks 1 --seconds 2 [--resolved 1]
 //   secretsmith-bench cold-single-flight --requests 1000 --latency-ms 20
 //   secretsmith-bench emulator-rate --seconds 3 --connections 32
 import AsyncHTTPClient
@@ -26,7 +26,8 @@ enum LibraryBench {
         }
         switch scenario {
         case "cache-hits":
-            try await cacheHits(tasks: Int(option("tasks", 1)), seconds: option("seconds", 2))
+            try await cacheHits(
+                tasks: Int(option("tasks", 1)), seconds: option("seconds", 2), resolved: option("resolved", 0) != 0)
         case "cold-single-flight":
             try await coldSingleFlight(requests: Int(option("requests", 1000)), latencyMilliseconds: Int(option("latency-ms", 20)))
         case "open-breaker":
@@ -68,13 +69,15 @@ enum LibraryBench {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// Accesses per second answered from the cache, from `tasks` concurrent tasks.
-    static func cacheHits(tasks: Int, seconds: Double) async throws {
+    /// Accesses per second answered from the cache, from `tasks` concurrent tasks, by the
+    /// reference's text or (`resolved`) by a ``ResolvedSecretReference``.
+    static func cacheHits(tasks: Int, seconds: Double, resolved: Bool) async throws {
         let emulator = SecretManagerEmulator(seed: seed())
         let port = try await emulator.start()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let manager = try makeManager(port: port, client: client)
         _ = try await manager.accessSecretVersion("bench/app/hot")  // warm the cache
+        let handle = try manager.resolve("bench/app/hot")
         let clock = ContinuousClock()
         let end = clock.now + .nanoseconds(Int64(seconds * 1e9))
         let started = clock.now
@@ -83,7 +86,11 @@ enum LibraryBench {
                 group.addTask {
                     var count = 0
                     while clock.now < end {
-                        for _ in 0..<256 { _ = try await manager.accessSecretVersion("bench/app/hot") }
+                        if resolved {
+                            for _ in 0..<256 { _ = try await manager.accessSecretVersion(handle) }
+                        } else {
+                            for _ in 0..<256 { _ = try await manager.accessSecretVersion("bench/app/hot") }
+                        }
                         count += 256
                     }
                     return count
@@ -94,7 +101,7 @@ enum LibraryBench {
         let elapsed = (clock.now - started)
         let upstream = await emulator.stats().count(.access)
         report([
-            "scenario": "cache-hits", "tasks": tasks, "accesses": total,
+            "scenario": "cache-hits", "tasks": tasks, "resolved": resolved, "accesses": total,
             "seconds": elapsed.seconds, "per_second": Double(total) / elapsed.seconds, "upstream_calls": upstream,
         ])
         try await client.shutdown()

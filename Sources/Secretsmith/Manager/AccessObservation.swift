@@ -11,61 +11,122 @@ import Tracing
 /// `duration_ms`; at `info` when the access reached Secret Manager (miss, stale), at
 /// `debug` when the cache answered (hit, joined), so a long-running service does not log
 /// every cache hit. A failure logs `secret access failed` at `info` with `error.code`.
+///
+/// The span is started only when a real tracer is in force (``SecretsmithSpans/tracingActive``);
+/// log metadata is built only when the logger's level lets the event through.
 struct AccessObservation {
-    let secret: SecretConfig
-    let reference: String
+    /// What is accessed: a route (copying its reference is one reference count, where a
+    /// `SecretConfig` is a dozen), or settings with the reference as written.
+    enum Subject {
+        case route(AccessRoute)
+        case secret(SecretConfig, reference: String)
+
+        var secret: SecretConfig {
+            switch self {
+            case .route(let route): route.secret
+            case .secret(let secret, _): secret
+            }
+        }
+
+        var reference: String {
+            switch self {
+            case .route(let route): route.reference
+            case .secret(_, let reference): reference
+            }
+        }
+
+        var environment: String {
+            switch self {
+            case .route(let route): route.secret.environment
+            case .secret(let secret, _): secret.environment
+            }
+        }
+
+        var projectID: String {
+            switch self {
+            case .route(let route): route.secret.projectID
+            case .secret(let secret, _): secret.projectID
+            }
+        }
+    }
+
+    let subject: Subject
     let logger: Logger
     let clock: SecretManagerClock
     let counters: ManagerCounters
+    /// The access's metric handles, made once per (environment, project); `nil` records
+    /// through ``SecretsmithMetrics``' look-ups.
+    let metrics: SecretsmithMetrics.AccessHandles?
 
-    /// Runs `body` (the access) inside the span and records its outcome.
+    /// Runs `body` (the access) inside the span, if any, and records its outcome.
     ///
     /// - Throws: what `body` throws.
     func run(
-        _ body: (any Span) async throws -> MultiEnvironmentSecretManager.AccessResult
+        _ body: ((any Span)?) async throws -> MultiEnvironmentSecretManager.AccessResult
     ) async throws -> MultiEnvironmentSecretManager.AccessResult {
         let started = clock.now()
         counters.recordRequest()
+        guard SecretsmithSpans.tracingActive else {
+            return try await observe(span: nil, started: started, body)
+        }
         return try await withSpan(SecretsmithSpans.access, ofKind: .internal) { span in
-            SecretsmithSpans.describe(span, secret: secret, reference: reference)
-            do {
-                let result = try await body(span)
-                let duration = clock.now() - started
+            SecretsmithSpans.describe(span, secret: subject.secret, reference: subject.reference)
+            return try await observe(span: span, started: started, body)
+        }
+    }
+
+    private func observe(
+        span: (any Span)?, started: ContinuousClock.Instant,
+        _ body: ((any Span)?) async throws -> MultiEnvironmentSecretManager.AccessResult
+    ) async throws -> MultiEnvironmentSecretManager.AccessResult {
+        do {
+            let result = try await body(span)
+            let duration = clock.now() - started
+            if let span {
                 let version = result.value.version.map(String.init) ?? "unknown"
                 span.updateAttributes { attributes in
                     attributes["secretsmith.cache"] = result.cache.rawValue
                     attributes["secretsmith.attempts"] = result.attempts
                     attributes["secretsmith.secret.version"] = version
                 }
-                counters.recordLatency(duration)
-                SecretsmithMetrics.recordAccess(
-                    environment: secret.environment, project: secret.projectID, status: "OK", duration: duration)
-                let level: Logger.Level = result.cache == .miss || result.cache == .stale ? .info : .debug
-                logger.log(
-                    level: level, "secret accessed",
-                    metadata: [
-                        "secret.ref": "\(reference)", "secret.version": "\(version)",
-                        "environment": "\(secret.environment)", "gcp.project": "\(secret.projectID)",
-                        "cache": "\(result.cache.rawValue)", "attempts": "\(result.attempts)",
-                        "duration_ms": "\(duration.roundedMilliseconds)",
-                    ])
-                return result
-            } catch {
-                let duration = clock.now() - started
-                let code = SecretsmithMetrics.errorCode(error)
-                counters.recordFailure(error)
-                counters.recordLatency(duration)
-                SecretsmithMetrics.recordAccess(
-                    environment: secret.environment, project: secret.projectID, status: code, duration: duration)
-                logger.info(
-                    "secret access failed",
-                    metadata: [
-                        "secret.ref": "\(reference)", "environment": "\(secret.environment)",
-                        "gcp.project": "\(secret.projectID)", "error.code": "\(code)",
-                        "duration_ms": "\(duration.roundedMilliseconds)",
-                    ])
-                throw error
             }
+            counters.recordLatency(duration)
+            if let metrics {
+                metrics.accessOK.increment()
+                metrics.duration.recordNanoseconds(duration.nonNegativeNanoseconds)
+            } else {
+                SecretsmithMetrics.recordAccess(
+                    environment: subject.environment, project: subject.projectID, status: "OK", duration: duration)
+            }
+            let level: Logger.Level = result.cache == .miss || result.cache == .stale ? .info : .debug
+            logger.log(
+                level: level, "secret accessed",
+                metadata: [
+                    "secret.ref": "\(subject.reference)", "secret.version": "\(result.value.version.map(String.init) ?? "unknown")",
+                    "environment": "\(subject.environment)", "gcp.project": "\(subject.projectID)",
+                    "cache": "\(result.cache.rawValue)", "attempts": "\(result.attempts)",
+                    "duration_ms": "\(duration.roundedMilliseconds)",
+                ])
+            return result
+        } catch {
+            let duration = clock.now() - started
+            let code = SecretsmithMetrics.errorCode(error)
+            counters.recordFailure(code: code)
+            counters.recordLatency(duration)
+            if let metrics {
+                metrics.recordAccess(environment: subject.environment, project: subject.projectID, status: code, duration: duration)
+            } else {
+                SecretsmithMetrics.recordAccess(
+                    environment: subject.environment, project: subject.projectID, status: code, duration: duration)
+            }
+            logger.info(
+                "secret access failed",
+                metadata: [
+                    "secret.ref": "\(subject.reference)", "environment": "\(subject.environment)",
+                    "gcp.project": "\(subject.projectID)", "error.code": "\(code)",
+                    "duration_ms": "\(duration.roundedMilliseconds)",
+                ])
+            throw error
         }
     }
 }

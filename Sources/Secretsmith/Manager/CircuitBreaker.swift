@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A circuit breaker for one (environment, project), judged on the failure *rate* of
 /// accesses over a sliding time window (the model of resilience4j's `CircuitBreaker` and
 /// Hystrix), see ``CircuitBreakerPolicy``.
@@ -19,6 +21,9 @@
 ///
 /// Failures that prove the service answered (a missing secret, a denied permission) count
 /// as successes: the service is up.
+///
+/// While open, ``openRefusal(now:)`` answers without an actor hop, so that a refused access
+/// costs a lock and a comparison, not a suspension.
 package actor CircuitBreaker {
     /// The breaker's state.
     package enum State: Sendable, Hashable {
@@ -77,6 +82,7 @@ package actor CircuitBreaker {
     private(set) package var state: State = .closed {
         didSet {
             if oldValue.name != state.name { onTransition?(state.name) }
+            publish()
         }
     }
     private var buckets: [Bucket] = []
@@ -87,10 +93,28 @@ package actor CircuitBreaker {
     /// How many times the breaker opened.
     private(set) package var openings = 0
     /// The counts behind the last opening.
-    private(set) package var lastOpening: Opening?
+    private(set) package var lastOpening: Opening? {
+        didSet { publish() }
+    }
     /// The last unhealthy failure seen (code, HTTP status, message; never a value), so an
     /// access refused by the open breaker can say what is actually wrong upstream.
-    private(set) package var lastFailure: String?
+    private(set) package var lastFailure: String? {
+        didSet { publish() }
+    }
+
+    /// What an access refused while the breaker is open is told, readable without a hop.
+    package struct Refusal: Sendable, Hashable {
+        /// When trial calls are let through.
+        package var retryAt: ContinuousClock.Instant
+        /// Why the breaker opened.
+        package var opening: Opening?
+        /// The last unhealthy failure seen.
+        package var lastFailure: String?
+    }
+
+    /// The state as far as ``openRefusal(now:)`` needs it: the end of the open period (nil
+    /// when not open), the last opening and failure. Written on every change of those.
+    private let published = Mutex<Refusal?>(nil)
     /// Told the new state's ``State/name`` on every change of state (metrics).
     private let onTransition: (@Sendable (String) -> Void)?
 
@@ -102,6 +126,24 @@ package actor CircuitBreaker {
         self.policy = policy
         self.clock = clock
         self.onTransition = onTransition
+    }
+
+    private func publish() {
+        let refusal: Refusal?
+        if case .open(let until) = state {
+            refusal = Refusal(retryAt: until, opening: lastOpening, lastFailure: lastFailure)
+        } else {
+            refusal = nil
+        }
+        published.withLock { $0 = refusal }
+    }
+
+    /// The refusal an access gets at `now` without asking the actor: non-nil only while the
+    /// breaker is open and its recovery timeout has not passed. Otherwise (closed, half-open,
+    /// or open but due for trials) ask ``permit()``, which also admits trial calls.
+    package nonisolated func openRefusal(now: ContinuousClock.Instant) -> Refusal? {
+        guard let refusal = published.withLock({ $0 }), now < refusal.retryAt else { return nil }
+        return refusal
     }
 
     /// Asks to make an access.

@@ -29,7 +29,10 @@ package final class ManagerCounters: Sendable {
         }
     }
     func recordFailure(_ error: any Error) {
-        let code = SecretsmithMetrics.errorCode(error)
+        recordFailure(code: SecretsmithMetrics.errorCode(error))
+    }
+    /// A failed access; `code` is ``SecretsmithMetrics/errorCode(_:)``'s.
+    func recordFailure(code: String) {
         values.withLock { $0.errors[code, default: 0] += 1 }
     }
 

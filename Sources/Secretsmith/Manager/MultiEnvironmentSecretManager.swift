@@ -37,6 +37,28 @@ public final class MultiEnvironmentSecretManager: Sendable {
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
     private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
+    /// `SECRETSMITH_ENV` of ``processEnvironment``, read once.
+    private let defaultEnvironment: String?
+    /// Routes of the references accessed so far, by their text or parsed form and the active
+    /// environment they were resolved in (see ``AccessRoute``); emptied when it reaches
+    /// ``routeMemoLimit`` entries.
+    private let routes = Mutex(RouteMemo())
+    private static let routeMemoLimit = 4096
+    /// Metric handles per (environment, project).
+    private let metricSlots = Mutex<[BreakerKey: SecretsmithMetrics.AccessHandleSlot]>([:])
+
+    private struct RouteMemo {
+        struct TextKey: Hashable {
+            var text: String
+            var activeEnvironment: String?
+        }
+        struct ReferenceKey: Hashable {
+            var reference: SecretReference
+            var activeEnvironment: String?
+        }
+        var byText: [TextKey: AccessRoute] = [:]
+        var byReference: [ReferenceKey: AccessRoute] = [:]
+    }
 
     private struct EndpointKey: Hashable {
         var configured: String
@@ -80,6 +102,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
         self.logger = logger
         self.clock = clock
         self.cache = SecretCache(capacity: configuration.defaults.cache.maxEntries, clock: clock)
+        self.defaultEnvironment = processEnvironment["SECRETSMITH_ENV"]
     }
 
     // MARK: Public API
@@ -95,20 +118,113 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///   fails after retries, or the circuit is open; ``AuthenticationError``;
     ///   ``JSONPointerError`` when the pointer does not select a value.
     public func accessSecretVersion(_ reference: String) async throws -> SecretValue {
-        try await accessSecretVersion(try SecretReference.parse(reference))
+        let active = Self.activeEnvironment ?? defaultEnvironment
+        let key = RouteMemo.TextKey(text: reference, activeEnvironment: active)
+        if let route = routes.withLock({ $0.byText[key] }) {
+            return try await accessValue(route)
+        }
+        let parsed = try SecretReference.parse(reference)
+        let secret = try configuration.resolve(parsed, activeEnvironment: active)
+        guard let route = try? makeRoute(secret, reference: parsed) else {
+            // The endpoint cannot be set up: the access fails, observed as such.
+            return try await accessResolved(secret, reference: parsed)
+        }
+        routes.withLock { memo in
+            if memo.byText.count >= Self.routeMemoLimit { memo.byText.removeAll() }
+            memo.byText[key] = route
+        }
+        return try await accessValue(route)
     }
 
     /// Accesses the secret version a parsed reference names. See ``accessSecretVersion(_:)-(String)``.
     public func accessSecretVersion(_ reference: SecretReference) async throws -> SecretValue {
-        try await accessSecretVersion(reference, activeEnvironment: Self.activeEnvironment ?? processEnvironment["SECRETSMITH_ENV"])
+        try await accessSecretVersion(reference, activeEnvironment: Self.activeEnvironment ?? defaultEnvironment)
+    }
+
+    /// Accesses the secret version a resolved reference names: the fastest way to read the
+    /// same secret many times (a cache hit is a hash look-up and a few counter updates).
+    ///
+    /// A reference resolved by another manager is resolved again by this one, in the
+    /// environment it was resolved in.
+    ///
+    /// - Throws: ``SecretManagerError`` when Secret Manager refuses, fails after retries, or
+    ///   the circuit is open; ``AuthenticationError``; ``ConfigurationError`` when the
+    ///   endpoint or credentials cannot be set up; ``JSONPointerError`` when the pointer does
+    ///   not select a value.
+    public func accessSecretVersion(_ resolved: ResolvedSecretReference) async throws -> SecretValue {
+        guard resolved.route.owner == ObjectIdentifier(self) else {
+            return try await accessSecretVersion(resolved.reference, activeEnvironment: resolved.secret.environment)
+        }
+        return try await accessValue(resolved.route)
+    }
+
+    /// Resolves a reference once, for ``accessSecretVersion(_:)-(ResolvedSecretReference)``:
+    /// parsing, the configuration's layers, the endpoint, the cache key, the breaker and the
+    /// metric handles are settled here and not on every access. Relative references resolve
+    /// in the environment of the enclosing ``withEnvironment(_:operation:)``, else
+    /// `SECRETSMITH_ENV`, as now (not at access time).
+    ///
+    /// - Parameter reference: `ENV/PROJECT/SECRET[@VERSION][#POINTER]` or `PROJECT/SECRET[...]`.
+    /// - Throws: ``ReferenceError``; ``ConfigurationError`` for a reference the configuration
+    ///   does not allow or an endpoint that cannot be used.
+    public func resolve(_ reference: String) throws -> ResolvedSecretReference {
+        try resolve(try SecretReference.parse(reference))
+    }
+
+    /// Resolves a parsed reference once. See ``resolve(_:)-(String)``.
+    public func resolve(_ reference: SecretReference) throws -> ResolvedSecretReference {
+        let active = Self.activeEnvironment ?? defaultEnvironment
+        let secret = try configuration.resolve(reference, activeEnvironment: active)
+        return ResolvedSecretReference(route: try makeRoute(secret, reference: reference))
     }
 
     /// Accesses a reference resolved with an explicit active environment (the
     /// environment-bound manager's path: neither the task-local nor `SECRETSMITH_ENV` applies).
     func accessSecretVersion(_ reference: SecretReference, activeEnvironment: String?) async throws -> SecretValue {
+        let key = RouteMemo.ReferenceKey(reference: reference, activeEnvironment: activeEnvironment)
+        if let route = routes.withLock({ $0.byReference[key] }) { return try await accessValue(route) }
         let secret = try configuration.resolve(reference, activeEnvironment: activeEnvironment)
+        guard let route = try? makeRoute(secret, reference: reference) else {
+            // The endpoint cannot be set up: the access fails, observed as such.
+            return try await accessResolved(secret, reference: reference)
+        }
+        remember(route, under: key)
+        return try await accessValue(route)
+    }
+
+    /// The route of a parsed reference in an active environment, resolved on first use and
+    /// then kept (for `serve`, which resolves the references of its requests).
+    ///
+    /// - Throws: ``ConfigurationError`` for a reference the configuration does not allow or
+    ///   an endpoint that cannot be used.
+    package func route(for reference: SecretReference, activeEnvironment: String?) throws -> AccessRoute {
+        let key = RouteMemo.ReferenceKey(reference: reference, activeEnvironment: activeEnvironment)
+        if let route = routes.withLock({ $0.byReference[key] }) { return route }
+        let secret = try configuration.resolve(reference, activeEnvironment: activeEnvironment)
+        let route = try makeRoute(secret, reference: reference)
+        remember(route, under: key)
+        return route
+    }
+
+    private func remember(_ route: AccessRoute, under key: RouteMemo.ReferenceKey) {
+        routes.withLock { memo in
+            if memo.byReference.count >= Self.routeMemoLimit { memo.byReference.removeAll() }
+            memo.byReference[key] = route
+        }
+    }
+
+    /// One access of a resolved secret without a route (its endpoint failed): observed as a
+    /// failed access.
+    private func accessResolved(_ secret: SecretConfig, reference: SecretReference) async throws -> SecretValue {
         let value = try await access(secret, reference: reference.description).value
         guard let pointer = reference.pointer else { return value }
+        return SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
+    }
+
+    /// One access through a route, with the pointer applied.
+    private func accessValue(_ route: AccessRoute) async throws -> SecretValue {
+        let value = try await access(route: route).value
+        guard let pointer = route.pointer else { return value }
         return SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
     }
 
@@ -117,7 +233,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///
     /// - Throws: ``ConfigurationError`` when the configuration does not allow it.
     public func secretConfig(for reference: SecretReference) throws -> SecretConfig {
-        try configuration.resolve(reference, activeEnvironment: Self.activeEnvironment ?? processEnvironment["SECRETSMITH_ENV"])
+        try configuration.resolve(reference, activeEnvironment: Self.activeEnvironment ?? defaultEnvironment)
     }
 
     /// A manager bound to one environment, whose accesses can only reach that
@@ -150,7 +266,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     /// Counts since the manager was created: requests, cache outcomes, upstream calls,
     /// retries, errors by code and the state of each circuit breaker.
     public func stats() async -> SecretManagerStats {
-        let cacheCounters = await cache.snapshot()
+        let cacheCounters = cache.snapshot()
         let breakerList = breakers.withLock { Array($0) }
         var breakerStats: [SecretManagerStats.Breaker] = []
         for (key, breaker) in breakerList {
@@ -174,7 +290,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     @discardableResult
     package func invalidateCache(for event: SecretEvent) async -> Int {
         guard event.isRelevant else { return 0 }
-        return await cache.invalidate { event.affects(versionName: $0.versionName) }
+        return cache.invalidate { event.affects(versionName: $0.versionName) }
     }
 
     /// The access token provider of one `credentials:` configuration, the one Secret
@@ -197,24 +313,92 @@ public final class MultiEnvironmentSecretManager: Sendable {
     ///
     /// - Parameter reference: the reference as written, for the access log only.
     package func access(_ secret: SecretConfig, reference: String) async throws -> AccessResult {
+        let route: AccessRoute
+        do {
+            route = try makeRoute(secret, referenceText: reference, pointer: nil)
+        } catch {
+            let observation = AccessObservation(
+                subject: .secret(secret, reference: reference), logger: logger, clock: clock, counters: counters,
+                metrics: nil)
+            return try await observation.run { _ in throw error }
+        }
+        return try await access(route: route)
+    }
+
+    /// Accesses one route's version through the cache, breaker and retries (without its
+    /// pointer). A cache hit takes no lock but the cache's and the counters', suspends
+    /// nowhere and starts no span unless a tracer is in force.
+    package func access(route: AccessRoute) async throws -> AccessResult {
+        let metrics = route.metricSlot.handles
         let observation = AccessObservation(
-            secret: secret, reference: reference, logger: logger, clock: clock, counters: counters)
+            subject: .route(route), logger: logger, clock: clock, counters: counters, metrics: metrics)
         return try await observation.run { span in
-            let client = try client(for: secret)
-            let key = SecretCacheKey(
-                environment: secret.environment, endpoint: client.endpoint.baseURL, versionName: secret.versionName)
+            try Task.checkCancellation()
+            if let value = cache.freshValue(for: route.key) {
+                if let metrics {
+                    metrics.cacheHits.increment()
+                } else {
+                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: route.secret.environment)
+                }
+                return AccessResult(value: value, cache: .hit, attempts: 0)
+            }
+            let secret = route.secret
+            let client = try route.client ?? client(for: secret, endpoint: route.endpoint)
             let attempts = AttemptCounter(span: span)
             let (value, outcome) = try await cache.value(
-                for: key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale
+                for: route.key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale,
+                refusal: { [self] in
+                    // An open breaker refuses at once: no call, no task, no hop.
+                    guard let refusal = route.breaker.openRefusal(now: clock.now()) else { return nil }
+                    counters.recordBreakerRejection()
+                    if let metrics {
+                        metrics.breakerRejections.increment()
+                    } else {
+                        SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
+                    }
+                    attempts.event(1, status: SecretManagerError.Code.circuitOpen.description, httpStatus: nil)
+                    return circuitOpenError(
+                        secret: secret, retryAt: refusal.retryAt, opening: refusal.opening, lastFailure: refusal.lastFailure)
+                }
             ) { [self] in
-                try await self.limiter(for: secret).run {
-                    try await self.callWithRetries(secret: secret, attempts: attempts) { timeout in
+                try await route.limiter.run {
+                    try await self.callWithRetries(secret: secret, breaker: route.breaker, attempts: attempts) { timeout in
                         try await client.accessSecretVersion(name: secret.versionName, timeout: timeout)
                     }
                 }
             }
             return AccessResult(value: value, cache: outcome, attempts: attempts.value)
         }
+    }
+
+    /// Settles everything an access needs but the value: the cache key (and so the
+    /// endpoint), the client, breaker, limiter and metric handles.
+    ///
+    /// - Throws: the endpoint's configuration error.
+    private func makeRoute(_ secret: SecretConfig, reference: SecretReference) throws -> AccessRoute {
+        try makeRoute(secret, referenceText: reference.description, pointer: reference.pointer, parsed: reference)
+    }
+
+    private func makeRoute(
+        _ secret: SecretConfig, referenceText: String, pointer: JSONPointer?, parsed: SecretReference? = nil
+    ) throws -> AccessRoute {
+        let endpoint = try endpoint(for: secret)
+        let slotKey = BreakerKey(environment: secret.environment, projectID: secret.projectID)
+        let slot = metricSlots.withLock { slots in
+            if let existing = slots[slotKey] { return existing }
+            let created = SecretsmithMetrics.AccessHandleSlot(environment: secret.environment, project: secret.projectID)
+            slots[slotKey] = created
+            return created
+        }
+        return AccessRoute(
+            owner: ObjectIdentifier(self),
+            reference: parsed ?? SecretReference(
+                environment: secret.environment, project: secret.projectAlias, secret: secret.secretName,
+                version: secret.version, pointer: pointer),
+            referenceText: referenceText, secret: secret, endpoint: endpoint,
+            key: SecretCacheKey(environment: secret.environment, endpoint: endpoint.baseURL, versionName: secret.versionName),
+            client: try? client(for: secret, endpoint: endpoint),
+            breaker: breaker(for: secret), limiter: limiter(for: secret), metricSlot: slot)
     }
 
     /// Gets one resolved version's metadata (no payload), with the breaker and retries
@@ -224,8 +408,9 @@ public final class MultiEnvironmentSecretManager: Sendable {
             SecretsmithSpans.describe(span, secret: secret, reference: secret.versionName)
             let client = try client(for: secret)
             let attempts = AttemptCounter(span: span)
+            let breaker = breaker(for: secret)
             return try await limiter(for: secret).run {
-                try await self.callWithRetries(secret: secret, attempts: attempts, method: "get") { timeout in
+                try await self.callWithRetries(secret: secret, breaker: breaker, attempts: attempts, method: "get") { timeout in
                     try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
                 }
             }
@@ -247,11 +432,10 @@ public final class MultiEnvironmentSecretManager: Sendable {
     /// admitted access keeps its retries even if the breaker opens meanwhile, so a
     /// one-shot run's own burst of transient failures cannot cut its retries short.
     private func callWithRetries<T: Sendable>(
-        secret: SecretConfig, attempts: AttemptCounter, method: String = "access",
+        secret: SecretConfig, breaker: CircuitBreaker, attempts: AttemptCounter, method: String = "access",
         _ call: @Sendable (Duration) async throws -> T
     ) async throws -> T {
         try Task.checkCancellation()
-        let breaker = breaker(for: secret)
         let ticket: CircuitBreaker.Ticket
         switch await breaker.permit() {
         case .proceed(let admitted):
@@ -379,18 +563,21 @@ public final class MultiEnvironmentSecretManager: Sendable {
     }
 
     private func client(for secret: SecretConfig) throws -> SecretManagerClient {
-        // Every access, cache hits included, needs the endpoint for its cache key: resolve and
-        // validate each distinct (endpoint, location) once, not per access.
+        try client(for: secret, endpoint: try endpoint(for: secret))
+    }
+
+    /// The validated endpoint of a secret's (endpoint, location), resolved once per pair.
+    private func endpoint(for secret: SecretConfig) throws -> SecretManagerEndpoint {
         let endpointKey = EndpointKey(configured: secret.endpoint, location: secret.location)
-        let endpoint: SecretManagerEndpoint
-        if let known = endpoints.withLock({ $0[endpointKey] }) {
-            endpoint = known
-        } else {
-            endpoint = try SecretManagerEndpoint.resolve(
-                configured: secret.endpoint, location: secret.location,
-                emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
-            endpoints.withLock { $0[endpointKey] = endpoint }
-        }
+        if let known = endpoints.withLock({ $0[endpointKey] }) { return known }
+        let endpoint = try SecretManagerEndpoint.resolve(
+            configured: secret.endpoint, location: secret.location,
+            emulatorHost: processEnvironment["SECRET_MANAGER_EMULATOR_HOST"])
+        endpoints.withLock { $0[endpointKey] = endpoint }
+        return endpoint
+    }
+
+    private func client(for secret: SecretConfig, endpoint: SecretManagerEndpoint) throws -> SecretManagerClient {
         var provider: (any AccessTokenProvider)?
         if endpoint.requiresCredentials {
             provider = try tokenProvider(for: secret.credentials)

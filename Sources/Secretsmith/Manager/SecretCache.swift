@@ -1,9 +1,15 @@
+import Synchronization
+
 /// The manager's in-memory cache of secret versions: TTL per entry, a bound on the number
 /// of entries (least recently used evicted first), single-flight de-duplication of
 /// concurrent misses and stale-if-error.
 ///
+/// Its storage sits behind one `Mutex`, so a cache hit is a synchronous lookup
+/// (``freshValue(for:)``: no actor hop, no suspension, no allocation); only a miss
+/// suspends, to wait for the shared upstream call.
+///
 /// Entries live only in this process's memory; nothing is written to disk.
-package actor SecretCache {
+package final class SecretCache: Sendable {
     private struct Entry {
         var value: SecretValue
         var expiresAt: ContinuousClock.Instant
@@ -28,13 +34,17 @@ package actor SecretCache {
         var call: SharedTask<SecretValue>
     }
 
+    private struct State {
+        var entries: [SecretCacheKey: Entry] = [:]
+        var inFlight: [SecretCacheKey: Flight] = [:]
+        var useCounter: UInt64 = 0
+        var nextID: UInt64 = 0
+        var counters = Counters()
+    }
+
     private let capacity: Int
     private let clock: SecretManagerClock
-    private var entries: [SecretCacheKey: Entry] = [:]
-    private var inFlight: [SecretCacheKey: Flight] = [:]
-    private var useCounter: UInt64 = 0
-    private var nextID: UInt64 = 0
-    private var counters = Counters()
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - capacity: the most entries kept (`cache.max_entries`); 0 disables storing.
@@ -42,6 +52,31 @@ package actor SecretCache {
     package init(capacity: Int, clock: SecretManagerClock) {
         self.capacity = max(0, capacity)
         self.clock = clock
+    }
+
+    /// The fresh entry for `key`, counted as a hit (and marked as recently used), or `nil`
+    /// when there is none (nothing is counted then). Synchronous: the cache-hit path.
+    ///
+    /// Records no metric; the caller records the hit (``value(for:ttl:maxStale:refusal:fetch:)``
+    /// records its own).
+    package func freshValue(for key: SecretCacheKey) -> SecretValue? {
+        let now = clock.now()
+        return state.withLock { state in
+            guard let index = state.entries.index(forKey: key), now < state.entries.values[index].expiresAt else {
+                return nil
+            }
+            state.useCounter += 1
+            state.entries.values[index].lastUse = state.useCounter
+            state.counters.hits += 1
+            return state.entries.values[index].value
+        }
+    }
+
+    /// What the locked part of ``value(for:ttl:maxStale:refusal:fetch:)`` decided.
+    private enum Decision {
+        case hit(SecretValue)
+        case wait(SharedTask<SecretValue>, CacheOutcome)
+        case refused(stale: SecretValue?)
     }
 
     /// Returns the cached value for `key`, or calls `fetch` once however many callers ask
@@ -56,65 +91,105 @@ package actor SecretCache {
     ///   - ttl: how long a fetched value is fresh; zero means it is not stored.
     ///   - maxStale: how long past its TTL an entry may still answer when `fetch` fails;
     ///     zero turns stale-if-error off.
+    ///   - refusal: asked (without the cache's lock held) when no fresh entry answers; an
+    ///     error it returns (an open circuit breaker) is what a new call would fail with at
+    ///     once, so no call is started: a stale entry within `maxStale` answers, else the
+    ///     error is thrown. A call already under way is still joined.
     ///   - fetch: the upstream call.
     /// - Returns: the value and how the cache answered.
-    /// - Throws: whatever `fetch` threw, unless a stale entry answered; `CancellationError`
-    ///   when the calling task is cancelled while waiting.
+    /// - Throws: whatever `fetch` (or `refusal`) gave, unless a stale entry answered;
+    ///   `CancellationError` when the calling task is cancelled while waiting.
     package func value(
         for key: SecretCacheKey,
         ttl: Duration,
         maxStale: Duration,
+        refusal: (() -> (any Error)?)? = nil,
         fetch: @escaping @Sendable () async throws -> SecretValue
     ) async throws -> (SecretValue, CacheOutcome) {
         try Task.checkCancellation()
-        let now = clock.now()
-        if var entry = entries[key], now < entry.expiresAt {
-            useCounter += 1
-            entry.lastUse = useCounter
-            entries[key] = entry
-            counters.hits += 1
+        if let value = freshValue(for: key) {
             SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: key.environment)
-            return (entry.value, .hit)
+            return (value, .hit)
         }
-        let outcome: CacheOutcome
-        let call: SharedTask<SecretValue>
-        if let running = inFlight[key], !running.call.isAbandoned {
-            counters.joins += 1
-            SecretsmithMetrics.recordCache(SecretsmithMetrics.singleFlightJoins, environment: key.environment)
-            outcome = .joined
-            call = running.call
-        } else {
-            counters.misses += 1
-            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
-            outcome = .miss
-            nextID += 1
-            let flightID = nextID
+        let refused = refusal?()
+        let now = clock.now()
+        let decision: Decision = state.withLock { state in
+            if let index = state.entries.index(forKey: key), now < state.entries.values[index].expiresAt {
+                // Stored by a call that finished since the look-up above.
+                state.useCounter += 1
+                state.entries.values[index].lastUse = state.useCounter
+                state.counters.hits += 1
+                return .hit(state.entries.values[index].value)
+            }
+            if let running = state.inFlight[key], !running.call.isAbandoned {
+                state.counters.joins += 1
+                return .wait(running.call, .joined)
+            }
+            state.counters.misses += 1
+            if refused != nil {
+                guard maxStale > .zero, let entry = state.entries[key], now < entry.expiresAt + maxStale else {
+                    return .refused(stale: nil)
+                }
+                state.counters.staleServes += 1
+                return .refused(stale: entry.value)
+            }
+            state.nextID += 1
+            let flightID = state.nextID
             // A shared task, so that one waiter's cancellation does not cancel the call for
             // the others; it is cancelled when nobody waits any more.
-            call = SharedTask { [self] in
+            let call = SharedTask { [self] in
                 let result: Result<SecretValue, any Error>
                 do {
                     result = .success(try await fetch())
                 } catch {
                     result = .failure(error)
                 }
-                await self.finish(key, flightID: flightID, result: result, ttl: ttl)
+                self.finish(key, flightID: flightID, result: result, ttl: ttl)
                 return try result.get()
             }
-            inFlight[key] = Flight(id: flightID, call: call)
+            state.inFlight[key] = Flight(id: flightID, call: call)
+            return .wait(call, .miss)
+        }
+        let call: SharedTask<SecretValue>
+        let outcome: CacheOutcome
+        switch decision {
+        case .hit(let value):
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: key.environment)
+            return (value, .hit)
+        case .refused(let stale):
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: key.environment)
+            if let stale {
+                SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: key.environment)
+                return (stale, .stale)
+            }
+            guard let refused else { preconditionFailure("a refusal without an error") }
+            throw refused
+        case .wait(let running, let how):
+            SecretsmithMetrics.recordCache(
+                how == .joined ? SecretsmithMetrics.singleFlightJoins : SecretsmithMetrics.cacheMisses,
+                environment: key.environment)
+            call = running
+            outcome = how
         }
         do {
             return (try await call.value(), outcome)
         } catch is CancellationError {
             // Joined a call just as its last other waiter left (so it was cancelled), but
             // this task was not cancelled: ask again, which starts a new call.
-            if !Task.isCancelled { return try await value(for: key, ttl: ttl, maxStale: maxStale, fetch: fetch) }
+            if !Task.isCancelled {
+                return try await value(for: key, ttl: ttl, maxStale: maxStale, refusal: refusal, fetch: fetch)
+            }
             throw CancellationError()
         } catch {
-            if maxStale > .zero, let entry = entries[key], clock.now() < entry.expiresAt + maxStale {
-                counters.staleServes += 1
+            let now = clock.now()
+            let stale: SecretValue? = state.withLock { state in
+                guard maxStale > .zero, let entry = state.entries[key], now < entry.expiresAt + maxStale else { return nil }
+                state.counters.staleServes += 1
+                return entry.value
+            }
+            if let stale {
                 SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: key.environment)
-                return (entry.value, .stale)
+                return (stale, .stale)
             }
             throw error
         }
@@ -124,11 +199,19 @@ package actor SecretCache {
     private func finish(
         _ key: SecretCacheKey, flightID: UInt64, result: Result<SecretValue, any Error>, ttl: Duration
     ) {
-        // A value fetched by a call whose waiters all left is still good to keep; one fetched
-        // by a call that an invalidation detached (it may predate the change) is not.
-        let current = inFlight[key]?.id == flightID
-        if case .success(let value) = result, current { store(value, for: key, ttl: ttl) }
-        if current { inFlight[key] = nil }
+        let now = clock.now()
+        let evicted: String? = state.withLock { state in
+            // A value fetched by a call whose waiters all left is still good to keep; one
+            // fetched by a call that an invalidation detached (it may predate the change) is not.
+            let current = state.inFlight[key]?.id == flightID
+            guard current else { return nil }
+            state.inFlight[key] = nil
+            guard case .success(let value) = result else { return nil }
+            return store(value, for: key, ttl: ttl, now: now, in: &state)
+        }
+        if let evicted {
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheEvictions, environment: evicted)
+        }
     }
 
     /// Drops every entry whose key `isAffected` selects, and detaches the calls under way for
@@ -139,49 +222,61 @@ package actor SecretCache {
     /// - Returns: the number of entries dropped plus the number of calls detached.
     @discardableResult
     package func invalidate(where isAffected: (SecretCacheKey) -> Bool) -> Int {
-        let dropped = entries.keys.filter(isAffected)
-        for key in dropped { entries[key] = nil }
-        let detached = inFlight.keys.filter(isAffected)
-        for key in detached { inFlight[key] = nil }
-        counters.invalidations += dropped.count
-        return dropped.count + detached.count
+        state.withLock { state in
+            let dropped = state.entries.keys.filter(isAffected)
+            for key in dropped { state.entries[key] = nil }
+            let detached = state.inFlight.keys.filter(isAffected)
+            for key in detached { state.inFlight[key] = nil }
+            state.counters.invalidations += dropped.count
+            return dropped.count + detached.count
+        }
     }
 
     /// The requests waiting for the call under way for `key` (for tests).
     package func waiting(for key: SecretCacheKey) -> Int {
-        inFlight[key]?.call.waiting ?? 0
+        state.withLock { $0.inFlight[key]?.call }?.waiting ?? 0
     }
 
     /// The number of upstream calls under way (for tests).
-    package var callsInFlight: Int { inFlight.values.filter { !$0.call.isAbandoned }.count }
+    package var callsInFlight: Int {
+        state.withLock { Array($0.inFlight.values) }.filter { !$0.call.isAbandoned }.count
+    }
 
     /// Drops every entry (in-flight calls finish but their results are still stored).
     package func removeAll() {
-        entries.removeAll()
+        state.withLock { $0.entries.removeAll() }
     }
 
     /// The counters, with the current number of entries.
     package func snapshot() -> Counters {
-        var copy = counters
-        copy.entries = entries.count
-        return copy
+        state.withLock { state in
+            var copy = state.counters
+            copy.entries = state.entries.count
+            return copy
+        }
     }
 
-    private func store(_ value: SecretValue, for key: SecretCacheKey, ttl: Duration) {
-        guard ttl > .zero, capacity > 0 else { return }
-        if entries[key] == nil, entries.count >= capacity {
-            evictLeastRecentlyUsed()
+    /// Stores a value; returns the environment of the entry evicted to make room, if any.
+    private func store(
+        _ value: SecretValue, for key: SecretCacheKey, ttl: Duration, now: ContinuousClock.Instant,
+        in state: inout State
+    ) -> String? {
+        guard ttl > .zero, capacity > 0 else { return nil }
+        var evicted: String?
+        if state.entries[key] == nil, state.entries.count >= capacity {
+            evicted = evictLeastRecentlyUsed(&state)
         }
-        useCounter += 1
-        entries[key] = Entry(value: value, expiresAt: clock.now() + ttl, lastUse: useCounter)
+        state.useCounter += 1
+        state.entries[key] = Entry(value: value, expiresAt: now + ttl, lastUse: state.useCounter)
+        return evicted
     }
 
     /// Evicts the least recently used entry. A linear scan: it runs only when the cache is
     /// full, and `max_entries` is in the thousands.
-    private func evictLeastRecentlyUsed() {
-        guard let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key else { return }
-        entries[victim] = nil
-        counters.evictions += 1
-        SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheEvictions, environment: victim.environment)
+    private func evictLeastRecentlyUsed(_ state: inout State) -> String? {
+        guard let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key else { return nil }
+        state.entries[victim] = nil
+        state.counters.evictions += 1
+        return victim.environment
     }
 }

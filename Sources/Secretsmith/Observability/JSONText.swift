@@ -2,17 +2,17 @@
 /// escaped, control characters as `\u00XX` (RFC 8259 §7). Foundation's JSONSerialization
 /// costs about a quarter of a millisecond per line on Linux, which showed in a 200-secret
 /// render with JSON logs; this writes the same text directly.
-enum JSONText {
+package enum JSONText {
     /// Encodes `value`: `String`, `Bool`, `Int`, `Int64`, `UInt64`, `Double`, `[String: Any]`
     /// (keys sorted), `[Any]`; anything else as its description string.
-    static func encode(_ value: Any) -> String {
+    package static func encode(_ value: Any) -> String {
         var output = ""
         output.reserveCapacity(256)
         append(value, to: &output)
         return output
     }
 
-    static func append(_ value: Any, to output: inout String) {
+    package static func append(_ value: Any, to output: inout String) {
         switch value {
         case let string as String: appendString(string, to: &output)
         case let bool as Bool: output += bool ? "true" : "false"
@@ -43,7 +43,7 @@ enum JSONText {
         }
     }
 
-    static func appendString(_ string: String, to output: inout String) {
+    package static func appendString(_ string: String, to output: inout String) {
         output += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

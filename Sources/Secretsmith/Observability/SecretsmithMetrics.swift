@@ -1,5 +1,6 @@
 import CoreMetrics
 import Metrics
+import Synchronization
 
 /// The metrics secretsmith records, through swift-metrics: the library only records, the
 /// process that embeds it chooses the backend (the CLI bootstraps swift-prometheus for
@@ -59,6 +60,82 @@ package enum SecretsmithMetrics {
         let labels = [("environment", environment), ("project", project)]
         Counter(label: accessRequests, dimensions: labels + [("status", status)], factory: factory).increment()
         Timer(label: accessDuration, dimensions: labels, factory: factory).recordNanoseconds(duration.nonNegativeNanoseconds)
+    }
+
+    /// The handles of the metrics every access of one (environment, project) records, made
+    /// once instead of looked up in the factory on every access (a Prometheus factory finds a
+    /// metric by name and labels under a lock).
+    final class AccessHandles: Sendable {
+        /// The factory's ``AccessHandleSlot/identity(of:)``.
+        let factoryType: ObjectIdentifier
+        let accessOK: Counter
+        let accessCircuitOpen: Counter
+        let duration: Timer
+        let cacheHits: Counter
+        let breakerRejections: Counter
+
+        init(factory: any MetricsFactory, environment: String, project: String) {
+            factoryType = AccessHandleSlot.identity(of: factory)
+            let labels = [("environment", environment), ("project", project)]
+            accessOK = Counter(label: SecretsmithMetrics.accessRequests, dimensions: labels + [("status", "OK")], factory: factory)
+            accessCircuitOpen = Counter(
+                label: SecretsmithMetrics.accessRequests,
+                dimensions: labels + [("status", SecretManagerError.Code.circuitOpen.description)], factory: factory)
+            duration = Timer(label: SecretsmithMetrics.accessDuration, dimensions: labels, factory: factory)
+            cacheHits = Counter(label: SecretsmithMetrics.cacheHits, dimensions: [("environment", environment)], factory: factory)
+            breakerRejections = Counter(label: SecretsmithMetrics.breakerRejections, dimensions: labels, factory: factory)
+        }
+
+        /// One finished access: `OK` and `CIRCUIT_OPEN` through the handles, other codes
+        /// looked up.
+        func recordAccess(environment: String, project: String, status: String, duration: Duration) {
+            switch status {
+            case "OK": accessOK.increment()
+            case SecretManagerError.Code.circuitOpen.description: accessCircuitOpen.increment()
+            default:
+                Counter(
+                    label: SecretsmithMetrics.accessRequests,
+                    dimensions: [("environment", environment), ("project", project), ("status", status)],
+                    factory: SecretsmithMetrics.factory
+                ).increment()
+            }
+            self.duration.recordNanoseconds(duration.nonNegativeNanoseconds)
+        }
+    }
+
+    /// Where one (environment, project)'s ``AccessHandles`` are kept, bound to the factory
+    /// in force when they were made.
+    final class AccessHandleSlot: Sendable {
+        private let environment: String
+        private let project: String
+        private let bound = Mutex<AccessHandles?>(nil)
+
+        init(environment: String, project: String) {
+            self.environment = environment
+            self.project = project
+        }
+
+        /// A factory's identity: the instance for a class, else its type (a struct such as
+        /// swift-prometheus' factory cannot be told from a copy).
+        static func identity(of factory: any MetricsFactory) -> ObjectIdentifier {
+            let type = Swift.type(of: factory)
+            if type is AnyObject.Type { return ObjectIdentifier(factory as AnyObject) }
+            return ObjectIdentifier(type)
+        }
+
+        /// The handles for the factory in force: `nil` under ``factoryOverride`` (the
+        /// caller then records through ``SecretsmithMetrics``' look-ups, as the override
+        /// asks); made again when the bootstrapped factory changed (a process bootstraps
+        /// swift-metrics once, usually before the first access, possibly after).
+        var handles: AccessHandles? {
+            guard SecretsmithMetrics.factoryOverride == nil else { return nil }
+            let factory = MetricsSystem.factory
+            let identity = Self.identity(of: factory)
+            if let current = bound.withLock({ $0 }), current.factoryType == identity { return current }
+            let made = AccessHandles(factory: factory, environment: environment, project: project)
+            bound.withLock { $0 = made }
+            return made
+        }
     }
 
     /// One cache decision, labelled by environment (the cache is keyed per environment).

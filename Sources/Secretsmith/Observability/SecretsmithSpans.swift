@@ -31,6 +31,15 @@ package enum SecretsmithSpans {
     /// The event added to an access span for each upstream attempt.
     package static let attemptEvent = "secretsmith.attempt"
 
+    /// Whether a tracer other than the no-op one is in force for the current task (one
+    /// bootstrapped, or one bound by `withTracer`). Access spans are started only then: with
+    /// the no-op tracer a span's set-up (the tracer's look-up, the attribute dictionary)
+    /// would cost more than a cache hit itself.
+    package static var tracingActive: Bool {
+        let instrument = InstrumentationSystem.instrument
+        return !(instrument is NoOpInstrument || instrument is NoOpTracer)
+    }
+
     /// A short, bounded name for an error: its ``SecretsmithError/shortDescription`` (the
     /// Secret Manager code `NOT_FOUND`, `UNAVAILABLE`, `CIRCUIT_OPEN`, ..., `AUTHENTICATION`),
     /// `CANCELLED`, or the Swift type name. For `error.type` attributes and metric labels.

@@ -301,7 +301,7 @@ package actor WatchEngine {
             await manager.invalidateCache(for: event)
         }
         for key in work.keys {
-            await manager.cache.invalidate { $0.environment == key.environment && $0.versionName == key.versionName }
+            manager.cache.invalidate { $0.environment == key.environment && $0.versionName == key.versionName }
         }
         let selected = plan.filter { work.outputs.contains($0.output.name) }
         let renderer = pipeline.renderer

@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import Logging
 import Synchronization
@@ -16,7 +17,17 @@ import Synchronization
 package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
     /// The file, as configured (`serve.authentication.static_tokens_file`).
     package let path: String
-    private let entries: Mutex<[StaticTokenFile.Entry]>
+    /// The entries' digests with their principals, made once per load (not per request).
+    private let entries: Mutex<[Known]>
+
+    private struct Known: Sendable {
+        var digest: [UInt8]
+        var principal: Principal
+
+        static func from(_ entries: [StaticTokenFile.Entry]) -> [Known] {
+            entries.map { Known(digest: $0.digest, principal: .staticToken(named: $0.name)) }
+        }
+    }
     private let logger: Logger
 
     /// Loads the file at `path`.
@@ -25,14 +36,14 @@ package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
     package init(path: String, logger: Logger = Logger(label: "secretsmith.serve.auth")) throws(AuthenticationSetupError) {
         self.path = path
         self.logger = logger
-        entries = Mutex(try StaticTokenFile.load(path: path).entries)
+        entries = Mutex(Known.from(try StaticTokenFile.load(path: path).entries))
     }
 
     /// Accepts exactly the tokens of `file` (tests, or a caller that read the file itself).
     package init(file: StaticTokenFile, path: String, logger: Logger = Logger(label: "secretsmith.serve.auth")) {
         self.path = path
         self.logger = logger
-        entries = Mutex(file.entries)
+        entries = Mutex(Known.from(file.entries))
     }
 
     /// How many tokens are accepted.
@@ -55,26 +66,35 @@ package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
                 metadata: ["path": "\(path)", "error": "\(error.description)"])
             throw error
         }
-        entries.withLock { $0 = file.entries }
+        let known = Known.from(file.entries)
+        entries.withLock { $0 = known }
         logger.info("Reloaded the static tokens file.", metadata: ["path": "\(path)", "tokens": "\(file.entries.count)"])
         return file.entries.count
     }
 
     package func authenticate(bearerToken: String) async throws(BearerTokenRejection) -> Principal? {
         guard !bearerToken.isEmpty else { return nil }
-        let digest = Array(SHA256.hash(data: Array(bearerToken.utf8)))
+        var token = bearerToken
+        let digest = token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         let snapshot = entries.withLock { $0 }
-        var match: String?
-        for entry in snapshot {
-            // Every entry is compared; the selection below does not branch on the secret data.
-            let equal = Self.constantTimeEqual(entry.digest, digest)
-            if equal { match = entry.name }
+        var match: Principal?
+        digest.withUnsafeBytes { digest in
+            for entry in snapshot {
+                // Every entry is compared; the selection below does not branch on the secret data.
+                let equal = entry.digest.withUnsafeBytes { Self.constantTimeEqual($0, digest) }
+                if equal { match = entry.principal }
+            }
         }
-        return match.map(Principal.staticToken(named:))
+        return match
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
     package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { a in b.withUnsafeBytes { b in constantTimeEqual(a, b) } }
+    }
+
+    /// Compares two byte buffers in time that depends only on their lengths.
+    static func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

@@ -11,7 +11,7 @@ import Secretsmith
 struct ObservingMiddleware: RouterMiddleware {
     typealias Context = ServeRequestContext
     let metrics: ServerMetrics
-    let logger: Logger
+    let audit: AuditLog
     let clock = ContinuousClock()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -36,17 +36,7 @@ struct ObservingMiddleware: RouterMiddleware {
         let record = context.audit.snapshot
         let status = Int(response.status.code)
         metrics.recordRequest(route: record.route, status: status, duration: duration)
-        var metadata: Logger.Metadata = [
-            "route": "\(record.route)", "http.method": "\(request.method.rawValue)", "http.status": "\(status)",
-            "duration_ms": "\(Double(duration.components.attoseconds / 1_000_000_000_000) / 1000 + Double(duration.components.seconds) * 1000)",
-        ]
-        if let principal = record.principal { metadata["principal"] = "\(principal)" }
-        if let resource = record.resource { metadata["resource"] = "\(resource)" }
-        if let reference = record.reference { metadata["secret.ref"] = "\(reference)" }
-        if let version = record.version { metadata["secret.version"] = "\(version)" }
-        if let cache = record.cache { metadata["cache"] = "\(cache)" }
-        if let refusal = record.refusal { metadata["refusal"] = "\(refusal)" }
-        logger.info("request", metadata: metadata)
+        audit.record(record, method: request.method.rawValue, status: status, duration: duration)
         return response
     }
 
@@ -85,7 +75,7 @@ struct RequestGuardMiddleware: RouterMiddleware {
         let principal = try await server.authenticate(request, audit: context.audit)
         context.principal = principal
         context.audit.update { $0.principal = principal.name }
-        if let limit = server.policy.rateLimit(for: principal), let wait = server.rateLimiter.take(principal.name, limit: limit) {
+        if let limit = server.rateLimit(for: principal), let wait = server.rateLimiter.take(principal.name, limit: limit) {
             server.metrics.recordRateLimited()
             let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
             context.audit.update { $0.refusal = "rate limited" }

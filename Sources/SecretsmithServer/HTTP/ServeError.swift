@@ -171,13 +171,29 @@ package struct ServeError: Error, Sendable, Hashable, CustomStringConvertible {
 package enum ServeResponse {
     /// Google's JSON content type.
     package static let jsonContentType = "application/json; charset=UTF-8"
+    /// The reference API's content type.
+    package static let octetStreamContentType = "application/octet-stream"
+
+    // The two hot answers' headers, made once (a copy is a reference count).
+    private static let jsonHeaders = makeHeaders(contentType: jsonContentType)
+    private static let octetStreamHeaders = makeHeaders(contentType: octetStreamContentType)
+
+    private static func makeHeaders(contentType: String) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-store"
+        return headers
+    }
 
     /// An answer with a body. Every answer says `Cache-Control: no-store`: some carry
     /// secret values, and no shared cache in between may keep them.
     package static func bytes(_ body: [UInt8], status: Int = 200, contentType: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[.cacheControl] = "no-store"
+        let headers: HTTPFields
+        switch contentType {
+        case jsonContentType: headers = jsonHeaders
+        case octetStreamContentType: headers = octetStreamHeaders
+        default: headers = makeHeaders(contentType: contentType)
+        }
         return Response(
             status: HTTPResponse.Status(code: status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -20,63 +20,97 @@ extension SecretServer {
     /// `name` in the answers carries the project as requested (Google's own carries the
     /// project number) and the resolved version number.
     func googleVersion(_ request: Request, context: ServeRequestContext, access: Bool) async throws -> Response {
-        func capture(_ name: String) throws -> String? {
-            guard let raw = context.parameters.get(name) else { return nil }
-            guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
-                throw ServeError.invalidArgument("The resource name in the path is malformed.")
-            }
-            return decoded
-        }
-        guard let project = try capture("project"), let secretID = try capture("secret"), let version = try capture("version")
+        guard let project = context.parameters.get("project"), let secretID = context.parameters.get("secret"),
+            let version = context.parameters.get("version")
         else { throw ServeError.invalidArgument("The resource name in the path is malformed.") }
-        let location = try capture("location")
-        let parent = "projects/\(project)" + (location.map { "/locations/\($0)" } ?? "") + "/secrets/\(secretID)"
-        let resource = "\(parent)/versions/\(version)"
-        context.audit.update { $0.resource = ObservingMiddleware.printable(resource) }
-        guard SecretReference.isValidSecretID(secretID), SecretReference.isValidVersion(version),
-            !project.contains("/"), location.map(ConfigurationNames.isValidLocation) ?? true
-        else {
-            throw ServeError.invalidArgument(
-                "The resource name \(ObservingMiddleware.printable(resource)) is not a valid secret version name.")
+        let key = ServeMemo.GoogleKey(
+            project: project, location: context.parameters.get("location"), secret: secretID, version: version)
+        let resource: ServeMemo.GoogleResource
+        do {
+            resource = try memo.googleResource(key) { () throws(ServeError) in try self.googleResource(key) }
+        } catch {
+            if let name = Self.printableResourceName(key) { context.audit.update { $0.resource = name } }
+            throw error
         }
+        context.audit.update { $0.resource = resource.printableResource }
         let principal = try principal(context)
         let permission = access ? "secretmanager.versions.access" : "secretmanager.versions.get"
-        let candidates = locate(projectID: project, location: location, secretID: secretID, version: version)
-        guard let match = candidates.first(where: { candidate in
-            policy.allows(
+        guard let match = resource.candidates.first(where: { candidate in
+            allows(
                 principal, environment: candidate.reference.environment ?? "", project: candidate.reference.project,
                 secret: candidate.reference.secret)
         }) else {
             let route = access ? "access" : "get"
             metrics.recordPolicyDenial(route: route)
             context.audit.update {
-                $0.refusal = candidates.isEmpty ? "no environment declares the resource" : "policy denies every matching reference"
+                $0.refusal = resource.candidates.isEmpty ? "no environment declares the resource" : "policy denies every matching reference"
             }
-            throw ServeError.permissionDenied(permission: permission, resource: ObservingMiddleware.printable(resource))
+            throw ServeError.permissionDenied(permission: permission, resource: resource.printableResource)
         }
-        let (reference, secret) = (match.reference, match.secret)
-        context.audit.update { $0.reference = reference.description }
+        context.audit.update { $0.reference = match.reference.description }
         if access {
-            let result = try await manager.access(secret, reference: reference.description)
-            let number = result.value.version.map(String.init) ?? version
+            let route = try match.route ?? manager.route(for: match.reference, activeEnvironment: match.reference.environment)
+            let result = try await manager.access(route: route)
+            let number = result.value.version.map(String.init) ?? resource.version
             context.audit.update {
                 $0.version = number
                 $0.cache = result.cache.rawValue
             }
-            let bytes = result.value.bytes
-            var json = "{\"name\":\(ServeJSON.quoted("\(parent)/versions/\(number)")),\"payload\":{"
-            json += "\"data\":\"\(Data(bytes).base64EncodedString())\",\"dataCrc32c\":\"\(CRC32C.checksum(bytes))\"}}"
-            return ServeResponse.bytes(Array(json.utf8), contentType: ServeResponse.jsonContentType)
+            return ServeResponse.bytes(resource.accessBody(for: result.value, number: number), contentType: ServeResponse.jsonContentType)
         }
-        let metadata = try await manager.metadata(secret)
-        let number = metadata.versionNumber.map(String.init) ?? version
+        let metadata = try await manager.metadata(match.secret)
+        let number = metadata.versionNumber.map(String.init) ?? resource.version
         context.audit.update { $0.version = number }
-        var json = "{\"name\":\(ServeJSON.quoted("\(parent)/versions/\(number)"))"
+        var json = "{\"name\":\(ServeJSON.quoted("\(resource.parent)/versions/\(number)"))"
         if let createTime = metadata.createTime { json += ",\"createTime\":\(ServeJSON.quoted(createTime))" }
         json += ",\"state\":\(ServeJSON.quoted(metadata.state.rawValue))"
         if let etag = metadata.etag { json += ",\"etag\":\(ServeJSON.quoted(etag))" }
         json += "}"
         return ServeResponse.bytes(Array(json.utf8), contentType: ServeResponse.jsonContentType)
+    }
+
+    /// A Google resource name from a path's captures: decoded, validated and matched to the
+    /// configuration (``locate(projectID:location:secretID:version:)``).
+    ///
+    /// - Throws: ``ServeError`` `INVALID_ARGUMENT` for a malformed or invalid name.
+    func googleResource(_ key: ServeMemo.GoogleKey) throws(ServeError) -> ServeMemo.GoogleResource {
+        func decode(_ raw: String) throws(ServeError) -> String {
+            guard let decoded = PathText.decoded(raw), !decoded.isEmpty else {
+                throw ServeError.invalidArgument("The resource name in the path is malformed.")
+            }
+            return decoded
+        }
+        let project = try decode(key.project)
+        let secretID = try decode(key.secret)
+        let version = try decode(key.version)
+        var location: String?
+        if let raw = key.location { location = try decode(raw) }
+        let parent = "projects/\(project)" + (location.map { "/locations/\($0)" } ?? "") + "/secrets/\(secretID)"
+        let resource = "\(parent)/versions/\(version)"
+        guard SecretReference.isValidSecretID(secretID), SecretReference.isValidVersion(version),
+            !project.contains("/"), location.map(ConfigurationNames.isValidLocation) ?? true
+        else {
+            throw ServeError.invalidArgument(
+                "The resource name \(ObservingMiddleware.printable(resource)) is not a valid secret version name.")
+        }
+        let candidates = locate(projectID: project, location: location, secretID: secretID, version: version)
+            .map { found in
+                ServeMemo.GoogleResource.Candidate(
+                    reference: found.reference, secret: found.secret,
+                    route: try? manager.route(for: found.reference, activeEnvironment: found.reference.environment))
+            }
+        return ServeMemo.GoogleResource(parent: parent, version: version, resource: resource, candidates: candidates)
+    }
+
+    /// The resource name of a path's captures for the audit event, when they decode.
+    static func printableResourceName(_ key: ServeMemo.GoogleKey) -> String? {
+        guard let project = PathText.decoded(key.project), let secret = PathText.decoded(key.secret),
+            let version = PathText.decoded(key.version)
+        else { return nil }
+        let location = key.location.flatMap(PathText.decoded)
+        if key.location != nil && location == nil { return nil }
+        return ObservingMiddleware.printable(
+            "projects/\(project)" + (location.map { "/locations/\($0)" } ?? "") + "/secrets/\(secret)/versions/\(version)")
     }
 
     /// Every (reference, resolved secret) the configuration declares for a Google resource
@@ -113,31 +147,28 @@ extension SecretServer {
     /// `application/octet-stream`, with the version number in `X-Secretsmith-Version`.
     func reference(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let path = request.uri.path
-        let prefix = "/v1/references/"
-        guard path.hasPrefix(prefix), let text = String(path.dropFirst(prefix.count)).removingPercentEncoding else {
-            throw ServeError.invalidArgument("The reference in the path is not validly percent-encoded.")
-        }
-        context.audit.update { $0.resource = ObservingMiddleware.printable(text) }
-        let reference: SecretReference
+        let parsed: ServeMemo.ReferencePath
         do {
-            reference = try SecretReference.parse(text)
+            parsed = try memo.referencePath(path) { () throws(ServeError) in try Self.referencePath(path) }
         } catch {
-            throw ServeError.invalidArgument(ServeError.sentence(error.description))
+            if path.hasPrefix(Self.referencePrefix), let text = PathText.decoded(String(path.dropFirst(Self.referencePrefix.count))) {
+                context.audit.update { $0.resource = ObservingMiddleware.printable(text) }
+            }
+            throw error
         }
-        guard let environment = reference.environment else {
-            throw ServeError.invalidArgument(
-                "The reference \"\(reference)\" names no environment; write ENV/PROJECT/SECRET.")
-        }
+        context.audit.update { $0.resource = parsed.printable }
         let principal = try principal(context)
+        let reference = parsed.reference
+        let environment = parsed.environment
         try checkPolicy(
             principal, environment: environment, project: reference.project, secret: reference.secret,
             route: "reference", audit: context.audit,
             denial: ServeError(
                 httpStatus: 403, status: "PERMISSION_DENIED",
                 message: "Permission denied for reference \"\(environment)/\(reference.project)/\(reference.secret)\" (or it may not exist)."))
-        context.audit.update { $0.reference = reference.description }
-        let secret = try configuration.resolve(reference, activeEnvironment: environment)
-        let result = try await manager.access(secret, reference: reference.description)
+        context.audit.update { $0.reference = parsed.description }
+        let route = try manager.route(for: reference, activeEnvironment: environment)
+        let result = try await manager.access(route: route)
         var value = result.value
         if let pointer = reference.pointer {
             value = SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
@@ -149,6 +180,32 @@ extension SecretServer {
         var response = ServeResponse.bytes(value.bytes, contentType: "application/octet-stream")
         if let version = value.version { response.headers[Self.versionHeader] = String(version) }
         return response
+    }
+
+    /// A reference path's parts (`/v1/references/` and the percent-encoded reference).
+    ///
+    /// - Throws: ``ServeError`` `INVALID_ARGUMENT` for a malformed encoding, an invalid
+    ///   reference or one without an environment.
+    static let referencePrefix = "/v1/references/"
+
+    static func referencePath(_ path: String) throws(ServeError) -> ServeMemo.ReferencePath {
+        let prefix = referencePrefix
+        guard path.hasPrefix(prefix), let text = PathText.decoded(String(path.dropFirst(prefix.count))) else {
+            throw ServeError.invalidArgument("The reference in the path is not validly percent-encoded.")
+        }
+        let reference: SecretReference
+        do {
+            reference = try SecretReference.parse(text)
+        } catch {
+            throw ServeError.invalidArgument(ServeError.sentence(error.description))
+        }
+        guard let environment = reference.environment else {
+            throw ServeError.invalidArgument(
+                "The reference \"\(reference)\" names no environment; write ENV/PROJECT/SECRET.")
+        }
+        return ServeMemo.ReferencePath(
+            text: text, printable: ObservingMiddleware.printable(text), reference: reference, environment: environment,
+            description: reference.description)
     }
 
     /// `X-Secretsmith-Version`: the version number a reference read.

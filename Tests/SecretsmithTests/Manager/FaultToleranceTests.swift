@@ -139,7 +139,7 @@ import Testing
                 #expect(error == DeadlineExceededError(deadline: .milliseconds(200)))
                 #expect(elapsed < .seconds(30), "returned after \(elapsed)")
                 // Nothing is left running: no call in flight, no slot of the limiter taken.
-                #expect(await renderer.manager.cache.callsInFlight == 0)
+                #expect(renderer.manager.cache.callsInFlight == 0)
                 #expect(await renderer.manager.stats().retries == 0)
                 try await client.shutdown()
             }

@@ -47,7 +47,7 @@ import Testing
                 }
             }
             // Let every request reach the cache before the upstream call answers.
-            while await cache.snapshot().joins < 99 { try? await Task.sleep(for: .milliseconds(1)) }
+            while cache.snapshot().joins < 99 { try? await Task.sleep(for: .milliseconds(1)) }
             await gate.open()
             return try await group.reduce(into: [CacheOutcome]()) { $0.append($1) }
         }
@@ -71,8 +71,8 @@ import Testing
         #expect(one == .hit)
         #expect(two == .miss)
         // 2 when 3 came in, then 3 when 2 came back (1 was used more recently).
-        #expect(await cache.snapshot().evictions == 2)
-        #expect(await cache.snapshot().entries == 2)
+        #expect(cache.snapshot().evictions == 2)
+        #expect(cache.snapshot().entries == 2)
     }
 
     @Test func environmentsNeverShareEntries() async throws {
@@ -100,7 +100,7 @@ import Testing
         await #expect(throws: Boom.self) {
             _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .seconds(30)) { throw Boom() }
         }
-        #expect(await cache.snapshot().staleServes == 1)
+        #expect(cache.snapshot().staleServes == 1)
     }
 
     @Test func zeroTTLStoresNothing() async throws {
@@ -136,7 +136,7 @@ import Testing
         let waiters = (0..<3).map { _ in
             Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch) }
         }
-        while await cache.waiting(for: key) < 3 { try? await Task.sleep(for: .milliseconds(1)) }
+        while cache.waiting(for: key) < 3 { try? await Task.sleep(for: .milliseconds(1)) }
         for waiter in waiters {
             waiter.cancel()
             await #expect(throws: CancellationError.self) { _ = try await waiter.value }
@@ -150,11 +150,11 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(300), "bounded by the 10-minute call if it were not cancelled")
         #expect(upstream.started.value == 1)
         #expect(upstream.cancelled.value == 1)
-        #expect(await cache.callsInFlight == 0)
+        #expect(cache.callsInFlight == 0)
         // A later request starts a new call rather than joining the cancelled one.
         let later = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch) }
         while upstream.started.value < 2 { try? await Task.sleep(for: .milliseconds(1)) }
-        #expect(await cache.snapshot().misses == 2)
+        #expect(cache.snapshot().misses == 2)
         later.cancel()
         _ = try? await later.value
     }
@@ -172,7 +172,7 @@ import Testing
         }
         let leaving = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
         let staying = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: fetch) }
-        while await cache.waiting(for: key) < 2 { try? await Task.sleep(for: .milliseconds(1)) }
+        while cache.waiting(for: key) < 2 { try? await Task.sleep(for: .milliseconds(1)) }
         leaving.cancel()
         await #expect(throws: CancellationError.self) { _ = try await leaving.value }
         await gate.open()
@@ -190,13 +190,13 @@ import Testing
         let other = SecretCacheKey(environment: "dev", endpoint: "http://x", versionName: "projects/p/secrets/t/versions/1")
         _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
         _ = try await cache.value(for: other, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
-        let dropped = await cache.invalidate { $0 == key }
+        let dropped = cache.invalidate { $0 == key }
         #expect(dropped == 1)
         let (_, again) = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
         let (_, untouched) = try await cache.value(for: other, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
         #expect(again == .miss)
         #expect(untouched == .hit)
-        #expect(await cache.snapshot().invalidations == 1)
+        #expect(cache.snapshot().invalidations == 1)
     }
 
     /// A call that started before the change may bring the old bytes: its waiters get them,
@@ -211,8 +211,8 @@ import Testing
             return SecretValue(bytes: Array("old".utf8), version: 1)
         }
         let first = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: slow) }
-        while await cache.waiting(for: key) == 0 { await Task.yield() }
-        #expect(await cache.invalidate { $0 == key } == 1)
+        while cache.waiting(for: key) == 0 { await Task.yield() }
+        #expect(cache.invalidate { $0 == key } == 1)
         opener.yield()
         let (old, _) = try await first.value
         #expect(old.bytes == Array("old".utf8))
@@ -221,6 +221,81 @@ import Testing
         #expect(outcome == .miss)
         #expect(fresh.bytes == Array("new".utf8))
         #expect(upstream.count == 2)
+    }
+
+    @Test func freshValueAnswersOnlyFreshEntriesAndCountsHits() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        #expect(cache.freshValue(for: key) == nil)
+        #expect(cache.snapshot().hits == 0, "a look-up that finds nothing is not a hit")
+        _ = try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: upstream.fetch())
+        #expect(cache.freshValue(for: key)?.bytes == Array("v-SENTINEL".utf8))
+        #expect(cache.snapshot().hits == 1)
+        clock.advance(by: .seconds(60))
+        #expect(cache.freshValue(for: key) == nil, "expired at its TTL")
+        #expect(cache.snapshot().hits == 1)
+        cache.removeAll()
+        #expect(cache.freshValue(for: key) == nil)
+    }
+
+    struct Refused: Error {}
+
+    @Test func aRefusalFailsAMissAtOnceWithoutACall() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let upstream = Upstream()
+        await #expect(throws: Refused.self) {
+            _ = try await cache.value(
+                for: key, ttl: .seconds(60), maxStale: .seconds(30), refusal: { Refused() }, fetch: upstream.fetch())
+        }
+        #expect(upstream.count == 0)
+        #expect(cache.callsInFlight == 0)
+        #expect(cache.snapshot().misses == 1)
+        // Without a refusal the next miss calls upstream.
+        let (_, outcome) = try await cache.value(
+            for: key, ttl: .seconds(60), maxStale: .seconds(30), refusal: { nil }, fetch: upstream.fetch())
+        #expect(outcome == .miss)
+        #expect(upstream.count == 1)
+        // A fresh entry answers whatever the refusal says.
+        let (_, hit) = try await cache.value(
+            for: key, ttl: .seconds(60), maxStale: .seconds(30), refusal: { Refused() }, fetch: upstream.fetch())
+        #expect(hit == .hit)
+        // Past its TTL but within max_stale, a refused miss is answered stale.
+        clock.advance(by: .seconds(70))
+        let (value, stale) = try await cache.value(
+            for: key, ttl: .seconds(60), maxStale: .seconds(30), refusal: { Refused() }, fetch: upstream.fetch())
+        #expect(stale == .stale)
+        #expect(value.bytes == Array("v-SENTINEL".utf8))
+        #expect(cache.snapshot().staleServes == 1)
+        // Beyond max_stale the refusal's error is thrown.
+        clock.advance(by: .seconds(30))
+        await #expect(throws: Refused.self) {
+            _ = try await cache.value(
+                for: key, ttl: .seconds(60), maxStale: .seconds(30), refusal: { Refused() }, fetch: upstream.fetch())
+        }
+        #expect(upstream.count == 1)
+    }
+
+    @Test func aRefusedRequestStillJoinsACallUnderWay() async throws {
+        let cache = SecretCache(capacity: 10, clock: clock.clock)
+        let gate = AsyncGate()
+        let calls = Counter()
+        let slow: @Sendable () async throws -> SecretValue = {
+            calls.increment()
+            await gate.wait()
+            return SecretValue(bytes: [9], version: 2)
+        }
+        let first = Task { try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, fetch: slow) }
+        while cache.waiting(for: key) == 0 { await Task.yield() }
+        let second = Task {
+            try await cache.value(for: key, ttl: .seconds(60), maxStale: .zero, refusal: { Refused() }, fetch: slow)
+        }
+        while cache.waiting(for: key) < 2 { await Task.yield() }
+        await gate.open()
+        #expect(try await first.value.1 == .miss)
+        let (value, outcome) = try await second.value
+        #expect(outcome == .joined)
+        #expect(value.bytes == [9])
+        #expect(calls.value == 1)
     }
 }
 

@@ -117,7 +117,7 @@ import Testing
         // A correctness bound (every access stalls 120 s), loose because the suite shares
         // two cooperative threads with tests that block them.
         #expect(ContinuousClock.now - start < .seconds(60))
-        #expect(await manager.cache.callsInFlight == 0)
+        #expect(manager.cache.callsInFlight == 0)
         #expect(!FileManager.default.fileExists(atPath: setup.path("out")))
         try await client.shutdown()
         await setup.shutdown()
