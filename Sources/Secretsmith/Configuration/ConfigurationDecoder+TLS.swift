@@ -56,7 +56,7 @@ public struct TLSTrust: Sendable, Hashable {
     /// The trust of one configuration: every `tls.ca_file` of `defaults` and of the
     /// environments is added to the system's roots (one HTTP client serves them all);
     /// when none is set, a non-empty `SSL_CERT_FILE` replaces the system's roots, as it
-    /// does for OpenSSL-based tools (curl, Python); else the system's roots alone.
+    /// does for OpenSSL-based tools (curl, Python's `ssl` module); else the system's roots alone.
     ///
     /// - Parameter processEnvironment: where `SSL_CERT_FILE` is read.
     public static func of(_ configuration: Configuration, processEnvironment: [String: String]) -> TLSTrust {
