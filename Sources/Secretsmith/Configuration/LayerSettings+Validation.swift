@@ -53,6 +53,7 @@ extension LayerSettings {
         set("allow_world_readable", allowWorldReadable != nil)
         set("version", version != nil)
         set("watch", watch != WatchLayerSettings())
+        set("tls", tlsCAFile != nil)
         for key in keys where !layer.settingKeys.contains(key) {
             found.append(Violation(key: key, message: "\"\(key)\" cannot be set here: \(layer.misplaced[key] ?? "")"))
         }

@@ -224,12 +224,14 @@ struct DecodedJWT {
     var header: [String: ClaimValue]
     var claims: [String: ClaimValue]
 
-    /// `nil` unless `token` is three base64url segments whose first two are JSON objects.
+    /// `nil` unless `token` is three base64url segments whose first two are JSON objects,
+    /// neither of which repeats a member name (RFC 7519 §4; see ``JSONMemberNames``).
     init?(_ token: String) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         let decoder = JSONDecoder()
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
             let headerData = Self.base64URL(parts[0]), let claimsData = Self.base64URL(parts[1]),
+            !JSONMemberNames.containsDuplicate(headerData), !JSONMemberNames.containsDuplicate(claimsData),
             let header = try? decoder.decode([String: ClaimValue].self, from: headerData),
             let claims = try? decoder.decode([String: ClaimValue].self, from: claimsData)
         else { return nil }

@@ -72,7 +72,7 @@ import Testing
             let settings = try #require(configuration.settings(forEnvironment: "prod-eu"))
             #expect(settings.concurrency == 32, "\(name)")
             #expect(settings.environmentVariables["concurrency"] == name)
-            #expect(configuration.settings(forEnvironment: "dev")?.concurrency == 16)
+            #expect(configuration.settings(forEnvironment: "dev")?.concurrency == EffectiveSettings.defaultConcurrency)
         }
         let dotted = try configuration(["SECRETSMITH_ENVIRONMENTS__QA_EU__TIMEOUT": "7s"])
         #expect(dotted.settings(forEnvironment: "qa.eu")?.timeout == .seconds(7))
