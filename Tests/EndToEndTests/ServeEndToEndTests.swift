@@ -208,7 +208,12 @@ import FoundationNetworking
                     do { return .success(try await service.request(path, token: token).0) } catch { return .failure(error) }
                 }
             }
-            try? await Task.sleep(for: .milliseconds(150))
+            // SIGTERM once the service has requests upstream (accepted, in flight), not after a
+            // fixed pause: on a loaded machine no connection may be open yet after 150 ms.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, ((try? service.upstreamAccesses()) ?? 0) == 0 {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
             kill(service.serve.pid, SIGTERM)
             var results: [Result<Int, any Error>] = []
             for await result in group { results.append(result) }
