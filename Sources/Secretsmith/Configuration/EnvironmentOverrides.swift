@@ -64,8 +64,14 @@ enum EnvironmentOverrides {
 
     /// Whether a variable's name claims to be an override.
     static func isOverrideName(_ name: String) -> Bool {
-        name.hasPrefix(defaultsPrefix) || name.hasPrefix(environmentsPrefix)
+        // The singular forms too: `SECRETSMITH_DEFAULT__TIMEOUT` is a typo to report, not a
+        // variable to ignore.
+        name.hasPrefix(singularDefaultsPrefix) || name.hasPrefix(singularEnvironmentsPrefix)
     }
+
+    /// The prefixes without their final `S`: names starting so are overrides or typos of one.
+    static let singularDefaultsPrefix = String(defaultsPrefix.dropLast())
+    static let singularEnvironmentsPrefix = String(environmentsPrefix.dropLast())
 
     /// The shell-friendly form of an environment name: upper case, `-` and `.` as `_`.
     static func shellName(_ name: String) -> String {
@@ -166,6 +172,11 @@ enum EnvironmentOverrides {
                 }
             }
             guard let best else {
+                if environments.contains(where: { afterPrefix == $0 || afterPrefix == shellName($0) }) {
+                    throw failure(
+                        "the name does not name a setting after the environment",
+                        hint: "Name the setting's keys, upper case, with \(separator) between levels: ...\(separator)TIMEOUT, ...\(separator)CACHE\(separator)TTL.")
+                }
                 let written = afterPrefix.firstRange(of: separator).map { String(afterPrefix[..<$0.lowerBound]) }
                     ?? String(afterPrefix)
                 let suggestion = Suggestions.closest(to: written, in: environments)
@@ -184,11 +195,16 @@ enum EnvironmentOverrides {
             scope = .environment(environment)
             rest = afterPrefix.dropFirst(best.length + separator.count)
         } else {
-            let prefix = name.hasPrefix(defaultsPrefix) ? defaultsPrefix : environmentsPrefix
-            let example = prefix == defaultsPrefix ? "SECRETSMITH_DEFAULTS__TIMEOUT" : "SECRETSMITH_ENVIRONMENTS__PROD__TIMEOUT"
+            let isDefaults = name.hasPrefix(singularDefaultsPrefix)
+            let prefix = isDefaults ? defaultsPrefix : environmentsPrefix
+            let example = isDefaults ? "SECRETSMITH_DEFAULTS__TIMEOUT" : "SECRETSMITH_ENVIRONMENTS__PROD__TIMEOUT"
             var hint = "An override is \(prefix), then \(separator) before each level of the key path, as in \(example)."
-            if name.count > prefix.count + 1, name.dropFirst(prefix.count).first == "_" {
-                hint += " Did you mean \(prefix)\(separator)\(name.dropFirst(prefix.count + 1))?"
+            // What follows the (possibly singular) prefix and its underscores.
+            var tail = name.dropFirst(isDefaults ? singularDefaultsPrefix.count : singularEnvironmentsPrefix.count)
+            if tail.first == "S" { tail = tail.dropFirst() }
+            if tail.first == "_" {
+                while tail.first == "_" { tail = tail.dropFirst() }
+                if !tail.isEmpty { hint += " Did you mean \(prefix)\(separator)\(tail)?" }
             }
             throw failure("the name looks like a configuration override but is not one", hint: hint)
         }

@@ -140,6 +140,20 @@ import Testing
         #expect(isolation.message.contains("cannot be set here"))
         let noSetting = try #require(self.error(["SECRETSMITH_ENVIRONMENTS__dev__": "5s"]))
         #expect(noSetting.environmentVariable == "SECRETSMITH_ENVIRONMENTS__dev__")
+        // An environment and no setting at all: not an undeclared environment.
+        let bare = try #require(self.error(["SECRETSMITH_ENVIRONMENTS__PROD_EU": "5s"]))
+        #expect(bare.code != .unknownEnvironment)
+        #expect(bare.message == "the name does not name a setting after the environment")
+    }
+
+    @Test(arguments: [
+        ("SECRETSMITH_DEFAULT__TIMEOUT", "SECRETSMITH_DEFAULTS__TIMEOUT"),
+        ("SECRETSMITH_ENVIRONMENT__dev__TIMEOUT", "SECRETSMITH_ENVIRONMENTS__dev__TIMEOUT"),
+    ])
+    func aSingularPrefixIsATypoNotAnIgnoredVariable(name: String, meant: String) throws {
+        let typo = try #require(self.error([name: "5s"]))
+        #expect(typo.environmentVariable == name)
+        #expect(typo.hint?.contains("Did you mean \(meant)?") == true, "\(typo.hint ?? "")")
     }
 
     @Test func otherSecretsmithVariablesAreNotOverrides() throws {
