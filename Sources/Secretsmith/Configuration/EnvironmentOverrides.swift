@@ -114,6 +114,12 @@ enum EnvironmentOverrides {
             do throws(ConfigurationError) {
                 try apply(mine, layer: layer, to: &settings, decoder: decoder)
             } catch {
+                // As in the file: a `${NAME}` that is not set under an environment is needed
+                // only by the commands that use that environment.
+                if let index, error.all.allSatisfy({ $0.unsetVariable != nil }) {
+                    if environments[index].variableError == nil { environments[index].variableError = error }
+                    continue
+                }
                 errors.append(contentsOf: error.all)
             }
             if let index {

@@ -146,6 +146,17 @@ import Testing
         #expect(bare.message == "the name does not name a setting after the environment")
     }
 
+    @Test func anUnsetVariableInAnEnvironmentsOverrideIsNeededOnlyByThatEnvironment() throws {
+        let configuration = try configuration(["SECRETSMITH_ENVIRONMENTS__PROD_EU__TIMEOUT": "${SECRETSMITH_TEST_UNSET_9F2}"])
+        #expect(configuration.settings(forEnvironment: "dev") != nil)
+        #expect(throws: ConfigurationError.self) {
+            try configuration.resolve(.init(project: "app", secret: "db"), activeEnvironment: "prod-eu")
+        }
+        // At defaults it is needed by every environment: an error at once.
+        let failure = try #require(self.error(["SECRETSMITH_DEFAULTS__TIMEOUT": "${SECRETSMITH_TEST_UNSET_9F2}"]))
+        #expect(failure.unsetVariable == "SECRETSMITH_TEST_UNSET_9F2")
+    }
+
     @Test(arguments: [
         ("SECRETSMITH_DEFAULT__TIMEOUT", "SECRETSMITH_DEFAULTS__TIMEOUT"),
         ("SECRETSMITH_ENVIRONMENT__dev__TIMEOUT", "SECRETSMITH_ENVIRONMENTS__dev__TIMEOUT"),
