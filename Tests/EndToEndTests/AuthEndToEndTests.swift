@@ -250,7 +250,9 @@ import Testing
         await closed.stop()
         let result = try await run(
             ["render", "--env", "dev"], in: workspace.url,
-            environment: environment(emulator, workspace, ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""]))
+            // A generous probe deadline: a refused connection answers at once, and the 1 s
+            // default was exceeded by a loaded test run ("did not answer" instead of refused).
+            environment: environment(emulator, workspace, ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": "10"]))
         #expect(result.status == 77, "\(result.stderr)")
         #expect(result.stderr.contains("GOOGLE_APPLICATION_CREDENTIALS is unset"), "\(result.stderr)")
         #expect(result.stderr.contains("no gcloud credentials file at \(workspace.path("home"))/.config/gcloud/"))
