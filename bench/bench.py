@@ -77,11 +77,17 @@ def bin_path() -> Path:
 
 
 class Emulator:
-    """`secretsmith emulator` as a separate process on a free loopback port."""
+    """`secretsmith emulator` as a separate process on a free loopback port; with `tls`,
+    `--tls --cert-out` (HTTPS and HTTP/2, its certificate in `certificate`)."""
 
-    def __init__(self, binary: Path, seed: Path, workdir: Path, latency_ms: int):
-        port_file = workdir / f"emulator-{latency_ms}.port"
+    def __init__(self, binary: Path, seed: Path, workdir: Path, latency_ms: int, tls: bool = False):
+        port_file = workdir / f"emulator{'-tls' if tls else ''}-{latency_ms}.port"
+        # A stale port file from an earlier emulator at the same latency would be read as this one's.
+        port_file.unlink(missing_ok=True)
         arguments = [str(binary), "emulator", "--port", "0", "--port-file", str(port_file), "--seed", str(seed)]
+        self.certificate = workdir / "emulator-tls.pem" if tls else None
+        if tls:
+            arguments += ["--tls", "--cert-out", str(self.certificate)]
         if latency_ms:
             arguments += ["--fault", f"latency:{latency_ms}"]
         self.process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,6 +99,7 @@ class Emulator:
             self.stop()
             raise SystemExit("the emulator did not start")
         self.host = f"127.0.0.1:{port_file.read_text().strip()}"
+        self.url = f"{'https' if tls else 'http'}://{self.host}"
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -461,11 +468,11 @@ def update_readme_speed(results: dict) -> None:
         rows.append((f"`gcloud secrets versions access`, once per secret, {count} secrets", "", "",
                      f"{fmt(figure['median'])} ({figure['median'] / ours:.0f} × secretsmith)"))
     table = ["<!-- speed:begin (written by make bench) -->",
-             f"Issue #15's figures, {shipped} binary, {results['machine']['cores']} cores (before: the release "
+             f"Speed, {shipped} binary, {results['machine']['cores']} cores (before: the release "
              "binary before that work, same machine):", "",
              "| figure | target | before | after |", "|---|---|---|---|"]
     table += [f"| {name} | {target} | {before} | {after} |" for name, target, before, after in rows]
-    table += ["", "Both binaries, the chart and the spreads: [bench/RESULTS.md](bench/RESULTS.md#6-speed-where-users-pay-for-it-issue-15).",
+    table += ["", "Both binaries, the chart and the spreads: [bench/RESULTS.md](bench/RESULTS.md#7-start-up-cpu-per-render-and-the-template-engine).",
               "<!-- speed:end -->"]
     replacement = "\n".join(table)
     pattern = re.compile(r"<!-- speed:begin.*?<!-- speed:end -->", re.S)
@@ -474,35 +481,13 @@ def update_readme_speed(results: dict) -> None:
     else:
         text = re.sub(r"(<!-- bench:end -->)", lambda m: m.group(1) + "\n\n" + replacement, text, count=1)
     readme.write_text(text)
+
+
 # Over TLS with HTTP/2 (issue #15): the same 200 secrets at L = 20 ms, once over plain HTTP/1.1
 # (SECRET_MANAGER_EMULATOR_HOST, one connection per request in flight) and once over HTTPS to
 # `emulator --tls` (HTTP/2 by ALPN), both with secretsmith's default settings; the emulator
 # counts the TCP connections each render opens.
 TLS_COUNT = 200
-
-
-class TLSEmulator:
-    """`secretsmith emulator --tls --cert-out` as a separate process on a free loopback port."""
-
-    def __init__(self, binary: Path, seed: Path, workdir: Path, latency_ms: int):
-        port_file = workdir / "emulator-tls.port"
-        self.certificate = workdir / "emulator-tls.pem"
-        port_file.unlink(missing_ok=True)
-        arguments = [str(binary), "emulator", "--tls", "--cert-out", str(self.certificate), "--port", "0",
-                     "--port-file", str(port_file), "--seed", str(seed), "--fault", f"latency:{latency_ms}"]
-        self.process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(400):
-            if port_file.exists() and port_file.read_text().strip():
-                break
-            time.sleep(0.025)
-        else:
-            self.stop()
-            raise SystemExit("the TLS emulator did not start")
-        self.url = f"https://127.0.0.1:{port_file.read_text().strip()}"
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=10)
 
 
 def emulator_admin(url: str, path: str, method: str = "GET", cafile: Path | None = None) -> dict:
@@ -528,8 +513,6 @@ def tls_http2(secretsmith: Path, seed: Path, workdir: Path, env: dict[str, str])
     """200 secrets at L = 20 ms with default settings: plain HTTP/1.1 against TLS + HTTP/2."""
     results: dict = {"count": TLS_COUNT, "latency_ms": LATENCY_MS}
     output = workdir / "out-tls.env"
-    # The cold renders' emulator at the same latency left its port file: a stale port otherwise.
-    (workdir / f"emulator-{LATENCY_MS}.port").unlink(missing_ok=True)
     plain = Emulator(secretsmith, seed, workdir, LATENCY_MS)
     try:
         config = workdir / "render-http1.yaml"
@@ -540,7 +523,7 @@ def tls_http2(secretsmith: Path, seed: Path, workdir: Path, env: dict[str, str])
         results["http1"].update(connections_per_render(command, env_plain, f"http://{plain.host}", None))
     finally:
         plain.stop()
-    secure = TLSEmulator(secretsmith, seed, workdir, LATENCY_MS)
+    secure = Emulator(secretsmith, seed, workdir, LATENCY_MS, tls=True)
     try:
         config = workdir / "render-tls.yaml"
         write_config(config, TLS_COUNT, output)
