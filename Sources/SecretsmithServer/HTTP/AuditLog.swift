@@ -154,6 +154,24 @@ private final class BufferedLines: Sendable {
         }
     }
 
+    /// The record's metadata, sorted by key as swift-log's handlers write it; `nil` values
+    /// are left out by the writers. One list for the text and the JSON line.
+    private static func forEachField(
+        _ fields: AuditRecord.Fields, method: String, status: Int, milliseconds: Double,
+        _ body: (StaticString, String?) -> Void
+    ) {
+        body("cache", fields.cache)
+        body("duration_ms", String(milliseconds))
+        body("http.method", method)
+        body("http.status", String(status))
+        body("principal", fields.principal)
+        body("refusal", fields.refusal)
+        body("resource", fields.resource)
+        body("route", fields.route)
+        body("secret.ref", fields.reference)
+        body("secret.version", fields.version)
+    }
+
     /// The metadata in swift-log's order for the text line (sorted by key).
     private func appendText(
         _ state: inout State, _ fields: AuditRecord.Fields, method: String, status: Int, milliseconds: Double
@@ -167,16 +185,7 @@ private final class BufferedLines: Sendable {
             state.bytes.append(UInt8(ascii: "="))
             state.bytes.append(contentsOf: value.utf8)
         }
-        pair("cache", fields.cache)
-        pair("duration_ms", String(milliseconds))
-        pair("http.method", method)
-        pair("http.status", String(status))
-        pair("principal", fields.principal)
-        pair("refusal", fields.refusal)
-        pair("resource", fields.resource)
-        pair("route", fields.route)
-        pair("secret.ref", fields.reference)
-        pair("secret.version", fields.version)
+        Self.forEachField(fields, method: method, status: status, milliseconds: milliseconds, pair)
         state.bytes.append(contentsOf: " [SecretsmithServer] request\n".utf8)
     }
 
@@ -187,23 +196,14 @@ private final class BufferedLines: Sendable {
     ) {
         var line = "{\"label\":\"\(AuditLog.label)\",\"level\":\"info\",\"message\":\"request\",\"metadata\":{"
         var first = true
-        func pair(_ key: String, _ value: String?) {
+        func pair(_ key: StaticString, _ value: String?) {
             guard let value else { return }
             if !first { line += "," }
             first = false
             line += "\"\(key)\":"
             JSONText.appendString(value, to: &line)
         }
-        pair("cache", fields.cache)
-        pair("duration_ms", String(milliseconds))
-        pair("http.method", method)
-        pair("http.status", String(status))
-        pair("principal", fields.principal)
-        pair("refusal", fields.refusal)
-        pair("resource", fields.resource)
-        pair("route", fields.route)
-        pair("secret.ref", fields.reference)
-        pair("secret.version", fields.version)
+        Self.forEachField(fields, method: method, status: status, milliseconds: milliseconds, pair)
         line += "},\"timestamp\":\""
         state.bytes.append(contentsOf: line.utf8)
         state.bytes.append(contentsOf: state.jsonStamp)
