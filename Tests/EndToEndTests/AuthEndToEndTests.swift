@@ -245,9 +245,8 @@ import Testing
     @Test func absentMetadataServerExits77ListingWhatADCTried() async throws {
         let workspace = try makeWorkspace(credentials: "adc")
         let emulator = try startEmulator(workspace)
-        let closed = SecretManagerEmulator()
-        let port = try await closed.start()
-        await closed.stop()
+        let closed = try ClosedPort()
+        let port = closed.port
         let result = try await run(
             ["render", "--env", "dev"], in: workspace.url,
             // A generous probe deadline: a refused connection answers at once, and the 1 s
@@ -259,6 +258,7 @@ import Testing
         #expect(result.stderr.contains("Nothing is listening at 127.0.0.1:\(port), where the metadata server would answer"))
         #expect(!result.stderr.contains("errno"), "\(result.stderr)")
         #expect(EmulatorStats(try emulator.stats()).accessCalls == 0)
+        withExtendedLifetime(closed) {}
     }
 
     @Test func exampleAuthConfigurationRendersWithAGeneratedKeyAsTheDemoDoes() async throws {

@@ -95,24 +95,6 @@ import Darwin
         expectNothingWritten(workspace)
     }
 
-    /// A loopback port where nothing listens: bound, then closed.
-    static func closedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func nothingListeningFailsFastWithAHint() throws {
         let workspace = try Workspace()
         try workspace.write(
@@ -126,7 +108,8 @@ import Darwin
             outputs: []
 
             """)
-        let port = try Self.closedPort()
+        let closed = try ClosedPort()
+        let port = closed.port
         // Default settings: a 10 s timeout per request and 5 attempts. Waiting the timeout on
         // each attempt took about 27 s; failing each refused connection at once leaves only
         // the backoff (at most 0.25 + 0.5 + 1 + 2 s).
@@ -138,5 +121,6 @@ import Darwin
         #expect(result.stderr.contains("is the emulator running"), "\(result.stderr)")
         #expect(!result.stderr.contains("errno"), "\(result.stderr)")
         #expect(elapsed < 15, "failed after \(elapsed) s")
+        withExtendedLifetime(closed) {}
     }
 }

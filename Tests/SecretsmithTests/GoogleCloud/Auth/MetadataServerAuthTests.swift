@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SecretManagerEmulator
+import SecretsmithTestSupport
 @testable import Secretsmith
 import Testing
 
@@ -32,7 +33,8 @@ import Testing
 
     @Test func absentMetadataServerFailsListingWhatADCTried() async throws {
         try await AuthFixture.with { fixture in
-            let port = try await Self.closedPort()
+            let closed = try ClosedPort()
+            let port = closed.port
             let manager = try fixture.manager(
                 credentials: "adc", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
             let error = try await #require(throws: AuthenticationError.self) {
@@ -59,12 +61,14 @@ import Testing
             #expect(MetadataServerClient(environment: [:], transport: Self.transport).probeTimeout == .seconds(1))
             #expect(MetadataServerClient(environment: ["GCE_METADATA_TIMEOUT": "2.5"], transport: Self.transport).probeTimeout == .milliseconds(2500))
             #expect(await fixture.stats().count(.access) == 0)
+            withExtendedLifetime(closed) {}
         }
     }
 
     @Test func metadataTypeNamesTheServerWhenAbsent() async throws {
         try await AuthFixture.with { fixture in
-            let port = try await Self.closedPort()
+            let closed = try ClosedPort()
+            let port = closed.port
             let manager = try fixture.manager(
                 credentials: "metadata", environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)", "GCE_METADATA_TIMEOUT": ""])
             let error = try await #require(throws: AuthenticationError.self) {
@@ -76,6 +80,7 @@ import Testing
                     ": nothing is listening at 127.0.0.1:\(port), where the metadata server would answer (connection refused)."),
                 "\(error.description)")
             #expect(!error.description.contains("GOOGLE_APPLICATION_CREDENTIALS"))
+            withExtendedLifetime(closed) {}
         }
     }
 
@@ -105,12 +110,4 @@ import Testing
     }
 
     static let transport = AuthHTTPTransport(httpClient: .shared, logger: Logger(label: "test"), clock: .continuous)
-
-    /// A loopback port nothing listens on: an emulator's, after it stopped.
-    static func closedPort() async throws -> Int {
-        let emulator = SecretManagerEmulator()
-        let port = try await emulator.start()
-        await emulator.stop()
-        return port
-    }
 }
