@@ -57,6 +57,14 @@ extension LayerSettings {
         for key in keys where !layer.settingKeys.contains(key) {
             found.append(Violation(key: key, message: "\"\(key)\" cannot be set here: \(layer.misplaced[key] ?? "")"))
         }
+        // One cache serves every environment of a process, so only the defaults size it.
+        if cacheMaxEntries != nil, layer != .global, layer.settingKeys.contains("cache") {
+            found.append(
+                Violation(
+                    key: "cache.max_entries",
+                    message: "\"cache.max_entries\" cannot be set here: one cache serves every environment, "
+                        + "so its size is set once, under defaults"))
+        }
 
         func minimum(_ key: String, _ value: Duration?, _ minimum: Duration) {
             if let value, let message = ConfigurationRules.durationBelow(minimum, value) {

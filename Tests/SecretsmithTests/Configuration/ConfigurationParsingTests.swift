@@ -266,6 +266,31 @@ struct ConfigurationParsingTests {
         #expect(projects?.mark == Mark(line: 3, column: 3))
     }
 
+    @Test("the cache's size is set once, under defaults: an environment, project or secret naming it is refused")
+    func cacheSizeOnlyUnderDefaults() throws {
+        let environment = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: """
+            cache: { ttl: 1m, max_entries: 10 }
+            projects:
+              p: { project_id: x-project }
+        """))
+        #expect(environment?.keyPath == "environments.dev.cache.max_entries")
+        #expect(environment?.message.contains("one cache serves every environment") == true)
+        #expect(environment?.message.contains("under defaults") == true)
+        let secret = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: """
+            projects:
+              p:
+                project_id: x-project
+                secrets:
+                  s: { cache: { max_entries: 3 } }
+        """))
+        #expect(secret?.keyPath == "environments.dev.projects.p.secrets.s.cache.max_entries")
+        // The other cache settings stay per layer, and the size under defaults is taken.
+        let accepted = try ConfigurationTesting.parse(
+            "version: 1\ndefaults:\n  cache: { max_entries: 10 }\nenvironments:\n  dev:\n    cache: { ttl: 1m }\n"
+                + "    projects:\n      p: { project_id: x-project }\n")
+        #expect(accepted.defaults.cache.maxEntries == 10)
+    }
+
     @Test("YAML problems surface as configuration errors with position")
     func yamlErrors() {
         let duplicate = ConfigurationTesting.error("version: 1\nenvironments:\n  dev: {}\n  dev: {}\n")

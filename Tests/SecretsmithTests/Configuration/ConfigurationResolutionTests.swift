@@ -23,7 +23,7 @@ struct ConfigurationResolutionTests {
             circuit_breaker: { failure_threshold: 9 }
             version: "2"
             secrets:
-              db: { timeout: 3s, version: "5", cache: { max_entries: 7 } }
+              db: { timeout: 3s, version: "5" }
               api: { secret_id: api_key }
           open:
             project_id: acme-open
@@ -73,8 +73,8 @@ struct ConfigurationResolutionTests {
         #expect(db.origins["timeout"] == .secret)
         #expect(db.cache.ttl == .seconds(120))
         #expect(db.origins["cache.ttl"] == .project)
-        #expect(db.cache.maxEntries == 7)
-        #expect(db.origins["cache.max_entries"] == .secret)
+        #expect(db.cache.maxEntries == 50)
+        #expect(db.origins["cache.max_entries"] == .global)
         #expect(db.cache.maxStale == .seconds(30))
         #expect(db.origins["cache.max_stale"] == .environment)
         #expect(db.retry.maxAttempts == 3)
