@@ -8,6 +8,9 @@ import NIOCore
 /// `metadataToken`, `metadataProjectID`, `generateAccessToken`).
 struct AuthenticationRoutes {
     let state: EmulatorState
+    /// `http` or `https`: how clients reach the emulator, so the audience a JWT-bearer
+    /// assertion must name is the token URL as the client's key file gives it.
+    var scheme = "http"
 
     static let tokenPath = "/token"
     /// The Security Token Service's path (`https://sts.googleapis.com/v1/token`).
@@ -18,10 +21,11 @@ struct AuthenticationRoutes {
     /// Adds the routes to `router`, each behind its ``RouteMiddleware`` and `faults`.
     func register(on router: Router<EmulatorRequestContext>, faults: FaultInjectionMiddleware) {
         let state = self.state
+        let scheme = self.scheme
         router.group()
             .add(middleware: RouteMiddleware.authentication(.oauthToken, resource: "token"))
             .add(middleware: faults)
-            .post(RouterPath(Self.tokenPath)) { request, _ in await Self.token(request, state: state) }
+            .post(RouterPath(Self.tokenPath)) { request, _ in await Self.token(request, scheme: scheme, state: state) }
         router.group()
             .add(middleware: RouteMiddleware.authentication(.stsToken, resource: "sts/token"))
             .add(middleware: faults)
@@ -79,13 +83,13 @@ struct AuthenticationRoutes {
     }
 
     /// `POST /token`: the JWT-bearer and refresh-token grants.
-    private static func token(_ request: Request, state: EmulatorState) async -> Response {
+    private static func token(_ request: Request, scheme: String, state: EmulatorState) async -> Response {
         var request = request
         guard let body = try? await request.collectBody(upTo: EmulatorRouter.maxBodyBytes) else {
             return OAuthError.invalidRequest("The request body could not be read.").response
         }
         let form = formFields(String(decoding: body.readableBytesView, as: UTF8.self))
-        let ownTokenURL = "http://\(request.head.authority ?? "127.0.0.1")\(tokenPath)"
+        let ownTokenURL = "\(scheme)://\(request.head.authority ?? "127.0.0.1")\(tokenPath)"
         switch await state.tokenGrant(form: form, ownTokenURL: ownTokenURL) {
         case .success(let answer): return WireResponse.json(answer, contentType: "application/json")
         case .failure(let error): return error.response

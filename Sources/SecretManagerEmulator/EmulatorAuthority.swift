@@ -122,7 +122,7 @@ struct EmulatorAuthority: Sendable {
 
     /// The JWT-bearer grant.
     ///
-    /// - Parameter ownTokenURL: `http://HOST:PORT/token` as the request reached the emulator.
+    /// - Parameter ownTokenURL: `http://HOST:PORT/token` (`https://` under TLS) as the request reached the emulator.
     /// - Returns: the service account's email, or the OAuth error to answer.
     func verifyAssertion(_ assertion: String, ownTokenURL: String) -> Result<String, OAuthError> {
         let audiences = Set(

@@ -24,12 +24,15 @@ enum EmulatorRouter {
     /// - Parameters:
     ///   - logger: The request log (debug).
     ///   - requireAuthentication: Whether Secret Manager routes check bearer tokens.
-    static func make(state: EmulatorState, logger: Logger, requireAuthentication: Bool) -> Router<EmulatorRequestContext> {
+    ///   - tls: Whether the emulator serves HTTPS (its own token URL is then `https://…`).
+    static func make(
+        state: EmulatorState, logger: Logger, requireAuthentication: Bool, tls: Bool = false
+    ) -> Router<EmulatorRequestContext> {
         let router = Router(context: EmulatorRequestContext.self)
         router.add(middleware: NotFoundPageMiddleware(state: state, logger: logger))
         AdminRoutes(state: state, logger: logger).register(on: router.group("_emulator"))
         let faults = FaultInjectionMiddleware(state: state, logger: logger)
-        AuthenticationRoutes(state: state).register(on: router, faults: faults)
+        AuthenticationRoutes(state: state, scheme: tls ? "https" : "http").register(on: router, faults: faults)
 
         let authentication: AuthenticationMiddleware? = requireAuthentication ? AuthenticationMiddleware(state: state) : nil
         for base in ["v1/projects/{project}", "v1/projects/{project}/locations/{location}"] {

@@ -38,7 +38,7 @@ extension EmulatorState {
     ///
     /// - Parameters:
     ///   - form: the decoded form fields.
-    ///   - ownTokenURL: `http://HOST:PORT/token` as the client addressed the emulator.
+    ///   - ownTokenURL: `http://HOST:PORT/token` (`https://` under TLS) as the client addressed the emulator.
     /// - Returns: `{"access_token", "expires_in", "token_type": "Bearer"}`, or the OAuth error.
     func tokenGrant(form: [String: String], ownTokenURL: String) -> Result<JSONValue, OAuthError> {
         let grant: EmulatorAuthority.Grant

@@ -346,7 +346,8 @@ public actor SecretManagerEmulator: Service {
         let configuredPort = configuration.port
         return Application(
             router: EmulatorRouter.make(
-                state: state, logger: logger, requireAuthentication: configuration.requireAuthentication),
+                state: state, logger: logger, requireAuthentication: configuration.requireAuthentication,
+                tls: configuration.tls != nil),
             server: try .emulator(tls: configuration.tls, counter: state.connections),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -77,6 +77,34 @@ import Testing
         }
     }
 
+    /// A key file's `token_uri` names the emulator as clients reach it: under TLS the
+    /// assertion's audience is `https://HOST:PORT/token`, and the `http://` form is refused.
+    @Test func theJWTBearerGrantOverTLSTakesTheHTTPSTokenURLAsAudience() async throws {
+        let tls = try EmulatorTLS.selfSigned()
+        let emulator = SecretManagerEmulator(
+            seed: AuthHarness.seed, configuration: EmulatorConfiguration(requireAuthentication: true, tls: tls))
+        let port = try await emulator.start()
+        let client = try Self.client(trusting: tls.certificatePEM)
+        try await withCleanup((emulator, client), cleanup: { try? await $0.1.shutdown(); await $0.0.stop() }) { _ async throws in
+            func exchange(audience: String) async throws -> Int {
+                let now = Int(Date().timeIntervalSince1970)
+                let assertion = try AuthHarness.ci.signedJWT(claims: [
+                    "iss": AuthHarness.ci.email, "scope": AuthHarness.scope, "aud": audience, "iat": now, "exp": now + 3600,
+                ])
+                var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/token")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
+                let response = try await client.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return Int(response.status.code)
+            }
+            #expect(try await exchange(audience: "https://127.0.0.1:\(port)/token") == 200)
+            #expect(try await exchange(audience: "http://127.0.0.1:\(port)/token") == 400)
+            #expect(await emulator.stats().tokensIssued("jwt-bearer") == 1)
+        }
+    }
+
     @Test func aClientThatDoesNotTrustTheCertificateIsRefused() async throws {
         try await withTLSEmulator { emulator in
             let other = try EmulatorTLS.selfSigned()
