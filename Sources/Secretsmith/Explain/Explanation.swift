@@ -154,6 +154,23 @@ package struct Explanation: Sendable, Hashable, Encodable {
             layer("circuit_breaker.half_open_calls"))
         add("file_mode", secret.fileMode.description, layer("file_mode"))
 
+        // How `secretsmith watch` follows this secret (defaults and environment layers).
+        let watch = secret.settings.watch
+        add("watch.subscription", watch.subscription ?? "off (polling only)", layer("watch.subscription"))
+        add("watch.poll_interval", watch.pollInterval.map(duration) ?? "off", layer("watch.poll_interval"))
+        add(
+            "watch.poll_jitter",
+            watch.pollJitter.map(duration)
+                ?? (watch.pollInterval == nil ? "0s" : "\(duration(watch.effectivePollJitter)) (a tenth of the interval)"),
+            layer("watch.poll_jitter"))
+        add("watch.check_pinned", String(watch.checkPinned), layer("watch.check_pinned"))
+        add("watch.debounce", duration(watch.debounce), layer("watch.debounce"))
+        add("watch.splay", duration(watch.splay), layer("watch.splay"))
+        add("watch.child.on_change", watch.childOnChange.rawValue, layer("watch.child.on_change"))
+        add("watch.child.signal", WatchSettings.signalName(watch.childSignal), layer("watch.child.signal"))
+        add("watch.child.stop_signal", WatchSettings.signalName(watch.childStopSignal), layer("watch.child.stop_signal"))
+        add("watch.child.grace_period", duration(watch.childGracePeriod), layer("watch.child.grace_period"))
+
         return Explanation(
             reference: text, resource: secret.versionName, settings: rows,
             outputs: outputUses(of: secret, configuration: configuration, activeEnvironment: context.activeEnvironment))

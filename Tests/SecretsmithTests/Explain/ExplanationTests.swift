@@ -115,6 +115,47 @@ import Testing
         #expect(s.text.contains("timeout" + String(repeating: " ", count: 33) + "14s"))  // keys padded to the longest, circuit_breaker.failure_rate_threshold
     }
 
+    @Test func watchSettingsShowTheirValuesAndLayers() throws {
+        let text = """
+            version: 1
+            defaults:
+              watch: { poll_interval: 2m, splay: 5s, child: { on_change: restart } }
+            environments:
+              dev:
+                watch: { subscription: projects/ops-one/subscriptions/sm-events, child: { signal: SIGUSR1 } }
+                projects: { p: { project_id: proj-dev, secrets: { s: {} } } }
+              prod:
+                watch: { poll_interval: off }
+                projects: { p: { project_id: proj-prod, secrets: { s: {} } } }
+            """
+        let configuration = try Configuration.parse(
+            Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+        func explain(_ reference: String) throws -> Explanation {
+            try Explanation.make(
+                reference: reference, configuration: configuration,
+                context: .init(activeEnvironment: nil, activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
+        }
+        let dev = try explain("dev/p/s")
+        #expect(dev.row("watch.subscription")?.value == "projects/ops-one/subscriptions/sm-events")
+        #expect(dev.row("watch.subscription")?.layer == "environment")
+        #expect(dev.row("watch.poll_interval")?.value == "2m")
+        #expect(dev.row("watch.poll_interval")?.layer == "global")
+        #expect(dev.row("watch.poll_jitter")?.value == "12s (a tenth of the interval)")
+        #expect(dev.row("watch.poll_jitter")?.layer == "default")
+        #expect(dev.row("watch.splay")?.value == "5s")
+        #expect(dev.row("watch.child.on_change")?.value == "restart")
+        #expect(dev.row("watch.child.signal")?.value == "SIGUSR1")
+        #expect(dev.row("watch.child.signal")?.layer == "environment")
+        #expect(dev.row("watch.child.stop_signal")?.value == "SIGTERM")
+        #expect(dev.row("watch.child.grace_period")?.value == "10s")
+        let prod = try explain("prod/p/s")
+        #expect(prod.row("watch.subscription")?.value == "off (polling only)")
+        #expect(prod.row("watch.poll_interval")?.value == "off")
+        #expect(prod.row("watch.poll_interval")?.layer == "environment")
+        #expect(prod.row("watch.poll_jitter")?.value == "0s")
+        #expect(prod.row("watch.child.signal")?.value == "SIGHUP")
+    }
+
     @Test func concurrencyAndDeadlineAreTheOnesTheSecretsEnvironmentApplies() throws {
         let text = """
             version: 1
