@@ -3,8 +3,10 @@
 /// docker's reader (docker/cli `pkg/kvfile`, formerly `opts/envfile.go`) splits lines on
 /// `\n` with Go's `bufio.Scanner` (which also drops one `\r` before the `\n`), requires
 /// valid UTF-8, strips whitespace before the key, and takes everything after the first
-/// `=` as the value, without quoting, escapes or interpolation. Newer docker CLIs (28.x)
-/// also strip one pair of matching quotes around a value, older ones do not.
+/// `=` as the value, without quoting, escapes or interpolation: `docker run` keeps quotes
+/// around a value, while docker compose's reader of the same files strips one matching
+/// pair, and changing `docker run` to strip them too has been proposed (docker/cli issue
+/// 3630), so a value wrapped in quotes cannot be read the same way everywhere.
 ///
 /// Refused, naming the key, because no line can carry them or versions disagree on them:
 /// a NUL byte, a line feed, a carriage return, invalid UTF-8, a value of two or more bytes

@@ -44,7 +44,8 @@ public struct OutputEncodingError: SecretsmithError, Equatable {
         /// The value contains a carriage return the format cannot hold.
         public static let carriageReturn = Code(.carriageReturn)
 
-        /// The value starts and ends with the same quote character, which docker strips.
+        /// The value starts and ends with the same quote character, which readers of env
+        /// files disagree on (`docker run` keeps the quotes, docker compose strips them).
         public static let enclosingQuotes = Code(.enclosingQuotes)
 
         /// The line would be longer than the reader accepts.
@@ -137,7 +138,7 @@ public struct OutputEncodingError: SecretsmithError, Equatable {
         case .carriageReturn:
             sentence = "\(value) contains a carriage return, which \(file) cannot hold (it has no quoting); use the dotenv, shell or json format, or a template."
         case .enclosingQuotes:
-            sentence = "\(value) starts and ends with the same quote character, which docker strips when it reads an env file; use the dotenv format, or a template."
+            sentence = "\(value) starts and ends with the same quote character, which readers of env files disagree on (docker run keeps the quotes, docker compose strips them); use the dotenv format, or a template."
         case .lineTooLong(let limit):
             sentence = "the line for key \"\(key)\" would be longer than \(limit) bytes, which docker cannot read from an env file."
         case .notKeyValueFormat:
