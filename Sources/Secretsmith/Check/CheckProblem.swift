@@ -111,8 +111,11 @@ public struct CheckProblem: Sendable, Hashable, Encodable {
     public var location: String? {
         guard let file else { return nil }
         var location = file
-        if let line { location += ":\(line)" }
-        if line != nil, let column { location += ":\(column)" }
+        // Line 0: a configuration built in code has no positions; its name stands alone.
+        if let line, line > 0 {
+            location += ":\(line)"
+            if let column { location += ":\(column)" }
+        }
         return location
     }
 

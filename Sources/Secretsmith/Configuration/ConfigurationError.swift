@@ -112,7 +112,8 @@ public struct ConfigurationError: SecretsmithError, Hashable {
         } else {
             if let file {
                 text += file
-                if let mark { text += ":\(mark)" }
+                // Line 0: a configuration built in code has no positions.
+                if let mark, mark.line > 0 { text += ":\(mark)" }
                 text += ": "
             }
             // Sentence case: the message starts with a capital after the position.

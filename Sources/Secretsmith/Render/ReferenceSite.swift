@@ -19,9 +19,10 @@ public struct ReferenceSite: Sendable, Hashable, CustomStringConvertible {
         self.key = key
     }
 
-    /// `file:line:column (output NAME, key KEY)`.
+    /// `file:line:column (output NAME, key KEY)`; without the position for an output built
+    /// in code (line 0), where `file` is the configuration's name.
     public var description: String {
-        var text = "\(file):\(mark.line):\(mark.column) (output \(output)"
+        var text = mark.line > 0 ? "\(file):\(mark.line):\(mark.column) (output \(output)" : "\(file) (output \(output)"
         if let key { text += ", key \(key)" }
         return text + ")"
     }

@@ -164,4 +164,36 @@ import Testing
             #expect(mode == 0o600)
         }
     }
+
+    /// Errors found when a configuration built in code is used name its output and key
+    /// after the configuration's name, without a position it does not have.
+    @Test func aRenderErrorOfAConfigurationBuiltInCodeNamesTheOutputWithoutAPosition() async throws {
+        try await withEmulator { fixture in
+            let configuration = try Configuration(
+                environments: [
+                    EnvironmentConfiguration(
+                        name: "dev",
+                        projects: [ProjectConfiguration(alias: "app", projectID: "acme-app-dev", secrets: [SecretDeclaration(name: "api-key")])])
+                ],
+                outputs: [
+                    OutputConfiguration(
+                        name: "env", format: .dotenv, path: "app.env",
+                        values: [OutputValue(key: "TOKEN", reference: "app/not-declared")])
+                ],
+                directory: FileManager.default.temporaryDirectory.appendingPathComponent("in-code-\(UUID().uuidString)").path,
+                name: "billing service configuration")
+            let environment = ["SECRET_MANAGER_EMULATOR_HOST": fixture.host]
+            let manager = MultiEnvironmentSecretManager(
+                configuration: configuration, httpClient: fixture.httpClient, processEnvironment: environment)
+            let error = await #expect(throws: (any Error).self) {
+                _ = try await RenderPipeline(manager: manager, processEnvironment: environment).run(.init(environment: "dev"))
+            }
+            let text = String(describing: try #require(error))
+            #expect(text.hasPrefix("billing service configuration: error: output env, key TOKEN: "), "\(text)")
+            let site = ReferenceSite(file: configuration.file, mark: configuration.outputs[0].values[0].keyMark, output: "env", key: "TOKEN")
+            #expect(site.description == "billing service configuration (output env, key TOKEN)")
+            #expect(!text.contains(":0:0"), "\(text)")
+            #expect(await fixture.emulator.stats().count(.access) == 0)
+        }
+    }
 }
