@@ -165,7 +165,7 @@ struct ConfigurationDecoder {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
         default:
-            throw failure("\"\(text)\" is not a boolean", at: node, path: path, hint: "Write true or false.")
+            throw failure("\(ConfigurationRules.quoted(text)) is not a boolean", at: node, path: path, hint: "Write true or false.")
         }
     }
 
@@ -175,7 +175,7 @@ struct ConfigurationDecoder {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let value = Int(text)
         else {
-            throw failure("\"\(text)\" is not a whole number", at: node, path: path)
+            throw failure("\(ConfigurationRules.quoted(text)) is not a whole number", at: node, path: path)
         }
         if let range, !range.contains(value) {
             throw failure(ConfigurationRules.outOfRange(String(value), range), at: node, path: path)
@@ -189,7 +189,7 @@ struct ConfigurationDecoder {
         guard let value = Double(text), value.isFinite,
               text.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
         else {
-            throw failure("\"\(text)\" is not a number", at: node, path: path)
+            throw failure("\(ConfigurationRules.quoted(text)) is not a number", at: node, path: path)
         }
         if let range, !range.contains(value) {
             throw failure(ConfigurationRules.outOfRange(text, range), at: node, path: path)
@@ -256,7 +256,7 @@ struct ConfigurationDecoder {
     ) throws(ConfigurationError) -> String {
         let text = try nonEmptyString(node, at: path)
         guard valid(text) else {
-            throw failure("\"\(text)\" is not a valid \(what): expected \(expected)", at: node, path: path)
+            throw failure("\(ConfigurationRules.quoted(text)) is not a valid \(what): expected \(expected)", at: node, path: path)
         }
         return text
     }

@@ -19,7 +19,7 @@ package enum DurationSyntax {
         var lastUnit = -1
         func failure(_ why: String) -> ConfigurationError {
             ConfigurationError(
-                message: "\"\(text)\" is not a duration: \(why)",
+                message: "\(ConfigurationRules.quoted(text)) is not a duration: \(why)",
                 hint: "Write a number with a unit: 250ms, 10s, 5m, 1h or 1m30s."
             )
         }

@@ -135,7 +135,7 @@ enum ConfigurationRules {
 
         /// `"x" is not a valid <what>: expected <expected>`, or `nil` when valid.
         func violation(_ text: String) -> String? {
-            valid(text) ? nil : "\"\(text)\" is not a valid \(what): expected \(expected)"
+            valid(text) ? nil : "\(ConfigurationRules.quoted(text)) is not a valid \(what): expected \(expected)"
         }
 
         static let location = Token(
@@ -197,6 +197,17 @@ enum ConfigurationRules {
     }
 
     /// A number as the configuration writes it: `2` rather than `2.0`.
+    /// The longest text an error quotes whole, in characters.
+    static let quotedLimit = 80
+
+    /// `"text"` for an error message; a longer text is cut after ``quotedLimit`` characters
+    /// and says how long it is (`"aaaa…" (100000 characters)`), so a pasted blob or a
+    /// mistaken variable does not fill the terminal.
+    static func quoted(_ text: String) -> String {
+        guard text.count > quotedLimit else { return "\"\(text)\"" }
+        return "\"\(text.prefix(quotedLimit))…\" (\(text.count) characters)"
+    }
+
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }

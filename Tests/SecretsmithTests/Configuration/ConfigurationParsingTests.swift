@@ -291,6 +291,23 @@ struct ConfigurationParsingTests {
         #expect(accepted.defaults.cache.maxEntries == 10)
     }
 
+    @Test("a long bad value is quoted cut short with its length, not whole")
+    func longBadValuesAreCut() throws {
+        let long = String(repeating: "x", count: 100_000)
+        let duration = try #require(ConfigurationTesting.error("version: 1\ndefaults:\n  timeout: \(long)\n"))
+        #expect(duration.description.count < 400, "\(duration.description.prefix(500))")
+        #expect(duration.message.contains("\"\(String(repeating: "x", count: 80))…\" (100000 characters) is not a duration"))
+        let overridden = try #require(
+            #expect(throws: ConfigurationError.self) {
+                _ = try ConfigurationTesting.parse("version: 1\n").applyingEnvironmentOverrides(["SECRETSMITH_DEFAULTS__CONCURRENCY": long])
+            })
+        #expect(overridden.description.count < 400, "\(overridden.description.prefix(500))")
+        #expect(overridden.description.contains("SECRETSMITH_DEFAULTS__CONCURRENCY"))
+        // A value up to the limit is quoted whole.
+        let short = try #require(ConfigurationTesting.error("version: 1\ndefaults:\n  timeout: \(String(repeating: "y", count: 80))\n"))
+        #expect(short.message.contains("\"\(String(repeating: "y", count: 80))\" is not a duration"))
+    }
+
     @Test("YAML problems surface as configuration errors with position")
     func yamlErrors() {
         let duplicate = ConfigurationTesting.error("version: 1\nenvironments:\n  dev: {}\n  dev: {}\n")

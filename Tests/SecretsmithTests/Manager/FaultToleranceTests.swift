@@ -103,7 +103,9 @@ import Testing
 
     @Test func aStallLongerThanTheTimeoutIsCancelledAndTheRetrySucceeds() async throws {
         try await withFiftySecrets(
-            retry: "{ max_attempts: 3, initial_backoff: 10ms }", timeout: "2s") { fixture, renderer, plan in
+            // 5 s per attempt: under a loaded run (load 15 on 2 cores) 2 s was too short for
+            // some of the 49 unstalled accesses too.
+            retry: "{ max_attempts: 3, initial_backoff: 10ms }", timeout: "5s") { fixture, renderer, plan in
             await fixture.faults([FaultRule(.stall(seconds: 30), method: .access, resource: "secrets/s7/", count: 1)])
             let values = try await renderer.fetch(plan)
             #expect(values.count == 50)
