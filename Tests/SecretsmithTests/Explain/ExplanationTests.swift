@@ -115,6 +115,20 @@ import Testing
         #expect(s.text.contains("timeout" + String(repeating: " ", count: 33) + "14s"))  // keys padded to the longest, circuit_breaker.failure_rate_threshold
     }
 
+    static func parse(_ text: String) throws -> Configuration {
+        try Configuration.parse(Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
+    }
+
+    /// Explains references of the configuration `text` without an active environment.
+    static func explainer(_ text: String) throws -> (String) throws -> Explanation {
+        let configuration = try parse(text)
+        return { reference in
+            try Explanation.make(
+                reference: reference, configuration: configuration,
+                context: .init(activeEnvironment: nil, activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
+        }
+    }
+
     @Test func watchSettingsShowTheirValuesAndLayers() throws {
         let text = """
             version: 1
@@ -128,13 +142,7 @@ import Testing
                 watch: { poll_interval: off }
                 projects: { p: { project_id: proj-prod, secrets: { s: {} } } }
             """
-        let configuration = try Configuration.parse(
-            Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
-        func explain(_ reference: String) throws -> Explanation {
-            try Explanation.make(
-                reference: reference, configuration: configuration,
-                context: .init(activeEnvironment: nil, activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
-        }
+        let explain = try Self.explainer(text)
         let dev = try explain("dev/p/s")
         #expect(dev.row("watch.subscription")?.value == "projects/ops-one/subscriptions/sm-events")
         #expect(dev.row("watch.subscription")?.layer == "environment")
@@ -168,13 +176,8 @@ import Testing
               prod:
                 projects: { p: { project_id: proj-prod, secrets: { s: {} } } }
             """
-        let configuration = try Configuration.parse(
-            Array(text.utf8), file: "/tmp/x/secretsmith.yaml", environment: [:], directory: "/tmp/x")
-        func explain(_ reference: String) throws -> Explanation {
-            try Explanation.make(
-                reference: reference, configuration: configuration,
-                context: .init(activeEnvironment: nil, activeEnvironmentLayer: .commandLine, processEnvironment: [:]))
-        }
+        let configuration = try Self.parse(text)
+        let explain = try Self.explainer(text)
         // The manager bounds dev's calls by dev's own setting; explain shows the same value.
         let dev = try explain("dev/p/s")
         #expect(dev.row("concurrency") == .init(setting: "concurrency", value: "3", layer: "environment"))
