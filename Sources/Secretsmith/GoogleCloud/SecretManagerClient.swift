@@ -145,7 +145,7 @@ package struct SecretManagerClient: Sendable {
         }
         return SecretManagerError(
             code: .transport, resource: resource,
-            message: "the request to \(endpoint) failed: \(String(describing: error))", underlyingError: error)
+            message: "the request to \(endpoint) failed: \(TransportFailure.describe(error))", underlyingError: error)
     }
 
     /// Whether a connection attempt was refused: nothing listens at the address

@@ -374,6 +374,6 @@ extension PubSubClient {
             }
         }
         return PubSubError(
-            code: .transport, resource: resource, message: "the request to \(endpoint) failed: \(error)")
+            code: .transport, resource: resource, message: "the request to \(endpoint) failed: \(TransportFailure.describe(error))")
     }
 }

@@ -150,7 +150,7 @@ package struct AuthHTTPTransport: Sendable {
             }
         }
         if error is NIOTooManyBytesError { return "the answer is larger than \(maxBodyBytes) bytes" }
-        return "\(error)"
+        return TransportFailure.describe(error)
     }
 
     /// A POST of an `application/x-www-form-urlencoded` body.
