@@ -48,7 +48,7 @@ test: deps dist
 
 ## Output formats read back by their real consumers (fuzz/properties; Hypothesis drives the
 ## built binary): `make fuzz-properties` runs more examples (FUZZ_PROPERTY_EXAMPLES=N).
-PROPERTY_EXAMPLES ?= 400
+PROPERTY_EXAMPLES ?= 1000
 FUZZ_PROPERTY_EXAMPLES ?= 5000
 SECRETSMITH_BIN ?= $(CURDIR)/.build/debug/secretsmith
 properties: python-deps
