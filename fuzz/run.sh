@@ -94,7 +94,7 @@ for target in $TARGETS; do
     set +e
     ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$bin/fuzz-$target" -runs=0 \
         -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" -detect_leaks=0 \
-        "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$leak_log" 2>&1
+        -artifact_prefix="$WORK/$target.leaks-" "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$leak_log" 2>&1
     leak_code=$?
     set -e
     leaked=$(grep -Eo 'SUMMARY: AddressSanitizer: [0-9]+ byte\(s\) leaked in [0-9]+ allocation' "$leak_log" | grep -Eo '[0-9]+ byte' | grep -Eo '[0-9]+' || true)
