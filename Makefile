@@ -48,7 +48,7 @@ test: deps dist
 
 ## Output formats read back by their real consumers (fuzz/properties; Hypothesis drives the
 ## built binary): `make fuzz-properties` runs more examples (FUZZ_PROPERTY_EXAMPLES=N).
-PROPERTY_EXAMPLES ?= 400
+PROPERTY_EXAMPLES ?= 1000
 FUZZ_PROPERTY_EXAMPLES ?= 5000
 SECRETSMITH_BIN ?= $(CURDIR)/.build/debug/secretsmith
 properties: python-deps
@@ -73,7 +73,7 @@ api-check: python-deps
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/api_check
 
 ## libFuzzer targets, one per parser (fuzz/Targets, checks in Sources/SecretsmithFuzzing):
-## builds them (AddressSanitizer + coverage, .build/fuzz), runs each for FUZZ_SECONDS
+## builds them (AddressSanitizer + coverage, debug, in .build), runs each for FUZZ_SECONDS
 ## seconds (or DURATION) and writes fuzz/RESULTS.md. FUZZ_TARGETS="jwt template" picks
 ## targets; FUZZ_JOBS=N runs N workers per target. Findings land in fuzz/findings/TARGET/.
 FUZZ_SECONDS ?= $(if $(DURATION),$(DURATION),60)

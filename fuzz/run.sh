@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `make fuzz`: builds every libFuzzer target (coverage-instrumented, AddressSanitizer), seeds
 # its corpus from the repository's fixtures and examples, runs each target for
-# FUZZ_SECONDS seconds, and writes fuzz/RESULTS.md.
+# FUZZ_SECONDS seconds, and writes fuzz/RESULTS.md: one row per target, kept in
+# fuzz/RESULTS.tsv, so that targets run by separate invocations (FUZZ_TARGETS) keep their
+# last run's row.
 #
 # Environment: FUZZ_SECONDS (per target: 90, 90s, 15m or 1h; default 60), FUZZ_TARGETS (default: all),
-# FUZZ_CONFIGURATION (release or debug, default release), FUZZ_SCRATCH (the build
-# directory, default .build/fuzz; `.build` shares a debug build's dependencies but then
-# rebuilds secretsmith's modules on every switch), FUZZ_JOBS (parallel workers per
-# target, default 1), FUZZ_FLAGS (more libFuzzer flags), FUZZ_NICE (default 10),
-# FUZZ_SKIP_BUILD=1 (use the executables already built).
+# FUZZ_CONFIGURATION (debug or release, default debug: Swift 6.3.1 crashes compiling
+# Secretsmith with AddressSanitizer and `-O`), FUZZ_SCRATCH (the build directory, default
+# .build: it shares a debug build's dependencies, and secretsmith's own modules are rebuilt
+# on every switch between a fuzz and a normal build), FUZZ_JOBS (parallel workers per target, default 1), FUZZ_FLAGS (more libFuzzer
+# flags), FUZZ_NICE (default 19: the fuzzers take idle CPU only), FUZZ_SKIP_BUILD=1 (use the
+# executables already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +23,10 @@ case $SECONDS_PER_TARGET in # 90, 90s, 15m, 1h
     *s) SECONDS_PER_TARGET=${SECONDS_PER_TARGET%s} ;;
 esac
 TARGETS=${FUZZ_TARGETS:-configuration template reference access-response oauth-response serve-routing jwt}
-CONFIGURATION=${FUZZ_CONFIGURATION:-release}
+CONFIGURATION=${FUZZ_CONFIGURATION:-debug}
 JOBS=${FUZZ_JOBS:-1}
-NICE=${FUZZ_NICE:-10}
-SCRATCH=${FUZZ_SCRATCH:-.build/fuzz}
+NICE=${FUZZ_NICE:-19}
+SCRATCH=${FUZZ_SCRATCH:-.build}
 WORK=$SCRATCH/work
 
 # libFuzzer's runtime without its main: the executables call LLVMFuzzerRunDriver from their
@@ -47,10 +50,22 @@ bin=$SCRATCH/$CONFIGURATION
 
 bash fuzz/seed-corpus.sh "$WORK/seeds"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
+# Leaks are looked for by the replay tests' loops, not per input (LeakSanitizer at every
+# input's end costs more than the input); a smaller quarantine keeps the resident size of
+# the long runs down (use-after-free is still caught for the last 64 MB freed).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:quarantine_size_mb=64}
 export SWIFT_BACKTRACE=enable=no
-results=$WORK/results.tsv
-: > "$results"
+# The longest input each target reads in full (the grammar's largest useful input: a
+# configuration or template file, a request, a token); longer inputs only cost time.
+max_len() {
+    case $1 in
+        configuration | template) echo 16384 ;;
+        serve-routing) echo 2048 ;;
+        *) echo 4096 ;;
+    esac
+}
+results=fuzz/RESULTS.tsv
+touch "$results"
 status=0
 for target in $TARGETS; do
     corpus=$WORK/corpus/$target
@@ -60,43 +75,70 @@ for target in $TARGETS; do
     echo "fuzz: running fuzz-$target for ${SECONDS_PER_TARGET}s (log: $log)"
     parallel=()
     [ "$JOBS" -gt 1 ] && parallel=(-jobs="$JOBS" -workers="$JOBS")
+    started=$(date +%s)
     set +e
+    # shellcheck disable=SC2086
     nice -n "$NICE" "$bin/fuzz-$target" \
-        -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
         -detect_leaks=0 -print_final_stats=1 "${parallel[@]}" \
         -dict=fuzz/dict/"$target".dict -artifact_prefix="$findings/" ${FUZZ_FLAGS:-} \
         "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$log" 2>&1
     code=$?
     set -e
+    elapsed=$(($(date +%s) - started))
     if [ "$JOBS" -gt 1 ]; then cat fuzz-*.log >> "$log" 2>/dev/null || true; rm -f fuzz-*.log; fi
+    # Leaks: the corpus once more, each input once, with LeakSanitizer at the end (memory
+    # that no longer has an owner after the inputs ran; libFuzzer's per-input check would
+    # take each growing cache for a leak).
+    leak_log=$WORK/$target.leaks.log
+    set +e
+    ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$bin/fuzz-$target" -runs=0 \
+        -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" -detect_leaks=0 \
+        -artifact_prefix="$WORK/$target.leaks-" "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$leak_log" 2>&1
+    leak_code=$?
+    set -e
+    leaked=$(grep -Eo 'SUMMARY: AddressSanitizer: [0-9]+ byte\(s\) leaked in [0-9]+ allocation' "$leak_log" | grep -Eo '[0-9]+ byte' | grep -Eo '[0-9]+' || true)
+    leaked=${leaked:-0}
+    if [ "$leak_code" != 0 ] && [ "$code" = 0 ]; then code=$leak_code; fi
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
     cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
     ft=$(grep -Eo 'ft: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
+    rss=$(grep -Eo 'stat::peak_rss_mb: *[0-9]+' "$log" | awk '{print $2}' | sort -n | tail -n 1)
     units=$(find "$corpus" -type f | wc -l)
     crashes=$(find "$findings" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$runs" "${cov:-?}" "${ft:-?}" "$units" "$crashes" "$code" >> "$results"
+    rate=$((runs / (elapsed > 0 ? elapsed : 1)))
+    row=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$target" "$runs" "$elapsed" "$rate" "${cov:-?}" \
+        "${ft:-?}" "$units" "${rss:-?}" "$crashes" "$leaked" "$code" "$(date -u +%Y-%m-%dT%H:%MZ)" "$CONFIGURATION")
+    { grep -v "^$target	" "$results" || true; echo "$row"; } > "$results.new"
+    mv "$results.new" "$results"
     if [ "$code" != 0 ]; then
         status=1
-        echo "fuzz: fuzz-$target stopped with status $code; the input is under $findings/ (see $log)" >&2
+        echo "fuzz: fuzz-$target stopped with status $code; the input is under $findings/ (see $log, $leak_log)" >&2
     fi
 done
 
 {
     echo "# Fuzzing results"
     echo
-    echo "Written by \`make fuzz\` (fuzz/run.sh) on $(date -u +%Y-%m-%dT%H:%MZ): ${SECONDS_PER_TARGET} s per target,"
-    echo "$JOBS worker(s), $CONFIGURATION build with AddressSanitizer and libFuzzer's coverage instrumentation,"
-    echo "$(nproc) CPUs shared with other work (\`nice -n $NICE\`); $("$SWIFT" --version 2>/dev/null | head -n 1)."
+    echo "Written by \`make fuzz\` (fuzz/run.sh) from fuzz/RESULTS.tsv: each target's last run, one"
+    echo "libFuzzer worker per target unless the row says otherwise, AddressSanitizer and libFuzzer's"
+    echo "coverage instrumentation on secretsmith's own modules (the dependencies are built as the"
+    echo "row's build mode says, without either), \`nice -n $NICE\` on $(nproc) CPUs shared with other"
+    echo "work; $("$SWIFT" --version 2>/dev/null | head -n 1)."
     echo
-    echo "| target | executions | cov (edges) | ft (features) | corpus units | crashes | exit |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    while IFS=$'\t' read -r target runs cov ft units crashes code; do
-        echo "| $target | $runs | $cov | $ft | $units | $crashes | $code |"
-    done < "$results"
+    echo "| target | executions | time (s) | exec/s | cov (edges) | ft (features) | corpus units | peak RSS (MB) | crashes | leaked (bytes) | exit | finished (UTC) | build |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    for target in configuration template reference access-response oauth-response serve-routing jwt; do
+        grep "^$target	" "$results" | while IFS=$'\t' read -r name runs elapsed rate cov ft units rss crashes leaked code finished mode; do
+            echo "| $name | $runs | $elapsed | $rate | $cov | $ft | $units | $rss | $crashes | $leaked | $code | $finished | $mode |"
+        done
+    done
     echo
     echo "\`cov\` and \`ft\` are libFuzzer's last \`cov:\` and \`ft:\` figures (edges and features covered,"
-    echo "the library's code included). A crash or property violation leaves its input under"
-    echo "\`fuzz/findings/TARGET/\`; once fixed, it moves to \`fuzz/corpus/TARGET/\`, which \`make test\` replays."
+    echo "the library's code included); \`leaked\` is what LeakSanitizer found unreachable after the"
+    echo "corpus ran once more, each input once; \`exit\` is the fuzzer's status (0: the time ran out"
+    echo "without a finding or leak). A crash or property violation leaves its input under \`fuzz/findings/TARGET/\`;"
+    echo "once fixed, it moves to \`fuzz/corpus/TARGET/\`, which \`make test\` replays."
     if [ -f fuzz/RESULTS.notes.md ]; then
         echo
         cat fuzz/RESULTS.notes.md

@@ -27,8 +27,8 @@ counterexample, the failure message prints a corpus entry for it: add it there.
 
 Environment:
 - SECRETSMITH_BIN: the binary (default `.build/debug/secretsmith` in the repository).
-- SECRETSMITH_PROPERTY_EXAMPLES: Hypothesis examples (default 400); each example is a
-  batch of 1 to 9 values rendered to every format at once (about 1,900 values per format).
+- SECRETSMITH_PROPERTY_EXAMPLES: Hypothesis examples (default 1000); each example is a
+  batch of 1 to 9 values rendered to every format at once (about 4,700 values per format).
 - CI=true: a missing binary or shell fails instead of skipping.
 """
 
@@ -60,7 +60,7 @@ PROJECT = "prop-test"
 FORMATS = ["dotenv", "shell", "json", "docker-env-file"]
 SHELLS = ["sh", "dash", "bash"]
 # Hypothesis examples; each is a batch of 1 to 9 values rendered to every format at once.
-EXAMPLES = int(os.environ.get("SECRETSMITH_PROPERTY_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("SECRETSMITH_PROPERTY_EXAMPLES", "1000"))
 IN_CI = os.environ.get("CI") == "true"
 # Secret Manager's payload limit (bytes); the emulator enforces it too.
 MAX_PAYLOAD = 65_536
