@@ -95,22 +95,22 @@ package final class SecretServer: Sendable {
         router.group().add(middleware: RouteNameMiddleware(name: "metrics")).get("metrics") { _, _ in
             self.metricsExposition()
         }
-        let guarded = RequestGuardMiddleware(server: self)
+        // The guard names the route too (one middleware less per API request).
         for base in ["v1/projects/{project}", "v1/projects/{project}/locations/{location}"] {
-            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "access")).add(middleware: guarded)
+            router.group(RouterPath(base)).add(middleware: RequestGuardMiddleware(server: self, route: "access"))
                 .get("secrets/{secret}/versions/{version}:access") { request, context in
                     try await self.googleVersion(request, context: context, access: true)
                 }
-            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "get")).add(middleware: guarded)
+            router.group(RouterPath(base)).add(middleware: RequestGuardMiddleware(server: self, route: "get"))
                 .get("secrets/{secret}/versions/{version}") { request, context in
                     try await self.googleVersion(request, context: context, access: false)
                 }
         }
-        router.group("v1/references").add(middleware: RouteNameMiddleware(name: "reference")).add(middleware: guarded)
+        router.group("v1/references").add(middleware: RequestGuardMiddleware(server: self, route: "reference"))
             .get("**") { request, context in
                 try await self.reference(request, context: context)
             }
-        router.group("v1/outputs").add(middleware: RouteNameMiddleware(name: "render")).add(middleware: guarded)
+        router.group("v1/outputs").add(middleware: RequestGuardMiddleware(server: self, route: "render"))
             .post("{output}:render") { request, context in
                 try await self.render(request, context: context)
             }
@@ -244,6 +244,12 @@ package final class SecretServer: Sendable {
         memo.decision(.init(principal: principal, environment: environment, project: project, secret: secret)) {
             policy.allows(principal, environment: environment, project: project, secret: secret)
         }
+    }
+
+    /// `x-goog-request-reason` of the upstream calls made for `principal`'s requests (made
+    /// once per principal).
+    func requestReason(for principal: Principal) -> String {
+        memo.requestReason(for: principal) { "secretsmith serve for \(principal.name)" }
     }
 
     /// The principal's rate limit under the policy, worked out once per principal.

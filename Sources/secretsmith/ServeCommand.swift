@@ -49,7 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        if environment["SECRETSMITH_SERVE_EVENT_LOOP_EXECUTOR"] == "1" {
+        // Requests are answered on the event loops that read them unless
+        // SECRETSMITH_SERVE_EVENT_LOOP_EXECUTOR=0 keeps Swift's own thread pool.
+        if environment["SECRETSMITH_SERVE_EVENT_LOOP_EXECUTOR"] != "0" {
             SecretServer.runTasksOnEventLoops()
         }
         var options = try GlobalOptions.parse([])

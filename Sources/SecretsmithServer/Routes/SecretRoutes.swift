@@ -149,7 +149,11 @@ extension SecretServer {
         let path = request.uri.path
         let parsed: ServeMemo.ReferencePath
         do {
-            parsed = try memo.referencePath(path) { () throws(ServeError) in try Self.referencePath(path) }
+            parsed = try memo.referencePath(path) { () throws(ServeError) in
+                var parsed = try Self.referencePath(path)
+                parsed.route = try? manager.route(for: parsed.reference, activeEnvironment: parsed.environment)
+                return parsed
+            }
         } catch {
             if path.hasPrefix(Self.referencePrefix), let text = PathText.decoded(String(path.dropFirst(Self.referencePrefix.count))) {
                 context.audit.update { $0.resource = ObservingMiddleware.printable(text) }
@@ -167,7 +171,7 @@ extension SecretServer {
                 httpStatus: 403, status: "PERMISSION_DENIED",
                 message: "Permission denied for reference \"\(environment)/\(reference.project)/\(reference.secret)\" (or it may not exist)."))
         context.audit.update { $0.reference = parsed.description }
-        let route = try manager.route(for: reference, activeEnvironment: environment)
+        let route = try parsed.route ?? manager.route(for: reference, activeEnvironment: environment)
         let result = try await manager.access(route: route)
         var value = result.value
         if let pointer = reference.pointer {
