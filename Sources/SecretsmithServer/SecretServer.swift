@@ -79,9 +79,11 @@ package final class SecretServer: Sendable {
 
     // MARK: Router
 
-    /// The router of every route, with the middleware.
+    /// The router of every route, with the middleware. `HEAD` on a `GET` route answers as
+    /// `GET` (the same guard, policy, audit and headers, `Content-Length` included) without
+    /// the body (RFC 9110 §9.3.2).
     package func makeRouter() -> Router<ServeRequestContext> {
-        let router = Router(context: ServeRequestContext.self)
+        let router = Router(context: ServeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ObservingMiddleware(metrics: metrics, audit: audit))
         if let metricsFactory {
             router.add(middleware: MetricsFactoryMiddleware(factory: metricsFactory))
@@ -126,7 +128,7 @@ package final class SecretServer: Sendable {
 
     /// The methods answered 405 on a path served with other methods (Hummingbird answers
     /// 404 for a path it knows with a method it does not): the methods OpenAPI names, and
-    /// `QUERY`. `HEAD` only on a path without `GET` (RFC 9110 §9.3.2 ties it to `GET`).
+    /// `QUERY`. `HEAD` only on a path without `GET` (a `GET` route answers `HEAD` itself).
     static let methodsAnsweredNotAllowed: [HTTPRequest.Method] = [
         .get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!,
     ]
@@ -145,7 +147,8 @@ package final class SecretServer: Sendable {
         }
         let group = router.group().add(middleware: RouteNameMiddleware(name: "unknown"))
         for (path, methods) in paths {
-            let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+            let allowed = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
             for method in Self.methodsAnsweredNotAllowed where !methods.contains(method) {
                 if method == .head, methods.contains(.get) { continue }
                 group.on(path, method: method) { request, _ in
