@@ -97,6 +97,8 @@ def wrk(port: int, paths: list[str], directory: Path) -> dict:
     line = next(l for l in output.splitlines() if l.startswith("JSON "))
     result = json.loads(line[5:])
     result["rps"] = result["requests"] / result["seconds"]
+    # The 1-minute load average at the end of the run: other work on the machine shows here.
+    result["load"] = os.getloadavg()[0]
     return result
 
 
@@ -163,13 +165,13 @@ def main() -> None:
         "cache hits over 10 secrets (the cache warmed first); one static bearer token allowed by the policy; "
         "the audit log (one line per request) written to a file. Target: ≥ 30,000 requests/s with p99 ≤ 5 ms.",
         "",
-        "| route | requests/s | p50 | p99 | non-2xx | socket errors |",
-        "|---|---|---|---|---|---|",
+        "| route | requests/s | p50 | p99 | non-2xx | socket errors | load average (1 min) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, title in (("reference", "`GET /v1/references/dev/app/S`"), ("google", "`GET /v1/projects/P/secrets/S/versions/latest:access`")):
         r = results[label]
         lines.append(
-            f"| {title} | {r['rps']:,.0f} | {r['p50'] / 1000:.2f} ms | {r['p99'] / 1000:.2f} ms | {r['non2xx']} | {r['errors']} |")
+            f"| {title} | {r['rps']:,.0f} | {r['p50'] / 1000:.2f} ms | {r['p99'] / 1000:.2f} ms | {r['non2xx']} | {r['errors']} | {r['load']:.2f} |")
     ok = sum(1 for status in statuses if status == 200)
     lines += [
         "",

@@ -79,9 +79,11 @@ package final class SecretServer: Sendable {
 
     // MARK: Router
 
-    /// The router of every route, with the middleware.
+    /// The router of every route, with the middleware. `HEAD` on a `GET` route answers as
+    /// `GET` (the same guard, policy, audit and headers, `Content-Length` included) without
+    /// the body (RFC 9110 §9.3.2).
     package func makeRouter() -> Router<ServeRequestContext> {
-        let router = Router(context: ServeRequestContext.self)
+        let router = Router(context: ServeRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ObservingMiddleware(metrics: metrics, audit: audit))
         if let metricsFactory {
             router.add(middleware: MetricsFactoryMiddleware(factory: metricsFactory))
@@ -95,22 +97,22 @@ package final class SecretServer: Sendable {
         router.group().add(middleware: RouteNameMiddleware(name: "metrics")).get("metrics") { _, _ in
             self.metricsExposition()
         }
-        let guarded = RequestGuardMiddleware(server: self)
+        // The guard names the route too (one middleware less per API request).
         for base in ["v1/projects/{project}", "v1/projects/{project}/locations/{location}"] {
-            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "access")).add(middleware: guarded)
+            router.group(RouterPath(base)).add(middleware: RequestGuardMiddleware(server: self, route: "access"))
                 .get("secrets/{secret}/versions/{version}:access") { request, context in
                     try await self.googleVersion(request, context: context, access: true)
                 }
-            router.group(RouterPath(base)).add(middleware: RouteNameMiddleware(name: "get")).add(middleware: guarded)
+            router.group(RouterPath(base)).add(middleware: RequestGuardMiddleware(server: self, route: "get"))
                 .get("secrets/{secret}/versions/{version}") { request, context in
                     try await self.googleVersion(request, context: context, access: false)
                 }
         }
-        router.group("v1/references").add(middleware: RouteNameMiddleware(name: "reference")).add(middleware: guarded)
+        router.group("v1/references").add(middleware: RequestGuardMiddleware(server: self, route: "reference"))
             .get("**") { request, context in
                 try await self.reference(request, context: context)
             }
-        router.group("v1/outputs").add(middleware: RouteNameMiddleware(name: "render")).add(middleware: guarded)
+        router.group("v1/outputs").add(middleware: RequestGuardMiddleware(server: self, route: "render"))
             .post("{output}:render") { request, context in
                 try await self.render(request, context: context)
             }
@@ -126,7 +128,7 @@ package final class SecretServer: Sendable {
 
     /// The methods answered 405 on a path served with other methods (Hummingbird answers
     /// 404 for a path it knows with a method it does not): the methods OpenAPI names, and
-    /// `QUERY`. `HEAD` only on a path without `GET` (RFC 9110 §9.3.2 ties it to `GET`).
+    /// `QUERY`. `HEAD` only on a path without `GET` (a `GET` route answers `HEAD` itself).
     static let methodsAnsweredNotAllowed: [HTTPRequest.Method] = [
         .get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!,
     ]
@@ -145,7 +147,8 @@ package final class SecretServer: Sendable {
         }
         let group = router.group().add(middleware: RouteNameMiddleware(name: "unknown"))
         for (path, methods) in paths {
-            let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+            let allowed = methods.contains(.get) && !methods.contains(.head) ? methods + [.head] : methods
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
             for method in Self.methodsAnsweredNotAllowed where !methods.contains(method) {
                 if method == .head, methods.contains(.get) { continue }
                 group.on(path, method: method) { request, _ in
@@ -244,6 +247,12 @@ package final class SecretServer: Sendable {
         memo.decision(.init(principal: principal, environment: environment, project: project, secret: secret)) {
             policy.allows(principal, environment: environment, project: project, secret: secret)
         }
+    }
+
+    /// `x-goog-request-reason` of the upstream calls made for `principal`'s requests (made
+    /// once per principal).
+    func requestReason(for principal: Principal) -> String {
+        memo.requestReason(for: principal) { "secretsmith serve for \(principal.name)" }
     }
 
     /// The principal's rate limit under the policy, worked out once per principal.

@@ -131,11 +131,15 @@ extension SecretServer {
             }
             server = .http1()
         }
+        // Hummingbird gives every request a logger with its own id: set lazily (see
+        // DeferredMetadataLogHandler), not rendered per request.
+        var logger = serverLogger
+        logger.handler = DeferredMetadataLogHandler(wrapping: serverLogger.handler)
         return Application(
             router: makeRouter(), server: server,
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },
-            logger: serverLogger)
+            logger: logger)
     }
 }
 

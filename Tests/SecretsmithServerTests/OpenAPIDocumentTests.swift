@@ -109,20 +109,20 @@ import YAML
         try await withServer { harness in
             let trace = try await harness.send("TRACE", "/healthz", token: nil, guardHeader: false)
             #expect(trace.status == 405)
-            #expect(trace.header("Allow") == "GET")
+            #expect(trace.header("Allow") == "GET, HEAD")
             #expect(trace.errorStatus == "UNIMPLEMENTED")
             #expect(trace.header("Cache-Control") == "no-store")
             // Before the guard: no token, no SSRF header needed to learn the methods.
             let post = try await harness.send("POST", "/v1/references/dev/app/db-password", token: nil, guardHeader: false)
             #expect(post.status == 405)
-            #expect(post.header("Allow") == "GET")
+            #expect(post.header("Allow") == "GET, HEAD")
             #expect(!post.text.contains(StandardSeed.sentinel))
             let get = try await harness.send("GET", "/v1/events/pubsub")
             #expect(get.status == 405)
             #expect(get.header("Allow") == "POST")
             let put = try await harness.send("PUT", "/v1/projects/p/secrets/s/versions/1:access")
             #expect(put.status == 405)
-            #expect(put.header("Allow") == "GET")
+            #expect(put.header("Allow") == "GET, HEAD")
             // HEAD of a GET route is not refused as a method (RFC 9110 ties it to GET).
             let head = try await harness.send("HEAD", "/healthz", token: nil, guardHeader: false)
             #expect(head.status != 405)

@@ -109,7 +109,7 @@ import Testing
             #expect(answer.text.contains("API_KEY='key-\(StandardSeed.sentinel)'"))
             #expect(!FileManager.default.fileExists(atPath: "/tmp/app.env"))
             let unknown = try await harness.send("POST", "/v1/outputs/nope:render")
-            #expect(unknown.status == 404)
+            #expect(unknown.status == 403)
         }
     }
 

@@ -57,13 +57,17 @@ struct RouteNameMiddleware: RouterMiddleware {
     }
 }
 
-/// On the API routes: the SSRF guard header, then `Authorization: Bearer` through the
-/// authenticators, then the principal's rate limit.
+/// On the API routes: names the route (as ``RouteNameMiddleware`` does for the others), then
+/// the SSRF guard header, then `Authorization: Bearer` through the authenticators, then the
+/// principal's rate limit.
 struct RequestGuardMiddleware: RouterMiddleware {
     typealias Context = ServeRequestContext
     let server: SecretServer
+    /// The route's name for the audit event and the metrics.
+    let route: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        context.audit.update { $0.route = route }
         if let header = server.requiredHeader {
             guard let value = request.headers[header], !value.isEmpty else {
                 context.audit.update { $0.refusal = "missing the required header \(server.serve.requiredHeader ?? "")" }
@@ -85,7 +89,7 @@ struct RequestGuardMiddleware: RouterMiddleware {
                     + "(burst \(limit.burst)); retry after \(seconds) s.",
                 retryAfterSeconds: seconds)
         }
-        return try await GoogleRESTRequest.$requestReason.withValue("secretsmith serve for \(principal.name)") {
+        return try await GoogleRESTRequest.$requestReason.withValue(server.requestReason(for: principal)) {
             try await next(request, context)
         }
     }

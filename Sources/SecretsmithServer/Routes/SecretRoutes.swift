@@ -149,7 +149,11 @@ extension SecretServer {
         let path = request.uri.path
         let parsed: ServeMemo.ReferencePath
         do {
-            parsed = try memo.referencePath(path) { () throws(ServeError) in try Self.referencePath(path) }
+            parsed = try memo.referencePath(path) { () throws(ServeError) in
+                var parsed = try Self.referencePath(path)
+                parsed.route = try? manager.route(for: parsed.reference, activeEnvironment: parsed.environment)
+                return parsed
+            }
         } catch {
             if path.hasPrefix(Self.referencePrefix), let text = PathText.decoded(String(path.dropFirst(Self.referencePrefix.count))) {
                 context.audit.update { $0.resource = ObservingMiddleware.printable(text) }
@@ -167,7 +171,7 @@ extension SecretServer {
                 httpStatus: 403, status: "PERMISSION_DENIED",
                 message: "Permission denied for reference \"\(environment)/\(reference.project)/\(reference.secret)\" (or it may not exist)."))
         context.audit.update { $0.reference = parsed.description }
-        let route = try manager.route(for: reference, activeEnvironment: environment)
+        let route = try parsed.route ?? manager.route(for: reference, activeEnvironment: environment)
         let result = try await manager.access(route: route)
         var value = result.value
         if let pointer = reference.pointer {
@@ -213,6 +217,10 @@ extension SecretServer {
 
     /// `POST /v1/outputs/NAME:render[?environment=E]`: the output rendered in memory (never
     /// written to disk), all or nothing. Every reference the output uses must be allowed.
+    ///
+    /// An output or environment the configuration does not declare is refused with the same
+    /// 403 `PERMISSION_DENIED` and the same words as an output the caller may not read, so
+    /// that an answer never tells which outputs exist (the audit event says which it was).
     func render(_ request: Request, context: ServeRequestContext) async throws -> Response {
         guard let raw = context.parameters.get("output"), let name = raw.removingPercentEncoding, !name.isEmpty else {
             throw ServeError.invalidArgument("The output name in the path is malformed.")
@@ -220,11 +228,20 @@ extension SecretServer {
         let environment = request.uri.queryParameters.get("environment").flatMap { $0.isEmpty ? nil : $0 }
         context.audit.update { $0.resource = ObservingMiddleware.printable("outputs/\(name)") + (environment.map { "?environment=\($0)" } ?? "") }
         let principal = try principal(context)
+        let denial = ServeError(
+            httpStatus: 403, status: "PERMISSION_DENIED",
+            message: "Permission denied for output \"\(ObservingMiddleware.printable(name))\""
+                + (environment.map { " in environment \"\(ObservingMiddleware.printable($0))\"" } ?? "")
+                + " (or it may not exist).")
         guard let output = configuration.output(named: name) else {
-            throw ServeError.notFound("Output \"\(ObservingMiddleware.printable(name))\" is not declared under outputs.")
+            metrics.recordPolicyDenial(route: "render")
+            context.audit.update { $0.refusal = "no output is declared under this name" }
+            throw denial
         }
         if let environment, configuration.environment(named: environment) == nil {
-            throw ServeError.notFound("Environment \"\(ObservingMiddleware.printable(environment))\" is not declared under environments.")
+            metrics.recordPolicyDenial(route: "render")
+            context.audit.update { $0.refusal = "no environment is declared under this name" }
+            throw denial
         }
         let audit = context.audit
         let outcome = try await pipeline.run(
@@ -235,10 +252,7 @@ extension SecretServer {
                     let secret = reference.secret
                     try self.checkPolicy(
                         principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName,
-                        route: "render", audit: audit,
-                        denial: ServeError(
-                            httpStatus: 403, status: "PERMISSION_DENIED",
-                            message: "Permission denied: output \"\(name)\" uses \"\(secret.environment)/\(secret.projectAlias)/\(secret.secretName)\", which \(principal.name) may not read."))
+                        route: "render", audit: audit, denial: denial)
                 }
             }
         }

@@ -19,6 +19,9 @@ final class ServeMemo: Sendable {
         var environment: String
         /// `ENV/PROJECT/SECRET[@V][#P]`, for the audit event.
         var description: String
+        /// The reference's route (`nil` when its endpoint or credentials cannot be set up,
+        /// which the access then reports).
+        var route: AccessRoute? = nil
     }
 
     /// One (principal, coordinates) question to the policy.
@@ -81,6 +84,7 @@ final class ServeMemo: Sendable {
     private let decisions = Mutex<[PolicyKey: Bool]>([:])
     private let rateLimits = Mutex<[Principal: ServeConfiguration.RateLimit?]>([:])
     private let googleResources = Mutex<[GoogleKey: GoogleResource]>([:])
+    private let requestReasons = Mutex<[Principal: String]>([:])
 
     /// The memoized value for `key` in `table`, made with `make` on first use (a thrown
     /// error is not kept).
@@ -106,6 +110,10 @@ final class ServeMemo: Sendable {
 
     func rateLimit(for principal: Principal, make: () -> ServeConfiguration.RateLimit?) -> ServeConfiguration.RateLimit? {
         Self.memo(rateLimits, principal, make)
+    }
+
+    func requestReason(for principal: Principal, make: () -> String) -> String {
+        Self.memo(requestReasons, principal, make)
     }
 
     func googleResource(_ key: GoogleKey, make: () throws(ServeError) -> GoogleResource) throws(ServeError) -> GoogleResource {
