@@ -58,14 +58,15 @@ struct AccessObservation {
     /// through ``SecretsmithMetrics``' look-ups.
     let metrics: SecretsmithMetrics.AccessHandles?
 
-    /// Runs `body` (the access) inside the span, if any, and records its outcome.
+    /// Runs `body` (the access) inside the span, if any, and records its outcome. `body`
+    /// is given the span and the instant the access started (for the cache's and breaker's
+    /// checks: one clock read serves them all).
     ///
     /// - Throws: what `body` throws.
     func run(
-        _ body: ((any Span)?) async throws -> MultiEnvironmentSecretManager.AccessResult
+        _ body: ((any Span)?, ContinuousClock.Instant) async throws -> MultiEnvironmentSecretManager.AccessResult
     ) async throws -> MultiEnvironmentSecretManager.AccessResult {
         let started = clock.now()
-        counters.recordRequest()
         guard SecretsmithSpans.tracingActive else {
             return try await observe(span: nil, started: started, body)
         }
@@ -77,10 +78,10 @@ struct AccessObservation {
 
     private func observe(
         span: (any Span)?, started: ContinuousClock.Instant,
-        _ body: ((any Span)?) async throws -> MultiEnvironmentSecretManager.AccessResult
+        _ body: ((any Span)?, ContinuousClock.Instant) async throws -> MultiEnvironmentSecretManager.AccessResult
     ) async throws -> MultiEnvironmentSecretManager.AccessResult {
         do {
-            let result = try await body(span)
+            let result = try await body(span, started)
             let duration = clock.now() - started
             if let span {
                 let version = result.value.version.map(String.init) ?? "unknown"
@@ -90,7 +91,7 @@ struct AccessObservation {
                     attributes["secretsmith.secret.version"] = version
                 }
             }
-            counters.recordLatency(duration)
+            counters.recordAccess(duration: duration)
             if let metrics {
                 metrics.accessOK.increment()
                 metrics.duration.recordNanoseconds(duration.nonNegativeNanoseconds)
@@ -111,8 +112,7 @@ struct AccessObservation {
         } catch {
             let duration = clock.now() - started
             let code = SecretsmithMetrics.errorCode(error)
-            counters.recordFailure(code: code)
-            counters.recordLatency(duration)
+            counters.recordAccess(duration: duration, failure: code)
             if let metrics {
                 metrics.recordAccess(environment: subject.environment, project: subject.projectID, status: code, duration: duration)
             } else {

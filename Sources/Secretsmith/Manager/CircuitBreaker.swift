@@ -115,6 +115,8 @@ package actor CircuitBreaker {
     /// The state as far as ``openRefusal(now:)`` needs it: the end of the open period (nil
     /// when not open), the last opening and failure. Written on every change of those.
     private let published = Mutex<Refusal?>(nil)
+    /// The last ``refusalText(for:make:)``.
+    private let refusalTexts = Mutex<(refusal: Refusal, text: String)?>(nil)
     /// Told the new state's ``State/name`` on every change of state (metrics).
     private let onTransition: (@Sendable (String) -> Void)?
 
@@ -144,6 +146,15 @@ package actor CircuitBreaker {
     package nonisolated func openRefusal(now: ContinuousClock.Instant) -> Refusal? {
         guard let refusal = published.withLock({ $0 }), now < refusal.retryAt else { return nil }
         return refusal
+    }
+
+    /// The text `make` builds for `refusal`, made once per refusal (one opening, its counts
+    /// and last failure) and kept, so that the accesses it refuses share one string.
+    package nonisolated func refusalText(for refusal: Refusal, make: () -> String) -> String {
+        if let kept = refusalTexts.withLock({ $0 }), kept.refusal == refusal { return kept.text }
+        let text = make()
+        refusalTexts.withLock { $0 = (refusal, text) }
+        return text
     }
 
     /// Asks to make an access.

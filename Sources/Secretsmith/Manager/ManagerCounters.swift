@@ -17,7 +17,15 @@ package final class ManagerCounters: Sendable {
 
     package init() {}
 
-    func recordRequest() { values.withLock { $0.requests += 1 } }
+    /// One finished access (counted when it ends, under one lock): its time and, for a
+    /// failure, its code (``SecretsmithMetrics/errorCode(_:)``'s).
+    func recordAccess(duration: Duration, failure code: String? = nil) {
+        values.withLock { values in
+            values.requests += 1
+            values.latency.record(duration)
+            if let code { values.errors[code, default: 0] += 1 }
+        }
+    }
     func recordUpstreamCall() { values.withLock { $0.upstreamCalls += 1 } }
     func recordRetry() { values.withLock { $0.retries += 1 } }
     func recordBreakerRejection() { values.withLock { $0.breakerRejections += 1 } }

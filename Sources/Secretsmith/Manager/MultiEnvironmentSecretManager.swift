@@ -320,7 +320,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             let observation = AccessObservation(
                 subject: .secret(secret, reference: reference), logger: logger, clock: clock, counters: counters,
                 metrics: nil)
-            return try await observation.run { _ in throw error }
+            return try await observation.run { _, _ in throw error }
         }
         return try await access(route: route)
     }
@@ -332,33 +332,47 @@ public final class MultiEnvironmentSecretManager: Sendable {
         let metrics = route.metricSlot.handles
         let observation = AccessObservation(
             subject: .route(route), logger: logger, clock: clock, counters: counters, metrics: metrics)
-        return try await observation.run { span in
+        return try await observation.run { span, now in
             try Task.checkCancellation()
-            if let value = cache.freshValue(for: route.key) {
-                if let metrics {
-                    metrics.cacheHits.increment()
-                } else {
-                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: route.secret.environment)
-                }
+            if let value = cache.freshValue(for: route.key, now: now) {
+                recordCacheHit(route, metrics: metrics)
                 return AccessResult(value: value, cache: .hit, attempts: 0)
             }
             let secret = route.secret
+            if let refusal = route.breaker.openRefusal(now: now) {
+                // An open breaker refuses at once: no call, no task, no closure; a stale entry
+                // within `max_stale` still answers, and a call already under way is joined below.
+                switch cache.lookUpRefused(for: route.key, maxStale: secret.cache.maxStale, now: now) {
+                case .hit(let value):
+                    recordCacheHit(route, metrics: metrics)
+                    return AccessResult(value: value, cache: .hit, attempts: 0)
+                case .stale(let value):
+                    recordRejection(secret, metrics: metrics, span: span)
+                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
+                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: secret.environment)
+                    return AccessResult(value: value, cache: .stale, attempts: 0)
+                case .refused:
+                    recordRejection(secret, metrics: metrics, span: span)
+                    if let metrics {
+                        metrics.cacheMisses.increment()
+                    } else {
+                        SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
+                    }
+                    throw circuitOpenError(secret: secret, refusal: refusal, breaker: route.breaker, now: now)
+                case .callUnderWay:
+                    break
+                }
+            }
             let client = try route.client ?? client(for: secret, endpoint: route.endpoint)
             let attempts = AttemptCounter(span: span)
             let (value, outcome) = try await cache.value(
                 for: route.key, ttl: secret.cache.ttl, maxStale: secret.cache.maxStale,
                 refusal: { [self] in
-                    // An open breaker refuses at once: no call, no task, no hop.
-                    guard let refusal = route.breaker.openRefusal(now: clock.now()) else { return nil }
-                    counters.recordBreakerRejection()
-                    if let metrics {
-                        metrics.breakerRejections.increment()
-                    } else {
-                        SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
-                    }
-                    attempts.event(1, status: SecretManagerError.Code.circuitOpen.description, httpStatus: nil)
-                    return circuitOpenError(
-                        secret: secret, retryAt: refusal.retryAt, opening: refusal.opening, lastFailure: refusal.lastFailure)
+                    // Opened since the look-up above (or a call is under way, joined at once).
+                    let now = clock.now()
+                    guard let refusal = route.breaker.openRefusal(now: now) else { return nil }
+                    recordRejection(secret, metrics: metrics, span: span)
+                    return circuitOpenError(secret: secret, refusal: refusal, breaker: route.breaker, now: now)
                 }
             ) { [self] in
                 try await route.limiter.run {
@@ -368,6 +382,28 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 }
             }
             return AccessResult(value: value, cache: outcome, attempts: attempts.value)
+        }
+    }
+
+    /// Counts a cache hit in the metrics (the cache counts it in the stats).
+    private func recordCacheHit(_ route: AccessRoute, metrics: SecretsmithMetrics.AccessHandles?) {
+        if let metrics {
+            metrics.cacheHits.increment()
+        } else {
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheHits, environment: route.secret.environment)
+        }
+    }
+
+    /// Counts an access refused by an open breaker: stats, metric and span event.
+    private func recordRejection(_ secret: SecretConfig, metrics: SecretsmithMetrics.AccessHandles?, span: (any Span)?) {
+        counters.recordBreakerRejection()
+        if let metrics {
+            metrics.breakerRejections.increment()
+        } else {
+            SecretsmithMetrics.recordBreakerRejection(environment: secret.environment, project: secret.projectID)
+        }
+        if let span {
+            AttemptCounter(span: span).event(1, status: SecretManagerError.Code.circuitOpen.description, httpStatus: nil)
         }
     }
 
@@ -511,6 +547,23 @@ public final class MultiEnvironmentSecretManager: Sendable {
                     "attempt": "\(attempt)", "delay_ms": "\(Int(delay.secondsDouble * 1000))",
                 ])
         }
+    }
+
+    /// The error of an access refused by an open breaker: the message's text up to the
+    /// time left is made once per opening (the breaker keeps it), only that time each call.
+    private func circuitOpenError(
+        secret: SecretConfig, refusal: CircuitBreaker.Refusal, breaker: CircuitBreaker, now: ContinuousClock.Instant
+    ) -> SecretManagerError {
+        let prefix = breaker.refusalText(for: refusal) {
+            var text = "not called: the circuit breaker for project \(secret.projectID) in environment \(secret.environment) is open"
+            if let opening = refusal.opening {
+                text += " after \(opening.failures) of the last \(opening.calls) accesses failed"
+            }
+            if let lastFailure = refusal.lastFailure { text += " (last: \(lastFailure))" }
+            return text + "; it lets trial calls through in "
+        }
+        return SecretManagerError(
+            code: .circuitOpen, resource: secret.versionName, message: prefix + (refusal.retryAt - now).shortText)
     }
 
     private func circuitOpenError(

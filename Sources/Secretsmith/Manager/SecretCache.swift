@@ -60,8 +60,12 @@ package final class SecretCache: Sendable {
     /// Records no metric; the caller records the hit (``value(for:ttl:maxStale:refusal:fetch:)``
     /// records its own).
     package func freshValue(for key: SecretCacheKey) -> SecretValue? {
-        let now = clock.now()
-        return state.withLock { state in
+        freshValue(for: key, now: clock.now())
+    }
+
+    /// ``freshValue(for:)`` at an instant the caller read from the cache's clock.
+    package func freshValue(for key: SecretCacheKey, now: ContinuousClock.Instant) -> SecretValue? {
+        state.withLock { state in
             guard let index = state.entries.index(forKey: key), now < state.entries.values[index].expiresAt else {
                 return nil
             }
@@ -69,6 +73,39 @@ package final class SecretCache: Sendable {
             state.entries.values[index].lastUse = state.useCounter
             state.counters.hits += 1
             return state.entries.values[index].value
+        }
+    }
+
+    /// How the cache answers an access that an open circuit breaker refuses to call for.
+    package enum RefusedAnswer {
+        /// A fresh entry (stored since the caller's look-up), counted as a hit.
+        case hit(SecretValue)
+        /// An expired entry within `maxStale`, counted as a miss served stale.
+        case stale(SecretValue)
+        /// Nothing answers: counted as a miss; the access fails with the breaker's error.
+        case refused
+        /// A call is under way: nothing is counted; join it with
+        /// ``value(for:ttl:maxStale:refusal:fetch:)``.
+        case callUnderWay
+    }
+
+    /// The locked part of ``value(for:ttl:maxStale:refusal:fetch:)`` for an access whose
+    /// call a refusal stops, decided without a task, closure or suspension.
+    package func lookUpRefused(for key: SecretCacheKey, maxStale: Duration, now: ContinuousClock.Instant) -> RefusedAnswer {
+        state.withLock { state in
+            if let index = state.entries.index(forKey: key), now < state.entries.values[index].expiresAt {
+                state.useCounter += 1
+                state.entries.values[index].lastUse = state.useCounter
+                state.counters.hits += 1
+                return .hit(state.entries.values[index].value)
+            }
+            if let running = state.inFlight[key], !running.call.isAbandoned { return .callUnderWay }
+            state.counters.misses += 1
+            guard maxStale > .zero, let entry = state.entries[key], now < entry.expiresAt + maxStale else {
+                return .refused
+            }
+            state.counters.staleServes += 1
+            return .stale(entry.value)
         }
     }
 

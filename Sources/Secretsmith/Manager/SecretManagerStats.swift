@@ -12,7 +12,7 @@ public struct SecretManagerStats: Sendable, Hashable, Codable {
         public var openings: Int
     }
 
-    /// Accesses asked of the manager.
+    /// Accesses asked of the manager that have finished (answered or failed).
     public var requests = 0
     /// Answered from a fresh cache entry.
     public var cacheHits = 0

@@ -72,6 +72,7 @@ package enum SecretsmithMetrics {
         let accessCircuitOpen: Counter
         let duration: Timer
         let cacheHits: Counter
+        let cacheMisses: Counter
         let breakerRejections: Counter
 
         init(factory: any MetricsFactory, environment: String, project: String) {
@@ -83,6 +84,7 @@ package enum SecretsmithMetrics {
                 dimensions: labels + [("status", SecretManagerError.Code.circuitOpen.description)], factory: factory)
             duration = Timer(label: SecretsmithMetrics.accessDuration, dimensions: labels, factory: factory)
             cacheHits = Counter(label: SecretsmithMetrics.cacheHits, dimensions: [("environment", environment)], factory: factory)
+            cacheMisses = Counter(label: SecretsmithMetrics.cacheMisses, dimensions: [("environment", environment)], factory: factory)
             breakerRejections = Counter(label: SecretsmithMetrics.breakerRejections, dimensions: labels, factory: factory)
         }
 
@@ -209,7 +211,9 @@ package enum SecretsmithMetrics {
     /// ``SecretsmithError/shortDescription`` (Secret Manager's `NOT_FOUND`, `UNAVAILABLE`,
     /// `CIRCUIT_OPEN`, ..., `AUTHENTICATION`), `CANCELLED`, else `OTHER`.
     package static func errorCode(_ error: any Error) -> String {
-        switch error {
+        // The common case first: a cast to a concrete type costs less than one to a protocol.
+        if let error = error as? SecretManagerError { return error.shortDescription }
+        return switch error {
         case let error as any SecretsmithError: error.shortDescription
         case is CancellationError: "CANCELLED"
         default: "OTHER"

@@ -81,6 +81,15 @@ package struct AtomicFileWriter: Sendable {
     package func writeCounting(
         _ outputs: [(path: String, bytes: [UInt8], options: WriteOptions)]
     ) throws(OutputWriteError) -> (results: [OutputWriteResult], staleTemporaryFilesRemoved: Int) {
+        try writeCounting(outputs.map { (path: $0.path, content: OutputContent($0.bytes), options: $0.options) })
+    }
+
+    /// `writeCounting` for contents that may be a rendered
+    /// template's pieces: each is streamed into its temporary file and compared with an
+    /// existing file piece by piece, never joined.
+    package func writeCounting(
+        _ outputs: [(path: String, content: OutputContent, options: WriteOptions)]
+    ) throws(OutputWriteError) -> (results: [OutputWriteResult], staleTemporaryFilesRemoved: Int) {
         // Outputs with `atomicDirectory` are grouped by directory and switched per group.
         var groups: [(directory: String, members: [(index: Int, member: DataDirectory.Member)])] = []
         for (index, output) in outputs.enumerated() where output.options.atomicDirectory {
@@ -94,7 +103,7 @@ package struct AtomicFileWriter: Sendable {
             // One group per real directory, however its path is spelled.
             let directory = (try? FilePaths.resolved(written, followFinalLink: true)) ?? written
             let member = DataDirectory.Member(
-                path: path, name: name, bytes: output.bytes, options: output.options, owner: ids.owner, group: ids.group)
+                path: path, name: name, content: output.content, options: output.options, owner: ids.owner, group: ids.group)
             if let position = groups.firstIndex(where: { $0.directory == directory }) {
                 groups[position].members.append((index, member))
             } else {
@@ -105,7 +114,7 @@ package struct AtomicFileWriter: Sendable {
         var stagedGroups: [DataDirectory.Staged] = []
         do throws(OutputWriteError) {
             for (index, output) in outputs.enumerated() where !output.options.atomicDirectory {
-                staged.append((index, try stage(output.bytes, to: output.path, options: output.options)))
+                staged.append((index, try stage(output.content, to: output.path, options: output.options)))
             }
             for group in groups {
                 stagedGroups.append(try DataDirectory.stage(group.members, in: group.directory, writer: self))
@@ -135,6 +144,11 @@ package struct AtomicFileWriter: Sendable {
     /// - Throws: ``OutputWriteError`` for the problems staging would find before writing:
     ///   mode, owner, symbolic link, not a regular file, missing directory.
     package func preview(_ bytes: [UInt8], to path: String, options: WriteOptions) throws(OutputWriteError) -> OutputWriteResult {
+        try preview(OutputContent(bytes), to: path, options: options)
+    }
+
+    /// `preview` for a content that may be in pieces.
+    package func preview(_ content: OutputContent, to path: String, options: WriteOptions) throws(OutputWriteError) -> OutputWriteResult {
         let ids = try checkOptions(path: path, options: options)
         if options.atomicDirectory {
             // Compared with the file behind `..data`, which readers see.
@@ -146,14 +160,15 @@ package struct AtomicFileWriter: Sendable {
                 FileSystemCalls.isType(info.st_mode, S_IFREG)
             {
                 unchanged = OutputDestination.matches(
-                    info, path: current, bytes: bytes, mode: options.mode, owner: ids.owner, group: ids.group)
+                    info, path: current, content: content, mode: options.mode, owner: ids.owner, group: ids.group)
             }
             return OutputWriteResult(
-                path: absolute, mode: options.mode, byteCount: bytes.count, status: unchanged ? .unchanged : .written)
+                path: absolute, mode: options.mode, byteCount: content.count, status: unchanged ? .unchanged : .written)
         }
-        let destination = try OutputDestination.resolve(path, bytes: bytes, options: options, owner: ids.owner, group: ids.group)
+        let destination = try OutputDestination.resolve(
+            path, content: content, options: options, owner: ids.owner, group: ids.group)
         return OutputWriteResult(
-            path: destination.path, mode: options.mode, byteCount: bytes.count,
+            path: destination.path, mode: options.mode, byteCount: content.count,
             status: destination.isUnchanged ? .unchanged : .written
         )
     }
@@ -185,7 +200,7 @@ package struct AtomicFileWriter: Sendable {
             existingEntry = FileSystemCalls.join(directory, DataDirectory.linkName)
         } else {
             let destination = try OutputDestination.resolve(
-                path, bytes: [], options: options, owner: ids.owner, group: ids.group)
+                path, content: OutputContent([]), options: options, owner: ids.owner, group: ids.group)
             directory = destination.directory
             missing = destination.missingDirectories
             existingEntry = destination.path
@@ -213,8 +228,15 @@ package struct AtomicFileWriter: Sendable {
     /// - Throws: ``OutputWriteError``; on failure nothing of this output is left behind
     ///   except directories it created.
     package func stage(_ bytes: [UInt8], to path: String, options: WriteOptions) throws(OutputWriteError) -> StagedOutput {
+        try stage(OutputContent(bytes), to: path, options: options)
+    }
+
+    /// `stage` for a content that may be in pieces: they are
+    /// written to the temporary file in order (after its mode is set, before its fsync).
+    package func stage(_ content: OutputContent, to path: String, options: WriteOptions) throws(OutputWriteError) -> StagedOutput {
         let ids = try checkOptions(path: path, options: options)
-        let destination = try OutputDestination.resolve(path, bytes: bytes, options: options, owner: ids.owner, group: ids.group)
+        let destination = try OutputDestination.resolve(
+            path, content: content, options: options, owner: ids.owner, group: ids.group)
         var removed = 0
         if let staleBefore, destination.missingDirectories.isEmpty {
             removed = removeStaleTemporaryFiles(of: destination, olderThan: staleBefore)
@@ -222,7 +244,7 @@ package struct AtomicFileWriter: Sendable {
         if destination.isUnchanged {
             var staged = StagedOutput(
                 requestedPath: path, destination: destination.path, temporaryPath: nil,
-                mode: options.mode, byteCount: bytes.count
+                mode: options.mode, byteCount: content.count
             )
             staged.staleTemporaryFilesRemoved = removed
             return staged
@@ -233,14 +255,14 @@ package struct AtomicFileWriter: Sendable {
             try createDirectories(
                 destination.missingDirectories, for: destination.path, owner: ids.owner, group: ids.group,
                 created: &created)
-            temporary = try writeTemporaryFile(bytes, beside: destination, options: options, owner: ids.owner, group: ids.group)
+            temporary = try writeTemporaryFile(content, beside: destination, options: options, owner: ids.owner, group: ids.group)
         } catch {
             Self.removeDirectories(created)
             throw error
         }
         var staged = StagedOutput(
             requestedPath: path, destination: destination.path, temporaryPath: temporary,
-            mode: options.mode, byteCount: bytes.count
+            mode: options.mode, byteCount: content.count
         )
         staged.createdDirectories = created
         staged.staleTemporaryFilesRemoved = removed
@@ -408,7 +430,7 @@ package struct AtomicFileWriter: Sendable {
     ///
     /// - Returns: The temporary file's path, registered in ``registry``.
     private func writeTemporaryFile(
-        _ bytes: [UInt8], beside destination: OutputDestination, options: WriteOptions, owner: uid_t?, group: gid_t?
+        _ content: OutputContent, beside destination: OutputDestination, options: WriteOptions, owner: uid_t?, group: gid_t?
     ) throws(OutputWriteError) -> String {
         let flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW
         var temporary = ""
@@ -439,7 +461,7 @@ package struct AtomicFileWriter: Sendable {
         if fchmod(descriptor, mode_t(options.mode)) != 0 {
             throw fail("setting the mode of the temporary file (fchmod)", errno)
         }
-        let code = FileSystemCalls.writeAll(descriptor, bytes)
+        let code = FileSystemCalls.writeAll(descriptor, content)
         if code != 0 { throw fail("writing the temporary file", code) }
         if fsync(descriptor) != 0 { throw fail("flushing the temporary file (fsync)", errno) }
         if close(descriptor) != 0 {

@@ -32,7 +32,7 @@ struct DataDirectory {
     struct Member {
         var path: String
         var name: String
-        var bytes: [UInt8]
+        var content: OutputContent
         var options: WriteOptions
         var owner: uid_t?
         var group: gid_t?
@@ -165,11 +165,11 @@ struct DataDirectory {
                 FileSystemCalls.isType(info.st_mode, S_IFREG)
             {
                 changed = !OutputDestination.matches(
-                    info, path: FileSystemCalls.join(old, member.name), bytes: member.bytes, mode: member.options.mode,
+                    info, path: FileSystemCalls.join(old, member.name), content: member.content, mode: member.options.mode,
                     owner: member.owner, group: member.group)
             }
             staged.members.append(
-                (index, FileSystemCalls.join(directory, member.name), member.options.mode, member.bytes.count, changed))
+                (index, FileSystemCalls.join(directory, member.name), member.options.mode, member.content.count, changed))
         }
         if staged.linksToCreate.isEmpty, !staged.members.contains(where: \.changed) { return }
         staged.newDirectory = try writeNewDirectory(members.map(\.member), in: directory, old: staged.oldDirectory, writer: writer)
@@ -223,7 +223,7 @@ struct DataDirectory {
                 failure = ("setting the owner (fchown)", errno)
             } else if fchmod(descriptor, mode_t(member.options.mode)) != 0 {
                 failure = ("setting the mode (fchmod)", errno)
-            } else if case let code = FileSystemCalls.writeAll(descriptor, member.bytes), code != 0 {
+            } else if case let code = FileSystemCalls.writeAll(descriptor, member.content), code != 0 {
                 failure = ("writing the file", code)
             } else if fsync(descriptor) != 0 {
                 failure = ("flushing the file (fsync)", errno)
@@ -302,5 +302,12 @@ struct DataDirectory {
         // Readers that opened a file in the old directory keep reading it.
         steps.append(.syncAndRemove(directory: staged.directory, removing: staged.oldDirectory))
         return steps
+    }
+}
+
+extension DataDirectory.Member {
+    /// A member whose content is one buffer.
+    init(path: String, name: String, bytes: [UInt8], options: WriteOptions, owner: uid_t?, group: gid_t?) {
+        self.init(path: path, name: name, content: OutputContent(bytes), options: options, owner: owner, group: group)
     }
 }

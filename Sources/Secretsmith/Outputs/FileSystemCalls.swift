@@ -63,6 +63,59 @@ enum FileSystemCalls {
         }
     }
 
+    /// Writes every piece of `content` to a descriptor, in order: a single buffer at once;
+    /// a rendered template's pieces gathered into writes of 256 KiB (one system call per
+    /// piece would cost more than the copy), with pieces as large as that written directly.
+    ///
+    /// - Returns: 0, or the `errno` of the failed `write`.
+    static func writeAll(_ descriptor: Int32, _ content: OutputContent) -> Int32 {
+        let capacity = 256 * 1024
+        var pieces = content.pieces
+        guard content.count > capacity else {
+            // Small: one gathered write (or the single buffer as it is).
+            return writeAll(descriptor, content.joined)
+        }
+        var failure: Int32 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        func flush() -> Int32 {
+            defer { filled = 0 }
+            return writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
+        }
+        while failure == 0, let piece = pieces.next() {
+            failure = piece.buffer.withUnsafeBytes { whole -> Int32 in
+                let bytes = UnsafeRawBufferPointer(rebasing: whole[piece.range])
+                if bytes.count >= capacity / 2 {
+                    if filled > 0, case let code = flush(), code != 0 { return code }
+                    return writeAll(descriptor, bytes)
+                }
+                if filled + bytes.count > capacity, case let code = flush(), code != 0 { return code }
+                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + bytes.count)]).copyMemory(from: bytes)
+                filled += bytes.count
+                return 0
+            }
+        }
+        if failure == 0, filled > 0 { failure = flush() }
+        return failure
+    }
+
+    /// Writes all of `buffer` to a descriptor, retrying short writes and `EINTR`.
+    ///
+    /// - Returns: 0, or the `errno` of the failed `write`.
+    static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
+    }
+
     /// Reads a whole file from a descriptor, up to `limit` bytes plus one (so a caller can
     /// tell that the file is longer), retrying `EINTR`.
     ///
@@ -132,6 +185,46 @@ enum FileSystemCalls {
                 }
             }
         }
+    }
+
+    /// Whether the rest of a descriptor's file holds exactly `content`, compared piece by
+    /// piece with 64 KiB reads of the file: neither the file nor the content is joined.
+    ///
+    /// - Returns: false when the content differs, is shorter or longer, or a read fails.
+    static func contentEquals(_ descriptor: Int32, _ content: OutputContent) -> Bool {
+        let capacity = 64 * 1024
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { chunk.deallocate() }
+        var start = 0  // the first byte of `chunk` not compared yet
+        var end = 0  // the end of what was read into `chunk`
+        /// Reads the next chunk: the bytes read, 0 at the end of the file, -1 when the read failed.
+        func refill() -> Int {
+            while true {
+                let count = read(descriptor, chunk.baseAddress!, capacity)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return -1
+                }
+                (start, end) = (0, count)
+                return count
+            }
+        }
+        for piece in content.pieces {
+            let same = piece.buffer.withUnsafeBytes { whole -> Bool in
+                var position = piece.range.lowerBound
+                while position < piece.range.upperBound {
+                    if start == end, refill() <= 0 { return false }
+                    let length = min(piece.range.upperBound - position, end - start)
+                    guard memcmp(chunk.baseAddress! + start, whole.baseAddress! + position, length) == 0 else { return false }
+                    position += length
+                    start += length
+                }
+                return true
+            }
+            guard same else { return false }
+        }
+        // Every byte matched: nothing may follow in the file.
+        return start == end && refill() == 0
     }
 
     /// Why ``readRegularFile(_:limit:)`` refused or failed.

@@ -28,7 +28,7 @@ struct OutputDestination {
     ///
     /// - Parameters:
     ///   - path: The output path (absolute, or relative to the working directory).
-    ///   - bytes: The new content, compared with an existing file.
+    ///   - content: The new content, compared with an existing file.
     ///   - options: Mode, link policy and directory policy.
     ///   - owner: The resolved user id, if one is requested.
     ///   - group: The resolved group id, if one is requested.
@@ -36,7 +36,7 @@ struct OutputDestination {
     ///   `.missingDirectory` (when `createDirectories` is false), or `.system` for a failed
     ///   `lstat`, `readlink` or `stat`, or too many links (`ELOOP`).
     static func resolve(
-        _ path: String, bytes: [UInt8], options: WriteOptions, owner: uid_t?, group: gid_t?
+        _ path: String, content: OutputContent, options: WriteOptions, owner: uid_t?, group: gid_t?
     ) throws(OutputWriteError) -> OutputDestination {
         guard !FilePaths.containsNUL(path) else {
             throw .system(path, "checking the path (it contains a NUL byte)", errno: EINVAL)
@@ -57,7 +57,7 @@ struct OutputDestination {
         }
         var unchanged = false
         if let existing = target.status {
-            unchanged = matches(existing, path: target.path, bytes: bytes, mode: options.mode, owner: owner, group: group)
+            unchanged = matches(existing, path: target.path, content: content, mode: options.mode, owner: owner, group: group)
         }
         return OutputDestination(
             requestedPath: path, path: target.path, directory: directory, name: name,
@@ -120,13 +120,15 @@ struct OutputDestination {
 
     /// Whether an existing regular file already has these bytes, mode, owner and group.
     /// A file that cannot be read counts as different (it is then replaced).
-    static func matches(_ info: stat, path: String, bytes: [UInt8], mode: UInt32, owner: uid_t?, group: gid_t?) -> Bool {
-        guard UInt32(info.st_mode) & 0o7777 == mode, Int(info.st_size) == bytes.count else { return false }
+    static func matches(
+        _ info: stat, path: String, content: OutputContent, mode: UInt32, owner: uid_t?, group: gid_t?
+    ) -> Bool {
+        guard UInt32(info.st_mode) & 0o7777 == mode, Int(info.st_size) == content.count else { return false }
         if let owner, info.st_uid != owner { return false }
         if let group, info.st_gid != group { return false }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        return FileSystemCalls.contentEquals(descriptor, bytes)
+        return FileSystemCalls.contentEquals(descriptor, content)
     }
 }

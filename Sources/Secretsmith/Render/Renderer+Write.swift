@@ -47,11 +47,11 @@ extension Renderer {
     private func writeUnobserved(_ rendered: [RenderedOutput], dryRun: Bool) throws -> [OutputReport] {
         let writer = AtomicFileWriter()
         let requests = rendered.map { output in
-            (path: output.output.path, bytes: output.bytes, options: Self.options(for: output))
+            (path: output.output.path, content: output.content, options: Self.options(for: output))
         }
         let results: [OutputWriteResult]
         if dryRun {
-            results = try requests.map { try writer.preview($0.bytes, to: $0.path, options: $0.options) }
+            results = try requests.map { try writer.preview($0.content, to: $0.path, options: $0.options) }
         } else {
             let written = try writer.writeCounting(requests)
             results = written.results

@@ -118,9 +118,9 @@ package struct Renderer: Sendable {
                 continue
             }
             do {
-                let bytes: [UInt8]
+                let content: OutputContent
                 if let template = output.template {
-                    let (rendered, templateProblems) = try template.renderCollectingProblems(
+                    let (rendered, templateProblems) = try template.renderContentCollectingProblems(
                         secret: { text, _ in
                             // Planning resolved every reference of the template.
                             resolved[text] ?? []
@@ -135,7 +135,7 @@ package struct Renderer: Sendable {
                         }
                         continue
                     }
-                    bytes = rendered
+                    content = rendered
                 } else {
                     let entries = output.output.values.map { (key: $0.key, value: resolved[$0.reference] ?? []) }
                     let jsonKeys = Set(output.output.values.filter { jsonTexts.contains($0.reference) }.map(\.key))
@@ -149,12 +149,12 @@ package struct Renderer: Sendable {
                         }
                         continue
                     }
-                    bytes = encodedBytes
+                    content = OutputContent(encodedBytes)
                 }
                 let mode = manager.configuration.fileMode(for: output.output, activeEnvironment: output.environment)
                 rendered.append(
-                    RenderedOutput(output: output.output, mode: mode, bytes: bytes, resolvedVersions: versions))
-                span.attributes["secretsmith.output.bytes"] = bytes.count
+                    RenderedOutput(output: output.output, mode: mode, content: content, resolvedVersions: versions))
+                span.attributes["secretsmith.output.bytes"] = content.count
             } catch {
                 span.recordError(error)
                 span.setStatus(SpanStatus(code: .error))

@@ -178,6 +178,21 @@ public struct Template: Sendable {
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
         environment: (String) -> String?
     ) throws -> (bytes: [UInt8]?, problems: [(error: TemplateError, reference: String?)]) {
+        let (content, problems) = try renderContentCollectingProblems(secret: secret, environment: environment)
+        return (content?.joined, problems)
+    }
+
+    /// Renders as ``renderCollectingProblems(secret:environment:)`` does, into an
+    /// ``OutputContent`` that keeps the template's text and each action's value as pieces
+    /// (written and compared in order, never joined into one more copy of the output);
+    /// an output of at most ``OutputContent/joinedUpTo`` bytes is joined into one buffer.
+    ///
+    /// - Returns: The content when no action failed (else `nil`), and the problems.
+    /// - Throws: Whatever `secret` throws, unchanged.
+    package func renderContentCollectingProblems(
+        secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
+        environment: (String) -> String?
+    ) throws -> (content: OutputContent?, problems: [(error: TemplateError, reference: String?)]) {
         var values: [[UInt8]] = []
         var problems: [(error: TemplateError, reference: String?)] = []
         var total = fixedByteCount
@@ -196,24 +211,10 @@ public struct Template: Sendable {
             values.append(value)
         }
         guard problems.isEmpty else { return (nil, problems) }
-        var output: [UInt8] = []
-        output.reserveCapacity(total)
-        var nextValue = 0
-        bytes.withUnsafeBufferPointer { source in
-            for segment in segments {
-                switch segment {
-                case .text(let range):
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: source[range]))
-                case .literal(let content):
-                    output.append(contentsOf: content)
-                case .action(_, let text):
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: source[text]))
-                    output.append(contentsOf: values[nextValue])
-                    nextValue += 1
-                }
-            }
-        }
-        return (output, [])
+        let pieces = OutputContent(template: self, values: values, count: total)
+        // A small output is joined at once: one buffer is cheaper to hand out (serve's
+        // renders) than pieces joined on every read, and costs little memory.
+        return (total <= OutputContent.joinedUpTo ? OutputContent(pieces.joined) : pieces, [])
     }
 
     /// An error for every `env` action whose variable `environment` does not set, in

@@ -354,7 +354,9 @@ package actor WatchEngine {
                     let reports = try renderer.write(files, dryRun: false)
                     changed += reports.filter(\.changed).map(\.name)
                     for output in outputs where memoryOutputs.contains(output.output.name) {
-                        if rendered[output.output.name]?.bytes != output.bytes { changed.append(output.output.name) }
+                        if rendered[output.output.name].map({ !$0.content.elementsEqual(output.content) }) ?? true {
+                            changed.append(output.output.name)
+                        }
                     }
                     for output in outputs { rendered[output.output.name] = output }
                     refreshed = outputs.map(\.output.name)
