@@ -314,11 +314,28 @@ def main() -> None:
     (BENCH / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     chart = draw_chart()
     report = render_report(results) + speed_report(results, chart)
-    (BENCH / "RESULTS.md").write_text(report)
+    (BENCH / "RESULTS.md").write_text(report + kept_sections(BENCH / "RESULTS.md"))
     update_readme(results)
     update_readme_speed(results)
     print(report)
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The sections other scripts write into RESULTS.md between their markers (watch_bench.py,
+# serve_bench.py): kept when this script rewrites the file, until those scripts replace them.
+KEPT_SECTIONS = [("<!-- WATCH BEGIN -->", "<!-- WATCH END -->"),
+                 ("<!-- serve-bench:start -->", "<!-- serve-bench:end -->")]
+
+
+def kept_sections(path: Path) -> str:
+    """The marked sections of the existing `path`, each after a blank line; "" when none."""
+    text = path.read_text() if path.exists() else ""
+    kept = ""
+    for begin, end in KEPT_SECTIONS:
+        if begin in text and end in text[text.index(begin):]:
+            start = text.index(begin)
+            kept += "\n" + text[start:text.index(end, start) + len(end)] + "\n"
+    return kept
 
 
 def gcloud_rows(host: str, workdir: Path, env: dict[str, str]) -> dict:
