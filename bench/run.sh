@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# `make bench`: installs what the benchmark needs when missing (hyperfine from Debian, the
-# Python client from PyPI into bench/.venv), builds secretsmith in release mode, and runs
+# `make bench`: installs what the benchmark needs when missing (hyperfine, wrk and GNU time
+# from Debian, the Python client from PyPI into bench/.venv), builds secretsmith in release mode, and runs
 # bench/bench.py, which writes bench/RESULTS.md and the README's Performance table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-system-deps.sh
-if ! command -v hyperfine >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1; then
+if ! command -v hyperfine >/dev/null 2>&1 || ! command -v wrk >/dev/null 2>&1 || [[ ! -x /usr/bin/time ]]; then
     sudo_cmd=()
     [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends hyperfine wrk
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends hyperfine wrk time
 fi
 if [[ ! -x bench/.venv/bin/python ]] || ! cmp -s bench/requirements.txt bench/.venv/.requirements; then
     python3 -m venv bench/.venv
