@@ -88,10 +88,10 @@ struct TLSManagerTests {
         try await withTLSEmulator(seed: Self.seed) { emulator in
             let started = ContinuousClock.now
             let (error, stats) = try await Self.withManager(emulator.configuration(trust: false)) { manager in
-                let error = try #require(await #expect(throws: SecretManagerError.self) {
+                let failure = try #require(await #expect(throws: SecretManagerError.self) {
                     _ = try await manager.accessSecretVersion("dev/app/s1")
                 })
-                return (error, await manager.stats())
+                return (failure, await manager.stats())
             }
             // The same certificate comes back on every attempt: one call, no retry.
             #expect(stats.upstreamCalls == 1)
