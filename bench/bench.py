@@ -415,9 +415,15 @@ def speed_figures(secretsmith: Path, seed: Path, workdir: Path, env: dict[str, s
     """The start-up and CPU figures at L = 0: process start of both binaries, render CPU and the
     client CPU per access, and the template engine's CPU throughput (from section 3's run)."""
     speed: dict = {"binaries": {}, "renders": {}}
-    binaries = {"release (dynamic)": secretsmith}
+    # The release build links the Swift runtime dynamically only when built without
+    # --static-swift-stdlib (`make bench` builds the static one: dist/secretsmith is it, stripped).
+    binaries = {}
+    if "libswiftCore" in run(["ldd", str(secretsmith)]).stdout:
+        binaries["release (dynamic)"] = secretsmith
     if DIST_BINARY.exists():
         binaries["dist (static, in the container and the releases)"] = DIST_BINARY
+    if not binaries:
+        binaries["release"] = secretsmith
     for name, binary in binaries.items():
         speed["binaries"][name] = cpu_and_rss([str(binary), "version"], env, 30)
     fast = Emulator(secretsmith, seed, workdir, 0)
@@ -655,7 +661,8 @@ def render_report(results: dict) -> str:
              "", "## Machine", "",
              f"- CPU: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}",
              f"- {m['swift']}", f"- {m['python']}, google-cloud-secret-manager {m['google-cloud-secret-manager']}",
-             f"- {m['hyperfine']}; secretsmith built with `swift build -c release`",
+             f"- {m['hyperfine']}; secretsmith built by `make dist` (`swift build -c release --static-swift-stdlib`, "
+             "linked with lld, packed relative relocations, no exported symbols)",
              f"- load average (1/5/15 min) {load_text(results)}",
              "", f"## 1. Cold render, N distinct secrets, emulator latency L = {LATENCY_MS} ms", "",
              f"secretsmith with its default settings (`concurrency: {CONCURRENCY}`, as `secretsmith explain` reports "
