@@ -317,7 +317,7 @@ def main() -> None:
     results["load_average"] = {"start": list(load_before), "end": list(os.getloadavg())}
     if os.environ.get("BENCH_BUILD_SECONDS"):
         results["build_seconds"] = float(os.environ["BENCH_BUILD_SECONDS"])
-    (BENCH / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     chart = draw_chart()
     report = render_report(results) + speed_report(results, chart)
     (BENCH / "RESULTS.md").write_text(report + kept_sections(BENCH / "RESULTS.md"))
