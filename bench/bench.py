@@ -569,7 +569,7 @@ def update_readme_speed(results: dict) -> None:
              "(before: the release binary before that work, same machine):", "",
              "| figure | target | before | after | met? |", "|---|---|---|---|---|"]
     table += [f"| {name} | {target} | {before} | {after} | {verdict[met]} |" for name, target, before, after, met in rows]
-    table += ["", "Both binaries, the chart and the spreads: [bench/RESULTS.md](bench/RESULTS.md#7-start-up-cpu-per-render-and-the-template-engine).",
+    table += ["", "Per binary, the chart and the spreads: [bench/RESULTS.md](bench/RESULTS.md#7-start-up-cpu-per-render-and-the-template-engine).",
               "<!-- speed:end -->"]
     replacement = "\n".join(table)
     pattern = re.compile(r"<!-- speed:begin.*?<!-- speed:end -->", re.S)
