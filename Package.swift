@@ -5,6 +5,21 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The release executable's link on Linux, for start-up (each measured by `make bench`):
+// - lld, with relative relocations packed (`-z pack-relative-relocs`, DT_RELR, glibc 2.36+):
+//   a bitmap of some 30 KB instead of 3.5 MB of `.rela.dyn` entries that the dynamic loader
+//   reads at every start;
+// - `--no-export-dynamic`: `-static-stdlib` exports every symbol of the executable (some
+//   50,000) to the dynamic symbol table, which the loader consults while it binds libc and
+//   which keeps `--gc-sections` from removing any of them; nothing loads code into the
+//   process that would look them up.
+// Together: peak RSS of `secretsmith version` from about 16 to 11 MB, and a smaller binary.
+let releaseLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+        .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "secretsmith",
     platforms: [.macOS(.v14)],
@@ -124,7 +139,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/secretsmith",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: releaseLinkerSettings
         ),
         // `make bench`: the library's hot paths (bench/bench.py runs it in release mode).
         .executableTarget(

@@ -98,10 +98,23 @@ public struct TLSTrust: Sendable, Hashable {
             return "cannot be read"
         }
         guard bytes.count <= maxBundleBytes else { return "is larger than \(maxBundleBytes / (1 << 20)) MiB" }
-        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes), !certificates.isEmpty else {
+        // The first certificate only: a system bundle holds some 150, and parsing them all
+        // cost every process a few milliseconds of CPU at start, also runs that never open
+        // a TLS connection. NIOSSL reads the whole file when it makes one.
+        guard let first = firstPEMCertificate(in: bytes), (try? NIOSSLCertificate(bytes: first, format: .pem)) != nil
+        else {
             return "holds no PEM certificate"
         }
         return nil
+    }
+
+    /// The first `-----BEGIN CERTIFICATE-----` … `-----END CERTIFICATE-----` block of a PEM
+    /// file, markers included, or `nil` when there is none.
+    static func firstPEMCertificate(in bytes: [UInt8]) -> [UInt8]? {
+        guard let begin = bytes.firstRange(of: Array("-----BEGIN CERTIFICATE-----".utf8)),
+            let end = bytes[begin.lowerBound...].firstRange(of: Array("-----END CERTIFICATE-----".utf8))
+        else { return nil }
+        return Array(bytes[begin.lowerBound..<end.upperBound])
     }
 
     /// The largest CA file read (a system bundle is about 200 KiB).

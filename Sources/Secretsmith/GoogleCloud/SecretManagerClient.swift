@@ -131,7 +131,10 @@ package struct SecretManagerClient: Sendable {
                 message: "nothing is listening at \(address) (connection refused); \(hint)")
         }
         if let tls = tlsFailure(error, endpoint: endpoint) {
-            return SecretManagerError(code: .transport, resource: resource, message: tls, underlyingError: error)
+            var failure = SecretManagerError(
+                code: .transport, resource: resource, message: tls.message, underlyingError: error)
+            failure.isTransient = !tls.certificateRejected
+            return failure
         }
         if let error = error as? HTTPClientError {
             switch error {

@@ -88,6 +88,10 @@ public struct SecretManagerError: SecretsmithError, Equatable {
     public var retryAfter: Duration?
     /// The transport failure behind a ``Code/transport`` error, when there is one.
     public var underlyingError: (any Error)?
+    /// `false` for a ``Code/transport`` failure that retrying cannot cure: the endpoint's
+    /// TLS certificate failed verification (not trusted, or not naming the host), and the
+    /// same certificate would come back on every attempt.
+    package var isTransient = true
 
     public init(
         code: Code, resource: String, httpStatus: Int? = nil, message: String, retryAfter: Duration? = nil,
@@ -112,11 +116,12 @@ public struct SecretManagerError: SecretsmithError, Equatable {
     ///
     /// Google's retry configuration for `AccessSecretVersion` retries UNAVAILABLE and
     /// RESOURCE_EXHAUSTED; DEADLINE_EXCEEDED, dropped connections and checksum
-    /// mismatches (corruption in transit) are retried as well.
+    /// mismatches (corruption in transit) are retried as well. A certificate that fails
+    /// verification is not: it is the same on every attempt.
     public var isRetryable: Bool {
         switch code.base {
-        case .unavailable, .resourceExhausted, .deadlineExceeded, .aborted, .internal, .transport,
-            .checksumMismatch:
+        case .transport: isTransient
+        case .unavailable, .resourceExhausted, .deadlineExceeded, .aborted, .internal, .checksumMismatch:
             true
         default:
             false

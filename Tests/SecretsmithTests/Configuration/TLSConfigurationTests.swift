@@ -103,6 +103,24 @@ struct TLSConfigurationTests {
         }
     }
 
+    @Test("a CA file is checked by its first certificate: a bundle passes, a PEM block that is no certificate does not")
+    func firstCertificateChecked() throws {
+        let first = try EmulatorTLS.selfSigned().certificatePEM
+        let second = try EmulatorTLS.selfSigned().certificatePEM
+        let bundle = Array(("# a bundle\n" + first + second).utf8)
+        let block = try #require(TLSTrust.firstPEMCertificate(in: bundle))
+        #expect(String(decoding: block, as: UTF8.self) == first.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(TLSTrust.firstPEMCertificate(in: Array("not a certificate\n".utf8)) == nil)
+
+        let directory = try Self.workspace("version: 1\nenvironments: {}\n")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try (first + second).write(toFile: directory + "/bundle.pem", atomically: true, encoding: .utf8)
+        #expect(TLSTrust.problem(readingCertificates: directory + "/bundle.pem") == nil)
+        try "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+            .write(toFile: directory + "/fake.pem", atomically: true, encoding: .utf8)
+        #expect(TLSTrust.problem(readingCertificates: directory + "/fake.pem") == "holds no PEM certificate")
+    }
+
     @Test("an unreadable or non-PEM ca_file, an unknown key under tls, and tls in a project are located errors")
     func errors() throws {
         let directory = try Self.workspace("version: 1\nenvironments: {}\n")

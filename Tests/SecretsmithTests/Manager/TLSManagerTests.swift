@@ -83,16 +83,21 @@ struct TLSManagerTests {
         }
     }
 
-    @Test("an untrusted certificate fails promptly with a message naming the endpoint, and no value")
+    @Test("an untrusted certificate fails at once, without a retry, with a message naming the endpoint, and no value")
     func untrusted() async throws {
         try await withTLSEmulator(seed: Self.seed) { emulator in
             let started = ContinuousClock.now
-            let error = try await Self.withManager(emulator.configuration(trust: false)) { manager in
-                try #require(await #expect(throws: SecretManagerError.self) {
+            let (error, stats) = try await Self.withManager(emulator.configuration(trust: false)) { manager in
+                let failure = try #require(await #expect(throws: SecretManagerError.self) {
                     _ = try await manager.accessSecretVersion("dev/app/s1")
                 })
+                return (failure, await manager.stats())
             }
-            // Generous: two attempts with 10–20 ms of backoff; a hang would take the timeout (10 s) per attempt.
+            // The same certificate comes back on every attempt: one call, no retry.
+            #expect(stats.upstreamCalls == 1)
+            #expect(stats.retries == 0)
+            #expect(!error.isRetryable)
+            // Generous: a hang would take the timeout (10 s).
             #expect(ContinuousClock.now - started < .seconds(8))
             #expect(error.kind == .unavailable)
             #expect(error.description.contains("127.0.0.1:\(emulator.port)"))
