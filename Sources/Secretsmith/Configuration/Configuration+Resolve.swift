@@ -18,11 +18,11 @@ extension Configuration {
     ///   the positioned error of an environment it uses that has an unset `${NAME}`.
     public func resolve(_ reference: SecretReference, activeEnvironment: String?) throws(ConfigurationError) -> SecretConfig {
         func failure(_ message: String, hint: String? = nil) -> ConfigurationError {
-            ConfigurationError(file: file, message: "reference \"\(reference)\" \(message)", hint: hint)
+            ConfigurationError(file: file, message: "reference \(ConfigurationRules.quoted("\(reference)")) \(message)", hint: hint)
         }
         func unknownEnvironment(_ name: String, why: String) -> ConfigurationError {
             failure(
-                "\(why) environment \"\(name)\", which is not declared under environments",
+                "\(why) environment \(ConfigurationRules.quoted(name)), which is not declared under environments",
                 hint: Suggestions.hint(for: name, among: environmentNames)
                     ?? "Declared environments: \(environmentNames.joined(separator: ", "))."
             )

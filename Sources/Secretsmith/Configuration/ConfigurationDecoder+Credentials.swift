@@ -41,7 +41,7 @@ extension ConfigurationDecoder {
             return try impersonation(node, at: path)
         default:
             throw failure(
-                "unknown credentials type \"\(type)\"", at: typeNode, path: path.key("type"),
+                "unknown credentials type \(ConfigurationRules.quoted(type))", at: typeNode, path: path.key("type"),
                 hint: Suggestions.hint(for: type, among: CredentialsConfiguration.typeNames)
                     ?? "Valid types: \(CredentialsConfiguration.typeNames.joined(separator: ", "))."
             )

@@ -30,7 +30,7 @@ extension ConfigurationDecoder {
                 let text = try nonEmptyString(node, at: path.key("listen"))
                 guard let address = ServeConfiguration.ListenAddress(parsing: text) else {
                     throw failure(
-                        "\"\(text)\" is not a listen address", at: node, path: path.key("listen"),
+                        "\(ConfigurationRules.quoted(text)) is not a listen address", at: node, path: path.key("listen"),
                         hint: "Write HOST:PORT such as 127.0.0.1:8200, 0.0.0.0:8200 or [::1]:8200 (port 0 to 65535).")
                 }
                 serve.listen = address
@@ -211,7 +211,7 @@ extension ConfigurationDecoder {
             let kind = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
             guard text.contains(":"), ServeConfiguration.principalKinds.contains(kind), text.count > kind.count + 1 else {
                 throw failure(
-                    "\"\(text)\" is not a principal name", at: element, path: path.key("principals").index(index),
+                    "\(ConfigurationRules.quoted(text)) is not a principal name", at: element, path: path.key("principals").index(index),
                     hint: "Write token:NAME, kubernetes:NAMESPACE/SERVICEACCOUNT, google:EMAIL or sub:SUBJECT.")
             }
             principals.append(text)
@@ -230,7 +230,7 @@ extension ConfigurationDecoder {
                 })
             else {
                 throw failure(
-                    "\"\(text)\" is not an ENV/PROJECT/SECRET pattern", at: element, path: path.key("allow").index(index),
+                    "\(ConfigurationRules.quoted(text)) is not an ENV/PROJECT/SECRET pattern", at: element, path: path.key("allow").index(index),
                     hint: "Write three names separated by '/', where * matches any name or part of one: prod/billing/*, dev/*/*.")
             }
             allow.append(text)
@@ -280,11 +280,11 @@ extension ConfigurationDecoder {
         } else if text.hasPrefix("http://") {
             rest = text.dropFirst("http://".count)
         } else {
-            throw failure("\"\(text)\" is not an http(s) URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
+            throw failure("\(ConfigurationRules.quoted(text)) is not an http(s) URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
         }
         let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard !host.isEmpty, !text.contains(where: { $0 == " " || $0.isNewline }) else {
-            throw failure("\"\(text)\" has no host", at: node, path: path)
+            throw failure("\(ConfigurationRules.quoted(text)) has no host", at: node, path: path)
         }
         return text
     }

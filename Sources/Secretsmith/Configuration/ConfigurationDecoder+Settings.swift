@@ -190,7 +190,7 @@ extension ConfigurationDecoder {
         guard let value = Double(number), value.isFinite, !number.isEmpty,
             number.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") })
         else {
-            throw failure("\"\(text)\" is not a percentage", at: node, path: path, hint: "Write a percentage such as 50%.")
+            throw failure("\(ConfigurationRules.quoted(text)) is not a percentage", at: node, path: path, hint: "Write a percentage such as 50%.")
         }
         return value
     }

@@ -7,7 +7,7 @@ extension ConfigurationDecoder {
     /// holding at least one certificate, checked when the configuration is loaded.
     func certificateFile(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         let file = try self.path(node, at: path)
-        if let problem = TLSTrust.problem(readingCertificates: file) {
+        if let problem = TLSTrust.problem(readingCertificates: file, everyCertificate: true) {
             throw failure(
                 "the CA file \(file) \(problem)", at: node, path: path,
                 hint: "Name a PEM file of CA certificates, such as the one "
@@ -23,7 +23,7 @@ extension ConfigurationDecoder {
     {
         guard global.tlsCAFile == nil, environments.allSatisfy({ $0.settings.tlsCAFile == nil }),
             let file = environment[TLSTrust.certificateFileVariable], !file.isEmpty,
-            let problem = TLSTrust.problem(readingCertificates: file)
+            let problem = TLSTrust.problem(readingCertificates: file, everyCertificate: false)
         else { return nil }
         return ConfigurationError(
             message: "\(TLSTrust.certificateFileVariable) names \(file), which \(problem)",
@@ -83,7 +83,13 @@ public struct TLSTrust: Sendable, Hashable {
 
     /// Why `path` cannot serve as trusted certificates ("cannot be read: …", "holds no
     /// PEM certificate"), or `nil` when it can.
-    static func problem(readingCertificates path: String) -> String? {
+    ///
+    /// - Parameter everyCertificate: whether every certificate of the file is parsed (a
+    ///   `tls.ca_file`, a few certificates chosen by the user: a broken one is an error at
+    ///   load, not a handshake failure later), or only the first (`SSL_CERT_FILE`, usually
+    ///   the system bundle of some 150, which NIOSSL parses whole when it opens a TLS
+    ///   connection; parsing it at every start cost a few milliseconds of CPU).
+    static func problem(readingCertificates path: String, everyCertificate: Bool) -> String? {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             return "is a directory"
@@ -98,9 +104,13 @@ public struct TLSTrust: Sendable, Hashable {
             return "cannot be read"
         }
         guard bytes.count <= maxBundleBytes else { return "is larger than \(maxBundleBytes / (1 << 20)) MiB" }
-        // The first certificate only: a system bundle holds some 150, and parsing them all
-        // cost every process a few milliseconds of CPU at start, also runs that never open
-        // a TLS connection. NIOSSL reads the whole file when it makes one.
+        if everyCertificate {
+            guard firstPEMCertificate(in: bytes) != nil else { return "holds no PEM certificate" }
+            guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes) else {
+                return "holds a PEM block that is not a valid certificate"
+            }
+            return certificates.isEmpty ? "holds no PEM certificate" : nil
+        }
         guard let first = firstPEMCertificate(in: bytes), (try? NIOSSLCertificate(bytes: first, format: .pem)) != nil
         else {
             return "holds no PEM certificate"

@@ -19,7 +19,7 @@ extension ConfigurationDecoder {
             } else {
                 guard Self.isValidSubscription(text) else {
                     throw failure(
-                        "\"\(text)\" is not a Pub/Sub subscription name: expected projects/PROJECT/subscriptions/NAME, NAME 3 to 255 characters starting with a letter (letters, digits, -_.~+%), not starting with goog",
+                        "\(ConfigurationRules.quoted(text)) is not a Pub/Sub subscription name: expected projects/PROJECT/subscriptions/NAME, NAME 3 to 255 characters starting with a letter (letters, digits, -_.~+%), not starting with goog",
                         at: node, path: path.key("subscription"),
                         hint: "Write the full name, such as projects/acme-ops/subscriptions/secretsmith, or off.")
                 }
@@ -55,7 +55,7 @@ extension ConfigurationDecoder {
                 guard let reaction = WatchSettings.ChildReaction(rawValue: text) else {
                     let names = WatchSettings.ChildReaction.allCases.map(\.rawValue)
                     throw failure(
-                        "\"\(text)\" is not a child reaction", at: node, path: childPath.key("on_change"),
+                        "\(ConfigurationRules.quoted(text)) is not a child reaction", at: node, path: childPath.key("on_change"),
                         hint: Suggestions.hint(for: text, among: names) ?? "Write \(names.joined(separator: ", "))."
                     )
                 }
@@ -78,7 +78,7 @@ extension ConfigurationDecoder {
         let text = try nonEmptyString(node, at: path)
         guard let number = WatchSettings.signalNumber(named: text) else {
             throw failure(
-                "\"\(text)\" is not a signal name secretsmith sends", at: node, path: path,
+                "\(ConfigurationRules.quoted(text)) is not a signal name secretsmith sends", at: node, path: path,
                 hint: "Write one of \(WatchSettings.signals.map(\.name).joined(separator: ", ")).")
         }
         return number

@@ -121,7 +121,7 @@ struct ConfigurationDecoder {
             }
             guard SecretReference.isValidComponent(name) else {
                 throw failure(
-                    "\(what) name \"\(name)\" may contain only letters, digits, '_', '-' and '.'",
+                    "\(what) name \(ConfigurationRules.quoted(name)) may contain only letters, digits, '_', '-' and '.'",
                     at: pair.key, path: path.key(name)
                 )
             }

@@ -120,7 +120,7 @@ public struct ConfigurationError: SecretsmithError, Hashable {
             text += message.prefix(1).uppercased() + message.dropFirst()
         }
         if let keyPath { text += " (at \(keyPath))" }
-        if !text.hasSuffix(".") { text += "." }
+        text = text.endingSentence
         if let hint { text += " " + hint }
         return text
     }
@@ -140,7 +140,7 @@ extension ConfigurationError {
     public static func unknownEnvironment(_ name: String, in configuration: Configuration) -> ConfigurationError {
         ConfigurationError(
             file: configuration.file,
-            message: "environment \"\(name)\" is not declared under environments",
+            message: "environment \(ConfigurationRules.quoted(name)) is not declared under environments",
             hint: Suggestions.closest(to: name, in: configuration.environmentNames).map { "Did you mean \"\($0)\"?" }
                 ?? "Declared environments: \(configuration.environmentNames.joined(separator: ", ")).",
             code: .unknownEnvironment
@@ -154,7 +154,7 @@ extension ConfigurationError {
     ) -> ConfigurationError {
         ConfigurationError(
             file: file,
-            message: "reference \"\(reference)\" names environment \"\(reference.environment ?? activeEnvironment)\", but the active environment \"\(activeEnvironment)\" has strict_isolation: true and may only use its own projects",
+            message: "reference \(ConfigurationRules.quoted("\(reference)")) names environment \"\(reference.environment ?? activeEnvironment)\", but the active environment \"\(activeEnvironment)\" has strict_isolation: true and may only use its own projects",
             hint: "Reference \"\(activeEnvironment)\" projects only, or set strict_isolation: false on \"\(activeEnvironment)\".",
             code: .crossEnvironmentReference
         )

@@ -28,7 +28,7 @@ public struct FileMode: Sendable, Hashable, CustomStringConvertible {
               digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") })
         else {
             throw ConfigurationError(
-                message: "file mode \"\(text)\" is not three or four octal digits",
+                message: "file mode \(ConfigurationRules.quoted(text)) is not three or four octal digits",
                 hint: "Write a quoted octal mode such as \"0600\" or \"0640\"."
             )
         }
@@ -36,7 +36,7 @@ public struct FileMode: Sendable, Hashable, CustomStringConvertible {
         for digit in digits { value = value * 8 + UInt32(digit - UInt8(ascii: "0")) }
         guard value & ~0o777 == 0 else {
             throw ConfigurationError(
-                message: "file mode \"\(text)\" sets setuid, setgid or sticky bits, which outputs never need",
+                message: "file mode \(ConfigurationRules.quoted(text)) sets setuid, setgid or sticky bits, which outputs never need",
                 hint: "Start a four-digit mode with 0, as in \"0640\"."
             )
         }

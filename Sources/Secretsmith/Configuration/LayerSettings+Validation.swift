@@ -186,12 +186,12 @@ enum ConfigurationRules {
             rest = text.dropFirst("http://".count)
         } else {
             return (
-                "endpoint \"\(text)\" is not an http(s) URL",
+                "endpoint \(ConfigurationRules.quoted(text)) is not an http(s) URL",
                 "Write a base URL such as https://secretmanager.googleapis.com."
             )
         }
         guard !rest.isEmpty, !rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
-            return ("endpoint \"\(text)\" must be a scheme and host (with an optional port) and nothing else", nil)
+            return ("endpoint \(ConfigurationRules.quoted(text)) must be a scheme and host (with an optional port) and nothing else", nil)
         }
         return nil
     }

@@ -61,6 +61,6 @@ public struct AuthenticationError: SecretsmithError, Equatable {
     /// `Credentials from SOURCE: MESSAGE.`
     public var description: String {
         let text = "Credentials from \(source): \(message)"
-        return text.hasSuffix(".") ? text : text + "."
+        return text.endingSentence
     }
 }

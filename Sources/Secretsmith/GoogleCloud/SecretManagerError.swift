@@ -164,6 +164,6 @@ public struct SecretManagerError: SecretsmithError, Equatable {
         var text = "\(resource): \(code.rawValue)"
         if let httpStatus { text += " (HTTP \(httpStatus))" }
         text += ": \(message)"
-        return text.hasSuffix(".") ? text : text + "."
+        return text.endingSentence
     }
 }

@@ -24,7 +24,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
         // it (RFC 6901 works on code points).
         guard text.unicodeScalars.first == "/" else {
             throw ReferenceError(
-                reference: text, message: "the JSON pointer \"\(text)\" does not start with '/'",
+                reference: text, message: "the JSON pointer \(ConfigurationRules.quoted(text)) does not start with '/'",
                 hint: "Write #/key/subkey (RFC 6901)."
             )
         }
@@ -42,7 +42,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
                 case "1": token.append("/")
                 default:
                     throw ReferenceError(
-                        reference: text, message: "the JSON pointer \"\(text)\" has a '~' not followed by 0 or 1",
+                        reference: text, message: "the JSON pointer \(ConfigurationRules.quoted(text)) has a '~' not followed by 0 or 1",
                         hint: "Write ~0 for '~' and ~1 for '/' (RFC 6901)."
                     )
                 }

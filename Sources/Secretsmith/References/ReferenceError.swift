@@ -39,7 +39,7 @@ public struct ReferenceError: SecretsmithError, Hashable {
     public var kind: FailureKind { .configuration }
 
     /// `Invalid secret reference "text": message` (no hint, no period).
-    public var sentence: String { "Invalid secret reference \"\(reference)\": \(message)" }
+    public var sentence: String { "Invalid secret reference \(ConfigurationRules.quoted(reference)): \(message)" }
 
     public var description: String {
         var text = sentence + "."

@@ -58,7 +58,7 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
             }
             guard isValidVersion(versionText) else {
                 throw failure(
-                    "version \"\(versionText)\" is not a positive number, latest, or an alias",
+                    "version \(ConfigurationRules.quoted(versionText)) is not a positive number, latest, or an alias",
                     hint: "An alias starts with a letter and has letters, digits, '_' and '-'; numbers have no leading zeros."
                 )
             }
@@ -75,7 +75,7 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
         for (name, role) in zip(names, roles) {
             guard !name.isEmpty else { throw failure("the \(role) name is empty", hint: form) }
             guard isValidComponent(name) else {
-                throw failure("the \(role) name \"\(name)\" may contain only letters, digits, '_', '-' and '.'")
+                throw failure("the \(role) name \(ConfigurationRules.quoted(name)) may contain only letters, digits, '_', '-' and '.'")
             }
         }
         return SecretReference(

@@ -157,7 +157,7 @@ public struct RenderPlan: Sendable {
             problems.append(
                 RenderProblem(
                     site: nil, reference: nil,
-                    error: PlanError(message: "\(configuration.file): there is no output named \"\(name)\"\(hint)")))
+                    error: PlanError(message: "\(configuration.file): there is no output named \(ConfigurationRules.quoted(name))\(hint)")))
         }
         var selected: [OutputConfiguration] = []
         var reportedNoEnvironment = false

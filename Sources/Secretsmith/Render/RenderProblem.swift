@@ -18,7 +18,7 @@ public struct RenderProblem: Sendable, CustomStringConvertible {
     public var description: String {
         var parts: [String] = []
         if let site { parts.append("\(site)") }
-        if let reference { parts.append("reference \"\(reference)\"") }
+        if let reference { parts.append("reference \(ConfigurationRules.quoted(reference))") }
         parts.append(error.description)
         return parts.joined(separator: ": ")
     }

@@ -303,6 +303,20 @@ struct ConfigurationParsingTests {
             })
         #expect(overridden.description.count < 400, "\(overridden.description.prefix(500))")
         #expect(overridden.description.contains("SECRETSMITH_DEFAULTS__CONCURRENCY"))
+        // The other settings a user types, and a reference in values:, are cut the same way.
+        let documents = [
+            "version: 1\ndefaults:\n  file_mode: \"0\(long)\"\n",
+            "version: 1\ndefaults:\n  credentials: { type: \(long) }\n",
+            "version: 1\ndefaults:\n  circuit_breaker: { failure_rate_threshold: \(long) }\n",
+            "version: 1\ndefaults:\n  watch: { subscription: \(long) }\n",
+            "version: 1\nenvironments:\n  dev:\n    projects:\n      p: { project_id: acme-app-dev }\n"
+                + "outputs:\n  - { name: o, format: dotenv, path: o.env, values: { K: \"p/s!\(long)\" } }\n",
+        ]
+        for document in documents {
+            let error = try #require(ConfigurationTesting.error(document))
+            #expect(error.description.count < 1000, "\(error.description.prefix(300))")
+            #expect(error.description.contains("characters)"), "\(error.description.prefix(300))")
+        }
         // A value up to the limit is quoted whole.
         let short = try #require(ConfigurationTesting.error("version: 1\ndefaults:\n  timeout: \(String(repeating: "y", count: 80))\n"))
         #expect(short.message.contains("\"\(String(repeating: "y", count: 80))\" is not a duration"))

@@ -103,7 +103,7 @@ struct TLSConfigurationTests {
         }
     }
 
-    @Test("a CA file is checked by its first certificate: a bundle passes, a PEM block that is no certificate does not")
+    @Test("SSL_CERT_FILE is checked by its first certificate, a tls.ca_file by every one: a broken second certificate is refused at load")
     func firstCertificateChecked() throws {
         let first = try EmulatorTLS.selfSigned().certificatePEM
         let second = try EmulatorTLS.selfSigned().certificatePEM
@@ -115,10 +115,23 @@ struct TLSConfigurationTests {
         let directory = try Self.workspace("version: 1\nenvironments: {}\n")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try (first + second).write(toFile: directory + "/bundle.pem", atomically: true, encoding: .utf8)
-        #expect(TLSTrust.problem(readingCertificates: directory + "/bundle.pem") == nil)
-        try "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
-            .write(toFile: directory + "/fake.pem", atomically: true, encoding: .utf8)
-        #expect(TLSTrust.problem(readingCertificates: directory + "/fake.pem") == "holds no PEM certificate")
+        for every in [false, true] {
+            #expect(TLSTrust.problem(readingCertificates: directory + "/bundle.pem", everyCertificate: every) == nil)
+        }
+        let fake = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+        try fake.write(toFile: directory + "/fake.pem", atomically: true, encoding: .utf8)
+        #expect(TLSTrust.problem(readingCertificates: directory + "/fake.pem", everyCertificate: false) == "holds no PEM certificate")
+        // A good first certificate and a broken second one: the first-only check passes it,
+        // the whole-file check (tls.ca_file) refuses it, and so does loading the configuration.
+        try (first + fake).write(toFile: directory + "/broken.pem", atomically: true, encoding: .utf8)
+        #expect(TLSTrust.problem(readingCertificates: directory + "/broken.pem", everyCertificate: false) == nil)
+        #expect(
+            TLSTrust.problem(readingCertificates: directory + "/broken.pem", everyCertificate: true)
+                == "holds a PEM block that is not a valid certificate")
+        try "version: 1\ndefaults:\n  tls: { ca_file: broken.pem }\nenvironments: {}\n"
+            .write(toFile: directory + "/secretsmith.yaml", atomically: true, encoding: .utf8)
+        let error = try #require(#expect(throws: ConfigurationError.self) { _ = try Self.load(directory) })
+        #expect(error.message.contains("broken.pem holds a PEM block that is not a valid certificate"), "\(error.message)")
     }
 
     @Test("an unreadable or non-PEM ca_file, an unknown key under tls, and tls in a project are located errors")

@@ -8,7 +8,7 @@ enum CredentialSearch {
         steps.map { step in
             guard let first = step.first else { return step }
             let sentence = first.uppercased() + step.dropFirst()
-            return sentence.hasSuffix(".") ? sentence : sentence + "."
+            return sentence.endingSentence
         }.joined(separator: " ")
     }
 }

@@ -170,7 +170,8 @@ import Testing
 
     static func executable(_ script: String, extra: [String: Any] = [:]) throws -> ExternalAccountCredentials {
         let path = try temporaryFile("get-token.sh", "#!/bin/sh\n" + script, mode: 0o700)
-        var executable: [String: Any] = ["command": "\(path) --flag 'two words'", "timeout_millis": 5000]
+        // 30 s: a loaded test run can take seconds to start a shell; the overrun test sets 5 s.
+        var executable: [String: Any] = ["command": "\(path) --flag 'two words'", "timeout_millis": 30000]
         executable.merge(extra) { $1 }
         return try credentials(
             source: ["executable": executable],
@@ -264,7 +265,7 @@ import Testing
 
     @Test func aProgramThatOverrunsItsTimeoutIsStopped() async throws {
         // timeout_millis is at least 5 s (Google's lower bound); the program would sleep a minute.
-        let credentials = try Self.executable("exec sleep 60")
+        let credentials = try Self.executable("exec sleep 60", extra: ["timeout_millis": 5000])
         let started = ContinuousClock.now
         let error = try await #require(throws: AuthenticationError.self) {
             _ = try await Self.source(credentials, environment: Self.allow).retriever.subjectToken()
