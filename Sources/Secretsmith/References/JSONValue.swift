@@ -1,3 +1,4 @@
+import YAML
 /// A parsed JSON text (RFC 8259), just enough to follow a JSON pointer: objects keep
 /// member order and duplicates, every value keeps its byte range in the source.
 struct JSONValue {
@@ -37,8 +38,8 @@ struct JSONValue {
 
     /// Parses a whole JSON text; a leading UTF-8 byte order mark is skipped.
     static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw SyntaxError(offset: 0, reason: "it is not UTF-8")
+        if let invalid = UTF8Validation.firstInvalidByte(in: bytes) {
+            throw SyntaxError(offset: invalid, reason: "it is not UTF-8")
         }
         var parser = Parser(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }

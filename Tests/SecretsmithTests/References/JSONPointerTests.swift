@@ -27,6 +27,13 @@ struct JSONPointerTests {
         }
     }
 
+    @Test("a payload that is not UTF-8 is refused at the first invalid byte's offset")
+    func invalidUTF8Offset() throws {
+        let payload = Array(#"{"a": 1, "b": ""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+        let error = try #require(try Self.failure("/a", in: payload))
+        #expect(error.message.contains("it is not UTF-8 at byte 15"), "\(error.message)")
+    }
+
     @Test("a string leaf yields its decoded UTF-8 bytes")
     func stringLeaf() throws {
         #expect(try Self.evaluate("/db/password") == "s3cr\u{E9}t\n")
