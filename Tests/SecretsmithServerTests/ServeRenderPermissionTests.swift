@@ -69,6 +69,7 @@ import Testing
                 let relative = try await harness.send("POST", "/v1/outputs/relative:render")
                 #expect(relative.status == 400, "\(relative.text)")
                 #expect(relative.text.contains("No active environment"))
+                #expect(relative.text.contains("pass ?environment=ENV or set environment: on the output"), "\(relative.text)")
                 let broken = try await harness.send("POST", "/v1/outputs/broken:render")
                 #expect(broken.status == 400, "\(broken.text)")
                 #expect(broken.errorStatus == "FAILED_PRECONDITION")
@@ -95,7 +96,7 @@ import Testing
                 #expect(rendered.text.hasPrefix("API_KEY="))
                 let unnamed = try await harness.send("POST", "/v1/outputs/per-env:render")
                 #expect(unnamed.status == 400, "\(unnamed.text)")
-                #expect(unnamed.text.contains("No environment selected"))
+                #expect(unnamed.text.contains("No environment selected: pass ?environment=ENV."), "\(unnamed.text)")
             }
         }
     }

@@ -349,7 +349,12 @@ extension SecretServer {
         let severity: [Int: Int] = [503: 7, 504: 6, 500: 5, 429: 4, 403: 3, 404: 2, 400: 1]
         var worst = answers.max { (severity[$0.httpStatus] ?? 0) < (severity[$1.httpStatus] ?? 0) } ?? answers[0]
         let others = answers.count - 1
-        worst.message = "Output \"\(ObservingMiddleware.printable(name))\" could not be rendered. " + worst.message
+        // The library's advice names the CLI's ways to choose an environment; here it is
+        // the query parameter.
+        let advice = worst.message
+            .replacingOccurrences(of: "pass --env, set SECRETSMITH_ENV, or", with: "pass ?environment=ENV or")
+            .replacingOccurrences(of: "pass --env or set SECRETSMITH_ENV", with: "pass ?environment=ENV")
+        worst.message = "Output \"\(ObservingMiddleware.printable(name))\" could not be rendered. " + advice
             + (others > 0 ? " \(others) other problem\(others == 1 ? " was" : "s were") found." : "")
         return worst
     }
