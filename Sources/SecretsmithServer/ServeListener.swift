@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
@@ -10,6 +11,7 @@ import Secretsmith
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+import X509
 
 /// The TLS certificate and key of `serve.tls`, read from their files and replaced on
 /// ``reload()`` (SIGHUP) without restarting the listener.
@@ -66,13 +68,41 @@ package final class TLSCertificateStore: Sendable {
         guard !chain.isEmpty else {
             throw ServeStartError(message: "the TLS certificate file \(tls.certificateFile) holds no certificate")
         }
+        // Read once: the key in use and the key checked are the same bytes.
+        let pem: String
         let key: NIOSSLPrivateKey
         do {
-            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+            pem = try String(contentsOfFile: tls.privateKeyFile, encoding: .utf8)
+            key = try NIOSSLPrivateKey(bytes: Array(pem.utf8), format: .pem)
         } catch {
             throw ServeStartError(message: "the TLS private key file \(tls.privateKeyFile) cannot be read as a PEM private key")
         }
+        try checkKeyMatches(chain[0], key: key, pem: pem, keyFile: tls.privateKeyFile, certificateFile: tls.certificateFile)
         return (chain, key)
+    }
+
+    /// Checks that the private key is the one of the certificate (the first of the chain),
+    /// by comparing their public keys: a mismatched pair would fail every TLS handshake.
+    ///
+    /// - Throws: ``ServeStartError`` naming both files when the keys differ.
+    private static func checkKeyMatches(
+        _ certificate: NIOSSLCertificate, key: NIOSSLPrivateKey, pem: String, keyFile: String, certificateFile: String
+    ) throws {
+        let mismatch = ServeStartError(
+            message: "the TLS private key in \(keyFile) does not belong to the certificate in \(certificateFile) "
+                + "(their public keys differ)")
+        // A key type swift-certificates does not parse is left to NIOSSL's own check (a TLS
+        // context refuses a key that does not match its certificate).
+        guard let privateKey = try? Certificate.PrivateKey(pemEncoded: pem),
+            let spki = try? certificate.extractPublicKey().toSPKIBytes(),
+            let publicKey = try? Certificate.PublicKey(derEncoded: spki)
+        else {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+            if (try? NIOSSLContext(configuration: configuration)) == nil { throw mismatch }
+            return
+        }
+        guard publicKey == privateKey.publicKey else { throw mismatch }
     }
 }
 

@@ -94,6 +94,14 @@ struct ServeTLSTests {
         #expect(try await Self.healthz(port: port, trusting: second.certificate) == 2)
         await #expect(throws: (any Error).self) { _ = try await Self.healthz(port: port, trusting: first.certificate, timeout: .seconds(2)) }
 
+        // A certificate replaced before its key (a rotation half done) is refused, and the
+        // previous pair stays in use: handshakes still succeed with it.
+        try FileManager.default.removeItem(atPath: live.certificate)
+        try FileManager.default.copyItem(atPath: first.certificate, toPath: live.certificate)
+        let mismatch = #expect(throws: ServeStartError.self) { try certificates.reload() }
+        #expect(mismatch?.description.contains("does not belong to the certificate") == true)
+        #expect(try await Self.healthz(port: port, trusting: second.certificate) == 2)
+
         // A file that cannot be read keeps the certificate in use.
         try "not a certificate".write(toFile: live.certificate, atomically: true, encoding: .utf8)
         #expect(throws: ServeStartError.self) { try certificates.reload() }
@@ -101,6 +109,20 @@ struct ServeTLSTests {
 
         await group.triggerGracefulShutdown()
         _ = await task.result
+    }
+
+    @Test func aKeyThatDoesNotBelongToTheCertificateIsRefusedAtStartUp() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try Self.makeCertificate(named: "first", in: directory)
+        let second = try Self.makeCertificate(named: "second", in: directory)
+        _ = try TLSCertificateStore(.init(certificateFile: first.certificate, privateKeyFile: first.key))
+        let error = #expect(throws: ServeStartError.self) {
+            _ = try TLSCertificateStore(.init(certificateFile: second.certificate, privateKeyFile: first.key))
+        }
+        #expect(error?.kind == .configuration)
+        #expect(error?.description.contains("The TLS private key in \(first.key) does not belong to the certificate in \(second.certificate)") == true)
     }
 
     @Test func plainHTTPIsRefusedOnAPublicAddressUnlessAllowed() throws {

@@ -37,6 +37,22 @@ extension ConfigurationDecoder {
                     createDirectories: false, owner: nil, group: nil, allowWorldReadable: false, atomicDirectory: false,
                     mark: element.mark)
                 unavailable.variableError = error
+                if error.unsetVariable == VariableExpansion.activeEnvironmentVariable {
+                    // The output as each declared environment would make it, for a run
+                    // that names its environment without setting `SECRETSMITH_ENV`
+                    // (`serve`'s `?environment=`), as `--env` sets it for the CLI.
+                    for environment in environments {
+                        var variables = self.environment
+                        variables[VariableExpansion.activeEnvironmentVariable] = environment.name
+                        let scoped = ConfigurationDecoder(file: file, directory: directory, environment: variables)
+                        if let decoded = try? scoped.output(
+                            element, at: path.index(index), defaults: defaults, environments: environments),
+                            scoped.sink.errors.isEmpty
+                        {
+                            unavailable.activeEnvironmentVariants[environment.name] = decoded
+                        }
+                    }
+                }
                 output = unavailable
             }
             if let first = marks[output.name] {

@@ -47,4 +47,8 @@ public struct OutputConfiguration: Sendable, Hashable {
     /// exec, and never by commands that do not use the output (`get`, `explain`). Only
     /// `name` and `mark` are meaningful then.
     public var variableError: ConfigurationError? = nil
+    /// When ``variableError`` is `${SECRETSMITH_ENV}` unset: the output as decoded with
+    /// `SECRETSMITH_ENV` set to each declared environment's name (keyed by it), used by a
+    /// plan whose active environment is given explicitly.
+    package var activeEnvironmentVariants: [String: OutputConfiguration] = [:]
 }

@@ -161,7 +161,10 @@ public struct RenderPlan: Sendable {
         }
         var selected: [OutputConfiguration] = []
         var reportedNoEnvironment = false
-        for output in configuration.outputs where only.isEmpty || only.contains(output.name) {
+        for declared in configuration.outputs where only.isEmpty || only.contains(declared.name) {
+            // An output whose values use `${SECRETSMITH_ENV}`, in a run that names its
+            // environment: as decoded for that environment.
+            let output = environment.flatMap { declared.activeEnvironmentVariants[$0] } ?? declared
             // An output (or the environment it names) with an unset `${NAME}` is reported
             // now that it is used.
             if let error = output.variableError

@@ -145,8 +145,12 @@ package struct ServeError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Starts with a capital, ends with a period.
+    /// A text that starts with a file path or `FILE:LINE:COLUMN` keeps its first word as
+    /// written (`serve.yaml:3:5: ...` stays lowercase).
     static func sentence(_ text: String) -> String {
-        var text = text.prefix(1).uppercased() + text.dropFirst()
+        let first = text.prefix { $0 != " " }
+        var text = first.dropLast().contains(where: { $0 == "/" || $0 == "." || $0 == ":" })
+            ? text : text.prefix(1).uppercased() + text.dropFirst()
         if !text.hasSuffix(".") { text += "." }
         return text
     }

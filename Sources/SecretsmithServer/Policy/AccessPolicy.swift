@@ -48,6 +48,11 @@ package struct AccessPolicy: Sendable {
         rules.contains { $0.matches(principal) && $0.allows(environment: environment, project: project, secret: secret) }
     }
 
+    /// Whether some rule naming `principal` allows it anything in `environment`.
+    package func allowsSomething(_ principal: Principal, inEnvironment environment: String) -> Bool {
+        rules.contains { $0.matches(principal) && $0.allow.contains { $0.environment.matches(environment) } }
+    }
+
     /// The rate limit of `principal`: the most generous limit among the rules that name it
     /// (highest rate, then largest burst); `nil` (no limit) when a rule that names it sets
     /// none, or when no rule names it (it may read nothing then).

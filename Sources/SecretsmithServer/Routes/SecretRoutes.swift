@@ -221,11 +221,21 @@ extension SecretServer {
     /// An output or environment the configuration does not declare is refused with the same
     /// 403 `PERMISSION_DENIED` and the same words as an output the caller may not read, so
     /// that an answer never tells which outputs exist (the audit event says which it was).
+    /// The caller's permission is decided before anything else about the output is told:
+    /// an output that cannot be planned (no active environment, an invalid template) or a
+    /// query parameter other than `environment` is a 400 only for a caller who may render
+    /// it (``mayRender(_:output:environment:audit:)``). `environment` given twice is a 400.
     func render(_ request: Request, context: ServeRequestContext) async throws -> Response {
         guard let raw = context.parameters.get("output"), let name = raw.removingPercentEncoding, !name.isEmpty else {
             throw ServeError.invalidArgument("The output name in the path is malformed.")
         }
-        let environment = request.uri.queryParameters.get("environment").flatMap { $0.isEmpty ? nil : $0 }
+        let query = request.uri.queryParameters
+        let given = query[values: "environment"]
+        if given.count > 1 {
+            throw ServeError.invalidArgument(
+                "The query parameter \"environment\" is given \(given.count) times; give it at most once.")
+        }
+        let environment = given.first.flatMap { $0.isEmpty ? nil : String($0) }
         context.audit.update { $0.resource = ObservingMiddleware.printable("outputs/\(name)") + (environment.map { "?environment=\($0)" } ?? "") }
         let principal = try principal(context)
         let denial = ServeError(
@@ -244,17 +254,35 @@ extension SecretServer {
             throw denial
         }
         let audit = context.audit
-        let outcome = try await pipeline.run(
-            RenderPipeline.Options(environment: environment, only: [name], destination: .memory)
-        ) { plan in
-            for planned in plan.outputs {
-                for reference in planned.references {
-                    let secret = reference.secret
-                    try self.checkPolicy(
-                        principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName,
-                        route: "render", audit: audit, denial: denial)
+        if let unknown = query.first(where: { $0.key != "environment" })?.key {
+            guard mayRender(principal, output: output, environment: environment, audit: audit) else { throw denial }
+            throw ServeError.invalidArgument(
+                "The query parameter \"\(ObservingMiddleware.printable(String(unknown)))\" is not known; "
+                    + "this route takes only \"environment\" (lowercase).")
+        }
+        // Set once the plan is made and every reference it uses was allowed: a failure
+        // before that is told only to a caller who may render the output.
+        var planChecked = false
+        let outcome: RenderPipeline.Outcome
+        do {
+            outcome = try await pipeline.run(
+                RenderPipeline.Options(environment: environment, only: [name], destination: .memory)
+            ) { plan in
+                for planned in plan.outputs {
+                    for reference in planned.references {
+                        let secret = reference.secret
+                        try self.checkPolicy(
+                            principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName,
+                            route: "render", audit: audit, denial: denial)
+                    }
                 }
+                planChecked = true
             }
+        } catch let error as ServeError {
+            throw error
+        } catch {
+            if !planChecked, !mayRender(principal, output: output, environment: environment, audit: audit) { throw denial }
+            throw Self.renderError(error, output: name)
         }
         guard let rendered = outcome.rendered.first else {
             throw ServeError.notFound("Output \"\(name)\" rendered nothing.")
@@ -268,6 +296,67 @@ extension SecretServer {
         case .template: contentType = "application/octet-stream"
         }
         return ServeResponse.bytes(rendered.bytes, contentType: contentType)
+    }
+
+    /// Whether `principal` may render `output` at all, asked only when the render cannot
+    /// say (its plan failed, or the request is malformed): some rule must allow the caller
+    /// something in the environment the output renders in (the given one, the output's
+    /// own, else any declared environment), and every reference that could be planned
+    /// must be allowed. Records the refusal (metric, audit) when not.
+    func mayRender(_ principal: Principal, output: OutputConfiguration, environment: String?, audit: AuditRecord) -> Bool {
+        let named = [environment, output.environment].compactMap { $0 }
+        let candidates = named.isEmpty ? configuration.environmentNames : named
+        guard candidates.contains(where: { policy.allowsSomething(principal, inEnvironment: $0) }) else {
+            metrics.recordPolicyDenial(route: "render")
+            audit.update { $0.refusal = "policy allows nothing in \(candidates.joined(separator: ", "))" }
+            return false
+        }
+        let (plan, _) = RenderPlan.collect(configuration: configuration, environment: environment, only: [output.name])
+        for planned in plan.outputs {
+            for reference in planned.references {
+                let secret = reference.secret
+                if !allows(principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName) {
+                    metrics.recordPolicyDenial(route: "render")
+                    audit.update { $0.refusal = "policy denies \(secret.environment)/\(secret.projectAlias)/\(secret.secretName)" }
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// The answer to a failed render of an output the caller may render: each problem is
+    /// mapped as the references route maps its error (503 for the service's own
+    /// credentials or the upstream, 403 only for a refusal, 404, 400), the most severe
+    /// wins, and the message is that problem's alone, without the configuration's or a
+    /// template's path and without the list of references.
+    static func renderError(_ error: any Error, output name: String) -> ServeError {
+        guard let failure = error as? RenderFailure, !failure.problems.isEmpty else { return ServeError.from(error) }
+        func mapped(_ problem: RenderProblem) -> ServeError {
+            if let template = problem.error as? TemplateError {
+                return ServeError(
+                    httpStatus: 400, status: "FAILED_PRECONDITION",
+                    message: "The template is invalid at line \(template.mark.line), column \(template.mark.column): "
+                        + ServeError.sentence(template.message))
+            }
+            var answer = ServeError.from(problem.error)
+            if let reference = problem.reference {
+                answer.message = "Reference \"\(ObservingMiddleware.printable(reference))\": " + answer.message
+            }
+            return answer
+        }
+        let answers = failure.problems.map(mapped)
+        let severity: [Int: Int] = [503: 7, 504: 6, 500: 5, 429: 4, 403: 3, 404: 2, 400: 1]
+        var worst = answers.max { (severity[$0.httpStatus] ?? 0) < (severity[$1.httpStatus] ?? 0) } ?? answers[0]
+        let others = answers.count - 1
+        // The library's advice names the CLI's ways to choose an environment; here it is
+        // the query parameter.
+        let advice = worst.message
+            .replacingOccurrences(of: "pass --env, set SECRETSMITH_ENV, or", with: "pass ?environment=ENV or")
+            .replacingOccurrences(of: "pass --env or set SECRETSMITH_ENV", with: "pass ?environment=ENV")
+        worst.message = "Output \"\(ObservingMiddleware.printable(name))\" could not be rendered. " + advice
+            + (others > 0 ? " \(others) other problem\(others == 1 ? " was" : "s were") found." : "")
+        return worst
     }
 }
 
