@@ -144,15 +144,14 @@ package struct ServeError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Starts with a capital, ends with a period.
+    /// Starts with a capital, ends with a period (or the `?` or `!` it ends with).
     /// A text that starts with a file path or `FILE:LINE:COLUMN` keeps its first word as
     /// written (`serve.yaml:3:5: ...` stays lowercase).
     static func sentence(_ text: String) -> String {
         let first = text.prefix { $0 != " " }
-        var text = first.dropLast().contains(where: { $0 == "/" || $0 == "." || $0 == ":" })
+        let text = first.dropLast().contains(where: { $0 == "/" || $0 == "." || $0 == ":" })
             ? text : text.prefix(1).uppercased() + text.dropFirst()
-        if !text.hasSuffix(".") { text += "." }
-        return text
+        return text.endingSentence
     }
 
     /// The envelope's JSON bytes.
