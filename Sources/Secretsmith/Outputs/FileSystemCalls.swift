@@ -49,18 +49,7 @@ enum FileSystemCalls {
     ///
     /// - Returns: 0, or the `errno` of the failed `write`.
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32 {
-        var offset = 0
-        return bytes.withUnsafeBytes { buffer -> Int32 in
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return 0
-        }
+        bytes.withUnsafeBytes { writeAll(descriptor, $0) }
     }
 
     /// Writes every piece of `content` to a descriptor, in order: a single buffer at once;
