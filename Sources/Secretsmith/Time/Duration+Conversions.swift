@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 
 /// The library's conversions between `Duration` and numbers, and its short human-readable
 /// form; the configuration's own text syntax (`250ms`, `1m30s`) is `DurationSyntax`.
@@ -10,9 +9,16 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
-    /// A duration from floating-point seconds (rounded to the nanosecond).
+    /// A duration from floating-point seconds (rounded to the nanosecond). Spans beyond what
+    /// 64 bits of nanoseconds hold (about ±292 years; a server's `expires_in` of `1e300`, a
+    /// far-future expiry) saturate at the limit; NaN is zero.
     package static func secondsDouble(_ value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
+        let nanoseconds = (value * 1e9).rounded()
+        if nanoseconds.isNaN { return .zero }
+        // 2^63 is Int64.max + 1: the first Double that does not convert.
+        if nanoseconds >= 0x1p63 { return .nanoseconds(Int64.max) }
+        if nanoseconds < -0x1p63 { return .nanoseconds(Int64.min) }
+        return .nanoseconds(Int64(nanoseconds))
     }
 
     /// The duration in whole milliseconds, rounded to the nearest (log fields such as
@@ -36,13 +42,5 @@ extension Duration {
         // tens of microseconds on Linux, and an open breaker's refusal says this every time.
         let tenths = Int((seconds * 10).rounded())
         return "\(tenths / 10).\(tenths % 10) s"
-    }
-}
-
-extension TimeAmount {
-    /// The same span of time as `duration`, truncated to the nanosecond.
-    package init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
