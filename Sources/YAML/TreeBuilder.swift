@@ -30,9 +30,9 @@ struct TreeBuilder {
         self.limits = limits
     }
 
-    mutating func scalar(_ scalar: YAMLScalar, mark: Mark, tag: String?, anchor: String?) throws(YAMLError) {
+    mutating func scalar(_ scalar: YAMLScalar, mark: Mark, textMark: Mark? = nil, tag: String?, anchor: String?) throws(YAMLError) {
         try count(1, at: mark)
-        add(YAMLNode(content: .scalar(scalar), mark: mark, tag: tag), size: 1, anchor: anchor)
+        add(YAMLNode(content: .scalar(scalar), mark: mark, tag: tag, textMark: textMark), size: 1, anchor: anchor)
     }
 
     mutating func alias(_ name: String, mark: Mark) throws(YAMLError) {

@@ -22,11 +22,17 @@ public struct YAMLNode: Sendable {
     /// The node's resolved tag (`tag:yaml.org,2002:str` for `!!str`, `!custom` as written),
     /// or `nil` when the document gives none.
     public var tag: String?
+    /// Where a scalar's text starts when the document spells the value verbatim on one line
+    /// (a plain scalar that does not fold lines), so that a position inside the value is
+    /// this mark's column plus the offset in Unicode scalars; `nil` for other nodes, whose
+    /// text differs from the value (quotes, escapes, folding).
+    public var textMark: Mark?
 
-    public init(content: Content, mark: Mark, tag: String? = nil) {
+    public init(content: Content, mark: Mark, tag: String? = nil, textMark: Mark? = nil) {
         self.content = content
         self.mark = mark
         self.tag = tag
+        self.textMark = textMark
     }
 
     /// The scalar, if this node is one.

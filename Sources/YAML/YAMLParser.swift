@@ -85,9 +85,17 @@ public enum YAMLParser {
             case YAML_SCALAR_EVENT:
                 let data = event.pointee.data.scalar
                 let value = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
+                let style = YAMLScalar.Style(data.style)
+                // A plain scalar on one line is its own text, ending at the event's end mark
+                // (libyaml counts columns in characters, as Mark does).
+                var textMark: Mark?
+                let end = event.pointee.end_mark
+                if style == .plain, end.line == event.pointee.start_mark.line {
+                    textMark = Mark(line: end.line + 1, column: end.column + 1 - value.unicodeScalars.count)
+                }
                 try builder.scalar(
-                    YAMLScalar(value: value, style: YAMLScalar.Style(data.style)),
-                    mark: mark, tag: string(data.tag), anchor: string(data.anchor)
+                    YAMLScalar(value: value, style: style),
+                    mark: mark, textMark: textMark, tag: string(data.tag), anchor: string(data.anchor)
                 )
             case YAML_ALIAS_EVENT:
                 try builder.alias(string(event.pointee.data.alias.anchor) ?? "", mark: mark)

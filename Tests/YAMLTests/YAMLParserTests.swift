@@ -55,6 +55,18 @@ struct YAMLParserTests {
         #expect(pairs[1].key.scalarValue == "other")
     }
 
+    @Test("a plain scalar on one line gives where its text starts; others do not")
+    func textMarks() throws {
+        let root = try #require(try parse("a: é x\nb: &n !!str  value  # note\nc: 'q'\nd: one\n  two\ne: *n\n"))
+        #expect(root["a"]?.textMark == Mark(line: 1, column: 4))
+        #expect(root["b"]?.mark == Mark(line: 2, column: 4))
+        #expect(root["b"]?.textMark == Mark(line: 2, column: 14))
+        #expect(root["c"]?.textMark == nil)
+        #expect(root["d"]?.scalarValue == "one two")
+        #expect(root["d"]?.textMark == nil)
+        #expect(root["e"]?.textMark == Mark(line: 2, column: 14))
+    }
+
     @Test("scalars stay strings: no YAML 1.1 typing")
     func scalarsAreUntyped() throws {
         let root = try #require(try parse("no: on\nmode: 0600\nnull_: ~\nversion: 3\n"))

@@ -141,9 +141,13 @@ struct ConfigurationDecoder {
         do throws(VariableExpansion.Failure) {
             return try VariableExpansion.expand(scalar.value, environment: environment)
         } catch {
-            // A plain scalar's text is the value: point at the `$`. Otherwise at the scalar.
+            // A plain scalar on one line is its own text: point at the `$`. Otherwise (quotes,
+            // escapes, folded lines) at the scalar.
             var mark = node.mark
-            if scalar.style == .plain { mark.column += error.offset }
+            if var text = node.textMark {
+                text.column += error.offset
+                mark = text
+            }
             var failure = ConfigurationError(
                 file: file, mark: mark, keyPath: path.description, message: error.message, hint: error.hint)
             failure.unsetVariable = error.unsetVariable

@@ -214,6 +214,15 @@ struct ConfigurationParsingTests {
         // In `defaults:` it is needed by every command: an error at once.
         let global = ConfigurationTesting.error("version: 1\ndefaults:\n  endpoint: https://${HOST}\n")
         #expect(global?.mark == Mark(line: 3, column: 21))
+        // A plain scalar folded over two lines (a fuzzer's input): the value's offset is not a
+        // column, so the error names the scalar's start; an anchor or a tag before the
+        // value does not shift the `$`.
+        let folded = try ConfigurationTesting.parse(
+            ConfigurationTesting.minimal(devBody: "    endpoint: https://x\n      ${HOST}/path\n"))
+        #expect(folded.environment(named: "dev")?.variableError?.mark == Mark(line: 4, column: 15))
+        let anchored = try ConfigurationTesting.parse(
+            ConfigurationTesting.minimal(devBody: "    endpoint: &e !!str https://${HOST}\n"))
+        #expect(anchored.environment(named: "dev")?.variableError?.mark == Mark(line: 4, column: 32))
         let unclosed = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    location: ${REGION\n"))
         #expect(unclosed?.message.contains("no closing") == true)
         let badName = ConfigurationTesting.error(ConfigurationTesting.minimal(devBody: "    location: ${1X}\n"))
