@@ -73,9 +73,10 @@ api-check: python-deps
 		$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/api_check
 
 ## libFuzzer targets, one per parser (fuzz/Targets, checks in Sources/SecretsmithFuzzing):
-## builds them (AddressSanitizer + coverage, debug, in .build), runs each for FUZZ_SECONDS
-## seconds (or DURATION) and writes fuzz/RESULTS.md. FUZZ_TARGETS="jwt template" picks
-## targets; FUZZ_JOBS=N runs N workers per target. Findings land in fuzz/findings/TARGET/.
+## builds them (coverage; AddressSanitizer and debug, or FUZZ_CONFIGURATION=release: -O without
+## it, the corpus then replayed under AddressSanitizer), runs each for FUZZ_SECONDS seconds (or
+## DURATION, or FUZZ_RUNS executions) and writes fuzz/RESULTS.md. FUZZ_TARGETS="jwt template"
+## picks targets; FUZZ_JOBS=N runs N workers per target. Findings land in fuzz/findings/TARGET/.
 FUZZ_SECONDS ?= $(if $(DURATION),$(DURATION),60)
 fuzz: system-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash fuzz/run.sh

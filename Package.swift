@@ -248,15 +248,20 @@ let package = Package(
 
 // `make fuzz`: one libFuzzer executable per parser (fuzz/Targets/NAME/main.swift), declared
 // only when SECRETSMITH_FUZZ=1 so that a normal build never links an executable whose `main`
-// needs the fuzzer runtime. secretsmith's own modules are compiled with AddressSanitizer and
-// libFuzzer's coverage instrumentation (the dependencies are not: coverage guides through
-// the parsers, and the dependencies' builds are shared with normal builds); the executables
-// link libFuzzer's no-main runtime (fuzz/run.sh passes it). (Not `-O`: Swift 6.3.1 crashes
-// splitting an async function of Secretsmith with AddressSanitizer and optimisation on.)
+// needs the fuzzer runtime. secretsmith's own modules are compiled with libFuzzer's coverage
+// instrumentation and, unless SECRETSMITH_FUZZ_SANITIZER=none, AddressSanitizer (the
+// dependencies are neither: coverage guides through the parsers, and the dependencies' builds
+// are shared with normal builds); the executables link libFuzzer's no-main runtime (fuzz/run.sh
+// passes it). AddressSanitizer builds are debug builds: Swift 6.3.1 crashes splitting an async
+// function of Secretsmith with AddressSanitizer and `-O`. fuzz/run.sh's release mode builds
+// without AddressSanitizer (Swift's own bounds and overflow checks stay on) and replays the
+// corpus it grew through the debug AddressSanitizer build.
 if Context.environment["SECRETSMITH_FUZZ"] == "1" {
-    let instrumented: SwiftSetting = .unsafeFlags([
-        "-sanitize=address", "-sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table",
-    ])
+    let addressSanitizer = Context.environment["SECRETSMITH_FUZZ_SANITIZER"] != "none"
+    let instrumented: SwiftSetting = .unsafeFlags(
+        [addressSanitizer ? "-sanitize=address" : "-sanitize=fuzzer"]
+            + ["-sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table"]
+    )
     for target in package.targets where ["YAML", "Secretsmith", "SecretsmithServer", "SecretsmithFuzzing"].contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [instrumented]
     }
@@ -268,7 +273,7 @@ if Context.environment["SECRETSMITH_FUZZ"] == "1" {
                 dependencies: ["SecretsmithFuzzing", "CLibFuzzer"],
                 path: "fuzz/Targets/\(name)",
                 swiftSettings: swiftSettings + [instrumented],
-                linkerSettings: [.unsafeFlags(["-sanitize=address"])]
+                linkerSettings: addressSanitizer ? [.unsafeFlags(["-sanitize=address"])] : []
             ))
     }
 }

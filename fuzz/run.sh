@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# `make fuzz`: builds every libFuzzer target (coverage-instrumented, AddressSanitizer), seeds
-# its corpus from the repository's fixtures and examples, runs each target for
-# FUZZ_SECONDS seconds, and writes fuzz/RESULTS.md: one row per target, kept in
-# fuzz/RESULTS.tsv, so that targets run by separate invocations (FUZZ_TARGETS) keep their
-# last run's row.
+# `make fuzz`: builds every libFuzzer target (coverage-instrumented), seeds its corpus from the
+# repository's fixtures and examples, runs each target for FUZZ_SECONDS seconds (or FUZZ_RUNS
+# executions, whichever comes first), replays the corpus it grew under AddressSanitizer and
+# LeakSanitizer, and writes fuzz/RESULTS.md: one row per target, kept in fuzz/RESULTS.tsv, so
+# that targets run by separate invocations (FUZZ_TARGETS) keep their last run's row.
 #
-# Environment: FUZZ_SECONDS (per target: 90, 90s, 15m or 1h; default 60), FUZZ_TARGETS (default: all),
-# FUZZ_CONFIGURATION (debug or release, default debug: Swift 6.3.1 crashes compiling
-# Secretsmith with AddressSanitizer and `-O`), FUZZ_SCRATCH (the build directory, default
-# .build: it shares a debug build's dependencies, and secretsmith's own modules are rebuilt
-# on every switch between a fuzz and a normal build), FUZZ_JOBS (parallel workers per target, default 1), FUZZ_FLAGS (more libFuzzer
-# flags), FUZZ_NICE (default 19: the fuzzers take idle CPU only), FUZZ_SKIP_BUILD=1 (use the
-# executables already built).
+# Environment: FUZZ_SECONDS (per target: 90, 90s, 15m or 1h; default 60), FUZZ_RUNS (stop a
+# target after this many executions; default: no limit), FUZZ_TARGETS (default: all),
+# FUZZ_CONFIGURATION: debug (the default) fuzzes a debug build with AddressSanitizer; release
+# fuzzes an optimised build without it (Swift 6.3.1 crashes compiling Secretsmith with
+# AddressSanitizer and `-O`; Swift's own bounds and overflow checks stay on, and are several
+# times faster per execution) and replays the grown corpus through the debug AddressSanitizer
+# build, which it builds too. FUZZ_SCRATCH (the build directory, default .build: it shares the
+# normal builds' dependencies, and secretsmith's own modules are rebuilt on every switch between
+# a fuzz and a normal build), FUZZ_JOBS (parallel workers per target, default 1), FUZZ_FLAGS
+# (more libFuzzer flags), FUZZ_NICE (default 19: the fuzzers take idle CPU only),
+# FUZZ_SKIP_BUILD=1 (use the executables already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +26,14 @@ case $SECONDS_PER_TARGET in # 90, 90s, 15m, 1h
     *m) SECONDS_PER_TARGET=$((${SECONDS_PER_TARGET%m} * 60)) ;;
     *s) SECONDS_PER_TARGET=${SECONDS_PER_TARGET%s} ;;
 esac
+RUNS=${FUZZ_RUNS:--1}
 TARGETS=${FUZZ_TARGETS:-configuration template reference access-response oauth-response serve-routing jwt}
 CONFIGURATION=${FUZZ_CONFIGURATION:-debug}
+case $CONFIGURATION in
+    debug) SANITIZER=address ;;
+    release) SANITIZER=none ;;
+    *) echo "fuzz: FUZZ_CONFIGURATION must be debug or release, not $CONFIGURATION" >&2; exit 64 ;;
+esac
 JOBS=${FUZZ_JOBS:-1}
 NICE=${FUZZ_NICE:-19}
 SCRATCH=${FUZZ_SCRATCH:-.build}
@@ -31,7 +41,7 @@ WORK=$SCRATCH/work
 
 # libFuzzer's runtime without its main: the executables call LLVMFuzzerRunDriver from their
 # own main (SwiftPM links an executable's main under another name on Linux, so libFuzzer's
-# main cannot be used; -sanitize=fuzzer would link it).
+# main cannot be used; linking with -sanitize=fuzzer would bring it).
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v "$SWIFT")")")")
 runtime=$(ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-"$(uname -m)".a 2>/dev/null | head -n 1)
 if [ -z "$runtime" ]; then
@@ -39,14 +49,22 @@ if [ -z "$runtime" ]; then
     exit 69
 fi
 
-if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+build() { # build CONFIGURATION SANITIZER: every target's executable
     for target in $TARGETS; do
-        echo "fuzz: building fuzz-$target ($CONFIGURATION)"
-        SECRETSMITH_FUZZ=1 nice -n "$NICE" "$SWIFT" build -c "$CONFIGURATION" --scratch-path "$SCRATCH" \
-            --product "fuzz-$target" -Xlinker "$runtime" -Xlinker -lstdc++
+        echo "fuzz: building fuzz-$target ($1, sanitizer: $2)"
+        SECRETSMITH_FUZZ=1 SECRETSMITH_FUZZ_SANITIZER=$2 nice -n "$NICE" "$SWIFT" build -c "$1" \
+            --scratch-path "$SCRATCH" --product "fuzz-$target" -Xlinker "$runtime" -Xlinker -lstdc++
     done
+}
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+    build "$CONFIGURATION" "$SANITIZER"
+    # The replay runs under AddressSanitizer, which only debug builds have.
+    [ "$CONFIGURATION" = debug ] || build debug address
 fi
 bin=$SCRATCH/$CONFIGURATION
+replay_bin=$SCRATCH/debug
+mode=$CONFIGURATION
+[ "$SANITIZER" = address ] && mode="$mode, ASan" || mode="$mode, no ASan; replay debug ASan"
 
 bash fuzz/seed-corpus.sh "$WORK/seeds"
 
@@ -79,7 +97,7 @@ for target in $TARGETS; do
     set +e
     # shellcheck disable=SC2086
     nice -n "$NICE" "$bin/fuzz-$target" \
-        -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
+        -max_total_time="$SECONDS_PER_TARGET" -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
         -detect_leaks=0 -print_final_stats=1 "${parallel[@]}" \
         -dict=fuzz/dict/"$target".dict -artifact_prefix="$findings/" ${FUZZ_FLAGS:-} \
         "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$log" 2>&1
@@ -87,12 +105,13 @@ for target in $TARGETS; do
     set -e
     elapsed=$(($(date +%s) - started))
     if [ "$JOBS" -gt 1 ]; then cat fuzz-*.log >> "$log" 2>/dev/null || true; rm -f fuzz-*.log; fi
-    # Leaks: the corpus once more, each input once, with LeakSanitizer at the end (memory
-    # that no longer has an owner after the inputs ran; libFuzzer's per-input check would
-    # take each growing cache for a leak).
+    # The corpus once more, each input once, through the AddressSanitizer build (memory errors
+    # that an optimised run without it would not notice), with LeakSanitizer at the end (memory
+    # that no longer has an owner after the inputs ran; libFuzzer's per-input check would take
+    # each growing cache for a leak).
     leak_log=$WORK/$target.leaks.log
     set +e
-    ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$bin/fuzz-$target" -runs=0 \
+    ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$replay_bin/fuzz-$target" -runs=0 \
         -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" -detect_leaks=0 \
         -artifact_prefix="$WORK/$target.leaks-" "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$leak_log" 2>&1
     leak_code=$?
@@ -108,7 +127,7 @@ for target in $TARGETS; do
     crashes=$(find "$findings" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
     rate=$((runs / (elapsed > 0 ? elapsed : 1)))
     row=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$target" "$runs" "$elapsed" "$rate" "${cov:-?}" \
-        "${ft:-?}" "$units" "${rss:-?}" "$crashes" "$leaked" "$code" "$(date -u +%Y-%m-%dT%H:%MZ)" "$CONFIGURATION")
+        "${ft:-?}" "$units" "${rss:-?}" "$crashes" "$leaked" "$code" "$(date -u +%Y-%m-%dT%H:%MZ)" "$mode")
     { grep -v "^$target	" "$results" || true; echo "$row"; } > "$results.new"
     mv "$results.new" "$results"
     if [ "$code" != 0 ]; then
@@ -121,10 +140,11 @@ done
     echo "# Fuzzing results"
     echo
     echo "Written by \`make fuzz\` (fuzz/run.sh) from fuzz/RESULTS.tsv: each target's last run, one"
-    echo "libFuzzer worker per target unless the row says otherwise, AddressSanitizer and libFuzzer's"
-    echo "coverage instrumentation on secretsmith's own modules (the dependencies are built as the"
-    echo "row's build mode says, without either), \`nice -n $NICE\` on $(nproc) CPUs shared with other"
-    echo "work; $("$SWIFT" --version 2>/dev/null | head -n 1)."
+    echo "libFuzzer worker per target unless the row says otherwise, libFuzzer's coverage"
+    echo "instrumentation on secretsmith's own modules (the dependencies are built as the row's build"
+    echo "mode says, without it), AddressSanitizer as the row's build says, \`nice -n $NICE\` on $(nproc)"
+    echo "CPUs shared with other work; $("$SWIFT" --version 2>/dev/null | head -n 1). A release row's"
+    echo "grown corpus was replayed through the debug AddressSanitizer build (\`leaked\`, \`exit\`)."
     echo
     echo "| target | executions | time (s) | exec/s | cov (edges) | ft (features) | corpus units | peak RSS (MB) | crashes | leaked (bytes) | exit | finished (UTC) | build |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
