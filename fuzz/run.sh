@@ -15,7 +15,8 @@
 # normal builds' dependencies, and secretsmith's own modules are rebuilt on every switch between
 # a fuzz and a normal build), FUZZ_JOBS (parallel workers per target, default 1), FUZZ_FLAGS
 # (more libFuzzer flags), FUZZ_NICE (default 19: the fuzzers take idle CPU only),
-# FUZZ_SKIP_BUILD=1 (use the executables already built).
+# FUZZ_SKIP_BUILD=1 (use the executables already built), FUZZ_REPORT_ONLY=1 (only write
+# fuzz/RESULTS.md from fuzz/RESULTS.tsv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +57,8 @@ build() { # build CONFIGURATION SANITIZER: every target's executable
             --scratch-path "$SCRATCH" --product "fuzz-$target" -Xlinker "$runtime" -Xlinker -lstdc++
     done
 }
-if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+[ "${FUZZ_REPORT_ONLY:-0}" = 1 ] && TARGETS=
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ] && [ -n "$TARGETS" ]; then
     build "$CONFIGURATION" "$SANITIZER"
     # The replay runs under AddressSanitizer, which only debug builds have.
     [ "$CONFIGURATION" = debug ] || build debug address
@@ -66,7 +68,7 @@ replay_bin=$SCRATCH/debug
 mode=$CONFIGURATION
 [ "$SANITIZER" = address ] && mode="$mode, ASan" || mode="$mode, no ASan; replay debug ASan"
 
-bash fuzz/seed-corpus.sh "$WORK/seeds"
+[ -z "$TARGETS" ] || bash fuzz/seed-corpus.sh "$WORK/seeds"
 
 # Leaks are looked for by the replay tests' loops, not per input (LeakSanitizer at every
 # input's end costs more than the input); a smaller quarantine keeps the resident size of
@@ -111,7 +113,8 @@ for target in $TARGETS; do
     # each growing cache for a leak).
     leak_log=$WORK/$target.leaks.log
     set +e
-    ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$replay_bin/fuzz-$target" -runs=0 \
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=1} \
+        ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=0/detect_leaks=1}" nice -n "$NICE" "$replay_bin/fuzz-$target" -runs=0 \
         -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" -detect_leaks=0 \
         -artifact_prefix="$WORK/$target.leaks-" "$corpus" "$WORK/seeds/$target" fuzz/corpus/"$target" > "$leak_log" 2>&1
     leak_code=$?
