@@ -59,7 +59,7 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
             guard isValidVersion(versionText) else {
                 throw failure(
                     "version \(ConfigurationRules.quoted(versionText)) is not a positive number, latest, or an alias",
-                    hint: "An alias starts with a letter and has letters, digits, '_' and '-'; numbers have no leading zeros."
+                    hint: "An alias starts with a letter and has at most 63 letters, digits, '_' and '-' (not new); numbers have no leading zeros."
                 )
             }
             version = versionText
@@ -108,14 +108,20 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `text` is a version: a positive number without leading zeros, `latest`, or
-    /// an alias `[A-Za-z][A-Za-z0-9_-]*`.
+    /// an alias `[A-Za-z][A-Za-z0-9_-]{0,62}` other than `new` in any case (Secret Manager's
+    /// rule for alias names: "Assign an alias to a secret version", Google Cloud
+    /// documentation).
     public static func isValidVersion(_ text: String) -> Bool {
         guard let first = text.utf8.first else { return false }
         if isDigit(first) {
             return first != UInt8(ascii: "0") && text.utf8.count <= 18 && text.utf8.allSatisfy(isDigit)
         }
-        return isLetter(first) && text.utf8.allSatisfy(isIdentifierByte)
+        return isLetter(first) && text.utf8.count <= maxAliasLength && text.utf8.allSatisfy(isIdentifierByte)
+            && text.lowercased() != "new"
     }
+
+    /// The longest version alias Secret Manager accepts, in characters.
+    public static let maxAliasLength = 63
 
     /// `[A-Za-z0-9_-]`.
     static func isIdentifierByte(_ byte: UInt8) -> Bool {

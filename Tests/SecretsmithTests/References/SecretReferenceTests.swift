@@ -65,9 +65,13 @@ struct SecretReferenceTests {
         for good in ["1", "42", "latest", "prod", "v2", "blue-green_1"] {
             #expect(SecretReference.isValidVersion(good), "\(good)")
         }
-        for bad in ["", "0", "01", "-1", "1a", "_x", "a.b", "a b"] {
+        for bad in ["", "0", "01", "-1", "1a", "_x", "a.b", "a b", "new", "NEW", "New"] {
             #expect(!SecretReference.isValidVersion(bad), "\(bad)")
         }
+        // Secret Manager's aliases have at most 63 characters.
+        #expect(SecretReference.isValidVersion("a" + String(repeating: "b", count: 62)))
+        #expect(!SecretReference.isValidVersion("a" + String(repeating: "b", count: 63)))
+        #expect(SecretReference.isValidVersion("newer"))
         #expect(SecretReference.isValidSecretID(String(repeating: "a", count: 255)))
         #expect(!SecretReference.isValidSecretID(String(repeating: "a", count: 256)))
         #expect(!SecretReference.isValidSecretID("a.b"))
