@@ -35,15 +35,8 @@ package struct ServeComponents: Sendable {
             staticTokensFile: serve.authentication.staticTokensFile, issuers: issuers, httpClient: httpClient, logger: logger)
         var reloads: [@Sendable () async -> Void] = []
         if let staticTokens {
-            let path = serve.authentication.staticTokensFile ?? ""
-            reloads.append {
-                do {
-                    let count = try staticTokens.reload()
-                    logger.notice("reloaded the static tokens file", metadata: ["file": "\(path)", "tokens": "\(count)"])
-                } catch {
-                    logger.error("the static tokens file was not reloaded; the previous tokens stay in force: \(error)")
-                }
-            }
+            // reload() logs what it did, or why the previous tokens stay.
+            reloads.append { _ = try? staticTokens.reload() }
         }
         var webhooks: WebhookNotifier?
         if !serve.webhooks.isEmpty {

@@ -54,7 +54,8 @@ package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
     ///
     /// - Returns: how many tokens are accepted now.
     /// - Throws: ``AuthenticationSetupError`` when the file cannot be read or is invalid; the
-    ///   previous set stays in force and the error is logged (file and line, no content).
+    ///   previous set stays in force. Both outcomes are logged here, once (the failure with
+    ///   file and line, no content), so callers need not log them.
     @discardableResult
     package func reload() throws(AuthenticationSetupError) -> Int {
         let file: StaticTokenFile
@@ -68,7 +69,7 @@ package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
         }
         let known = Known.from(file.entries)
         entries.withLock { $0 = known }
-        logger.info("Reloaded the static tokens file.", metadata: ["path": "\(path)", "tokens": "\(file.entries.count)"])
+        logger.notice("Reloaded the static tokens file.", metadata: ["path": "\(path)", "tokens": "\(file.entries.count)"])
         return file.entries.count
     }
 
