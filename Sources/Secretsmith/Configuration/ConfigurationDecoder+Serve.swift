@@ -274,12 +274,7 @@ extension ConfigurationDecoder {
     /// An `http://` or `https://` URL with a host.
     private func httpURL(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         let text = try nonEmptyString(node, at: path)
-        let rest: Substring
-        if text.hasPrefix("https://") {
-            rest = text.dropFirst("https://".count)
-        } else if text.hasPrefix("http://") {
-            rest = text.dropFirst("http://".count)
-        } else {
+        guard let rest = ConfigurationRules.afterHTTPScheme(text) else {
             throw failure("\(ConfigurationRules.quoted(text)) is not an http(s) URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
         }
         let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }

@@ -179,12 +179,7 @@ enum ConfigurationRules {
     /// `endpoint`: an `https://` (or, for local emulators, `http://`) base URL with a host
     /// and nothing after it (the decoder strips trailing `/` first); `nil` when valid.
     static func endpointProblem(_ text: String) -> (message: String, hint: String?)? {
-        let rest: Substring
-        if text.hasPrefix("https://") {
-            rest = text.dropFirst("https://".count)
-        } else if text.hasPrefix("http://") {
-            rest = text.dropFirst("http://".count)
-        } else {
+        guard let rest = afterHTTPScheme(text) else {
             return (
                 "endpoint \(ConfigurationRules.quoted(text)) is not an http(s) URL",
                 "Write a base URL such as https://secretmanager.googleapis.com."
@@ -192,6 +187,15 @@ enum ConfigurationRules {
         }
         guard !rest.isEmpty, !rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
             return ("endpoint \(ConfigurationRules.quoted(text)) must be a scheme and host (with an optional port) and nothing else", nil)
+        }
+        return nil
+    }
+
+    /// What follows `https://` or `http://` in `text`, or `nil` when it starts with neither
+    /// (the schemes are matched in lowercase, as the configuration's examples write them).
+    static func afterHTTPScheme(_ text: String) -> Substring? {
+        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) {
+            return text.dropFirst(scheme.count)
         }
         return nil
     }
