@@ -114,7 +114,7 @@ public struct TLSTrust: Sendable, Hashable {
     }
 
     /// The first-certificate check of ``problem(readingCertificates:everyCertificate:)``:
-    /// the file is read in 64 KiB pieces only up to the end of its first certificate (a
+    /// the file is read in 16 KiB pieces only up to the end of its first certificate (a
     /// system bundle's first certificate lies in its first few KiB of some 200), its size
     /// taken from `fstat`.
     private static func problem(readingFirstCertificateOf handle: FileHandle, descriptor: Int32) -> String? {
@@ -126,7 +126,7 @@ public struct TLSTrust: Sendable, Hashable {
         while true {
             let piece: Data
             do {
-                piece = try handle.read(upToCount: 64 << 10) ?? Data()
+                piece = try handle.read(upToCount: 16 << 10) ?? Data()
             } catch {
                 return "cannot be read"
             }

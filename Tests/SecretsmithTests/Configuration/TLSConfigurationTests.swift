@@ -129,8 +129,8 @@ struct TLSConfigurationTests {
             TLSTrust.problem(readingCertificates: directory + "/broken.pem", everyCertificate: true)
                 == "holds a PEM block that is not a valid certificate")
         // The first-only check reads on until the first certificate ends, also when it starts
-        // or ends past the first 64 KiB piece, and stops at the end of the file.
-        for preamble in [65_536 - 100, 200_000] {
+        // or ends past the first piece read, and stops at the end of the file.
+        for preamble in [16_384 - 100, 65_536 - 100, 200_000] {
             let comment = String(repeating: "# a comment line of the bundle's preamble\n", count: preamble / 42 + 1)
             try (comment + first).write(toFile: directory + "/late.pem", atomically: true, encoding: .utf8)
             #expect(TLSTrust.problem(readingCertificates: directory + "/late.pem", everyCertificate: false) == nil)
