@@ -88,7 +88,8 @@ public struct TLSTrust: Sendable, Hashable {
     ///   `tls.ca_file`, a few certificates chosen by the user: a broken one is an error at
     ///   load, not a handshake failure later), or only the first (`SSL_CERT_FILE`, usually
     ///   the system bundle of some 150, which NIOSSL parses whole when it opens a TLS
-    ///   connection; parsing it at every start cost a few milliseconds of CPU).
+    ///   connection; parsing it at every start cost a few milliseconds of CPU, and reading
+    ///   it whole a few hundred microseconds).
     static func problem(readingCertificates path: String, everyCertificate: Bool) -> String? {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -97,6 +98,7 @@ public struct TLSTrust: Sendable, Hashable {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        if !everyCertificate { return problem(readingFirstCertificateOf: handle, descriptor: descriptor) }
         let bytes: [UInt8]
         do {
             bytes = Array(try handle.read(upToCount: maxBundleBytes + 1) ?? Data())
@@ -104,27 +106,61 @@ public struct TLSTrust: Sendable, Hashable {
             return "cannot be read"
         }
         guard bytes.count <= maxBundleBytes else { return "is larger than \(maxBundleBytes / (1 << 20)) MiB" }
-        if everyCertificate {
-            guard firstPEMCertificate(in: bytes) != nil else { return "holds no PEM certificate" }
-            guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes) else {
-                return "holds a PEM block that is not a valid certificate"
+        guard firstPEMCertificate(in: bytes) != nil else { return "holds no PEM certificate" }
+        guard let certificates = try? NIOSSLCertificate.fromPEMBytes(bytes) else {
+            return "holds a PEM block that is not a valid certificate"
+        }
+        return certificates.isEmpty ? "holds no PEM certificate" : nil
+    }
+
+    /// The first-certificate check of ``problem(readingCertificates:everyCertificate:)``:
+    /// the file is read in 16 KiB pieces only up to the end of its first certificate (a
+    /// system bundle's first certificate lies in its first few KiB of some 200), its size
+    /// taken from `fstat`.
+    private static func problem(readingFirstCertificateOf handle: FileHandle, descriptor: Int32) -> String? {
+        var status = stat()
+        if fstat(descriptor, &status) == 0, Int(status.st_size) > maxBundleBytes {
+            return "is larger than \(maxBundleBytes / (1 << 20)) MiB"
+        }
+        var bytes: [UInt8] = []
+        while true {
+            let piece: Data
+            do {
+                piece = try handle.read(upToCount: 16 << 10) ?? Data()
+            } catch {
+                return "cannot be read"
             }
-            return certificates.isEmpty ? "holds no PEM certificate" : nil
+            if piece.isEmpty { return "holds no PEM certificate" }
+            bytes.append(contentsOf: piece)
+            guard bytes.count <= maxBundleBytes else { return "is larger than \(maxBundleBytes / (1 << 20)) MiB" }
+            if let first = firstPEMCertificate(in: bytes) {
+                return (try? NIOSSLCertificate(bytes: first, format: .pem)) == nil ? "holds no PEM certificate" : nil
+            }
         }
-        guard let first = firstPEMCertificate(in: bytes), (try? NIOSSLCertificate(bytes: first, format: .pem)) != nil
-        else {
-            return "holds no PEM certificate"
-        }
-        return nil
     }
 
     /// The first `-----BEGIN CERTIFICATE-----` … `-----END CERTIFICATE-----` block of a PEM
     /// file, markers included, or `nil` when there is none.
+    /// Searched over the bytes directly (the generic `firstRange(of:)` cost more than the
+    /// rest of the check).
     static func firstPEMCertificate(in bytes: [UInt8]) -> [UInt8]? {
-        guard let begin = bytes.firstRange(of: Array("-----BEGIN CERTIFICATE-----".utf8)),
-            let end = bytes[begin.lowerBound...].firstRange(of: Array("-----END CERTIFICATE-----".utf8))
-        else { return nil }
-        return Array(bytes[begin.lowerBound..<end.upperBound])
+        let beginMarker = Array("-----BEGIN CERTIFICATE-----".utf8)
+        let endMarker = Array("-----END CERTIFICATE-----".utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            func find(_ marker: [UInt8], from: Int) -> Int? {
+                guard buffer.count - from >= marker.count, let base = buffer.baseAddress else { return nil }
+                var index = from
+                let last = buffer.count - marker.count
+                while index <= last {
+                    guard let candidate = buffer[index...last].firstIndex(of: marker[0]) else { return nil }
+                    if memcmp(base + candidate, marker, marker.count) == 0 { return candidate }
+                    index = candidate + 1
+                }
+                return nil
+            }
+            guard let begin = find(beginMarker, from: 0), let end = find(endMarker, from: begin) else { return nil }
+            return Array(buffer[begin..<(end + endMarker.count)])
+        }
     }
 
     /// The largest CA file read (a system bundle is about 200 KiB).

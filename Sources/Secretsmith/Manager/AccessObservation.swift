@@ -91,42 +91,63 @@ struct AccessObservation {
                     attributes["secretsmith.secret.version"] = version
                 }
             }
-            counters.recordAccess(duration: duration)
-            if let metrics {
-                metrics.accessOK.increment()
-                metrics.duration.recordNanoseconds(duration.nonNegativeNanoseconds)
-            } else {
-                SecretsmithMetrics.recordAccess(
-                    environment: subject.environment, project: subject.projectID, status: "OK", duration: duration)
-            }
-            let level: Logger.Level = result.cache == .miss || result.cache == .stale ? .info : .debug
-            logger.log(
-                level: level, "secret accessed",
-                metadata: [
-                    "secret.ref": "\(subject.reference)", "secret.version": "\(result.value.version.map(String.init) ?? "unknown")",
-                    "environment": "\(subject.environment)", "gcp.project": "\(subject.projectID)",
-                    "cache": "\(result.cache.rawValue)", "attempts": "\(result.attempts)",
-                    "duration_ms": "\(duration.roundedMilliseconds)",
-                ])
+            Self.recordSuccess(
+                result, duration: duration, reference: subject.reference, environment: subject.environment,
+                projectID: subject.projectID, counters: counters, metrics: metrics, logger: logger)
             return result
         } catch {
-            let duration = clock.now() - started
-            let code = SecretsmithMetrics.errorCode(error)
-            counters.recordAccess(duration: duration, failure: code)
-            if let metrics {
-                metrics.recordAccess(environment: subject.environment, project: subject.projectID, status: code, duration: duration)
-            } else {
-                SecretsmithMetrics.recordAccess(
-                    environment: subject.environment, project: subject.projectID, status: code, duration: duration)
-            }
-            logger.info(
-                "secret access failed",
-                metadata: [
-                    "secret.ref": "\(subject.reference)", "environment": "\(subject.environment)",
-                    "gcp.project": "\(subject.projectID)", "error.code": "\(code)",
-                    "duration_ms": "\(duration.roundedMilliseconds)",
-                ])
+            Self.recordFailure(
+                code: SecretsmithMetrics.errorCode(error), duration: clock.now() - started, reference: subject.reference,
+                environment: subject.environment, projectID: subject.projectID, counters: counters, metrics: metrics,
+                logger: logger)
             throw error
         }
+    }
+
+    /// Records one failed access (the stats, the metrics under the error's code and the
+    /// access log event); `code` is ``SecretsmithMetrics/errorCode(_:)``'s.
+    static func recordFailure(
+        code: String, duration: Duration, reference: String, environment: String, projectID: String,
+        counters: ManagerCounters, metrics: SecretsmithMetrics.AccessHandles?, logger: Logger
+    ) {
+        counters.recordAccess(duration: duration, failure: code)
+        if let metrics {
+            metrics.recordAccess(environment: environment, project: projectID, status: code, duration: duration)
+        } else {
+            SecretsmithMetrics.recordAccess(environment: environment, project: projectID, status: code, duration: duration)
+        }
+        logger.info(
+            "secret access failed",
+            metadata: [
+                "secret.ref": "\(reference)", "environment": "\(environment)",
+                "gcp.project": "\(projectID)", "error.code": "\(code)",
+                "duration_ms": "\(duration.roundedMilliseconds)",
+            ])
+    }
+
+    /// Records one successful access (the stats, the `OK` metrics and the access log event);
+    /// the cache-hit path, which starts no observation, calls it directly.
+    static func recordSuccess(
+        _ result: MultiEnvironmentSecretManager.AccessResult, duration: Duration, reference: String,
+        environment: String, projectID: String, counters: ManagerCounters, metrics: SecretsmithMetrics.AccessHandles?,
+        logger: Logger
+    ) {
+        counters.recordAccess(duration: duration)
+        if let metrics {
+            metrics.accessOK.increment()
+            metrics.duration.recordNanoseconds(duration.nonNegativeNanoseconds)
+        } else {
+            SecretsmithMetrics.recordAccess(
+                environment: environment, project: projectID, status: "OK", duration: duration)
+        }
+        let level: Logger.Level = result.cache == .miss || result.cache == .stale ? .info : .debug
+        logger.log(
+            level: level, "secret accessed",
+            metadata: [
+                "secret.ref": "\(reference)", "secret.version": "\(result.value.version.map(String.init) ?? "unknown")",
+                "environment": "\(environment)", "gcp.project": "\(projectID)",
+                "cache": "\(result.cache.rawValue)", "attempts": "\(result.attempts)",
+                "duration_ms": "\(duration.roundedMilliseconds)",
+            ])
     }
 }

@@ -50,7 +50,7 @@ package final class AccessRoute: Sendable {
 /// ```swift
 /// let password = try manager.resolve("prod/billing/db-password")
 /// for _ in requests {
-///     let value = try await manager.accessSecretVersion(password)   // a cache hit: ~1 µs
+///     let value = try await manager.accessSecretVersion(password)   // a cache hit: under 1 µs
 /// }
 /// ```
 ///

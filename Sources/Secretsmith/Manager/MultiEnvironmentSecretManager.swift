@@ -223,7 +223,12 @@ public final class MultiEnvironmentSecretManager: Sendable {
 
     /// One access through a route, with the pointer applied.
     private func accessValue(_ route: AccessRoute) async throws -> SecretValue {
-        let value = try await access(route: route).value
+        let value: SecretValue
+        if let answer = try immediateAnswer(route) {
+            value = answer.value
+        } else {
+            value = try await observedAccess(route: route).value
+        }
         guard let pointer = route.pointer else { return value }
         return SecretValue(bytes: try pointer.evaluate(in: value.bytes), version: value.version)
     }
@@ -329,6 +334,87 @@ public final class MultiEnvironmentSecretManager: Sendable {
     /// pointer). A cache hit takes no lock but the cache's and the counters', suspends
     /// nowhere and starts no span unless a tracer is in force.
     package func access(route: AccessRoute) async throws -> AccessResult {
+        if let answer = try immediateAnswer(route) { return answer }
+        return try await observedAccess(route: route)
+    }
+
+    /// The answers that need no call, taken synchronously: a fresh cache entry, or an open
+    /// circuit breaker's refusal (or the stale entry that answers for it). No observation,
+    /// closure, task or suspension, but the same stats, metrics and access log event as
+    /// ``observedAccess(route:)`` records for them. `nil` when that path must answer: no
+    /// fresh entry and a call to make or join, a tracer in force (the access gets its span),
+    /// or a cancelled task (which fails there with `CancellationError`).
+    ///
+    /// - Throws: the breaker's ``SecretManagerError`` (`circuitOpen`).
+    private func immediateAnswer(_ route: AccessRoute) throws -> AccessResult? {
+        guard !Task.isCancelled, !SecretsmithSpans.tracingActive else { return nil }
+        let started = clock.now()
+        let result: AccessResult
+        if let value = cache.freshValue(for: route.key, now: started) {
+            let metrics = route.metricSlot.handles
+            recordCacheHit(route, metrics: metrics)
+            result = AccessResult(value: value, cache: .hit, attempts: 0)
+            AccessObservation.recordSuccess(
+                result, duration: clock.now() - started, reference: route.reference, environment: route.secret.environment,
+                projectID: route.secret.projectID, counters: counters, metrics: metrics, logger: logger)
+            return result
+        }
+        guard let refusal = route.breaker.openRefusal(now: started) else { return nil }
+        let metrics = route.metricSlot.handles
+        do throws(SecretManagerError) {
+            // `nil`: a call is under way, nothing was counted; the observed path joins it.
+            guard let answer = try refusedAnswer(route, refusal: refusal, now: started, metrics: metrics, span: nil) else {
+                return nil
+            }
+            result = answer
+        } catch {
+            AccessObservation.recordFailure(
+                code: error.shortDescription, duration: clock.now() - started, reference: route.reference,
+                environment: route.secret.environment, projectID: route.secret.projectID, counters: counters,
+                metrics: metrics, logger: logger)
+            throw error
+        }
+        AccessObservation.recordSuccess(
+            result, duration: clock.now() - started, reference: route.reference, environment: route.secret.environment,
+            projectID: route.secret.projectID, counters: counters, metrics: metrics, logger: logger)
+        return result
+    }
+
+    /// How an access that an open breaker refuses to call for is answered: an entry stored
+    /// meanwhile (a hit), a stale entry within `max_stale`, else the breaker's error; no call,
+    /// no task, no closure. `nil` when a call is already under way (to be joined; nothing is
+    /// counted then). Counts the cache outcome and the rejection, not the access.
+    ///
+    /// - Throws: the breaker's ``SecretManagerError`` (`circuitOpen`), and nothing else.
+    private func refusedAnswer(
+        _ route: AccessRoute, refusal: CircuitBreaker.Refusal, now: ContinuousClock.Instant,
+        metrics: SecretsmithMetrics.AccessHandles?, span: (any Span)?
+    ) throws(SecretManagerError) -> AccessResult? {
+        let secret = route.secret
+        switch cache.lookUpRefused(for: route.key, maxStale: secret.cache.maxStale, now: now) {
+        case .hit(let value):
+            recordCacheHit(route, metrics: metrics)
+            return AccessResult(value: value, cache: .hit, attempts: 0)
+        case .stale(let value):
+            recordRejection(secret, metrics: metrics, span: span)
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
+            SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: secret.environment)
+            return AccessResult(value: value, cache: .stale, attempts: 0)
+        case .refused:
+            recordRejection(secret, metrics: metrics, span: span)
+            if let metrics {
+                metrics.cacheMisses.increment()
+            } else {
+                SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
+            }
+            throw circuitOpenError(secret: secret, refusal: refusal, breaker: route.breaker, now: now)
+        case .callUnderWay:
+            return nil
+        }
+    }
+
+    /// ``access(route:)`` inside its observation (span, stats, metrics, access log).
+    private func observedAccess(route: AccessRoute) async throws -> AccessResult {
         let metrics = route.metricSlot.handles
         let observation = AccessObservation(
             subject: .route(route), logger: logger, clock: clock, counters: counters, metrics: metrics)
@@ -339,29 +425,10 @@ public final class MultiEnvironmentSecretManager: Sendable {
                 return AccessResult(value: value, cache: .hit, attempts: 0)
             }
             let secret = route.secret
-            if let refusal = route.breaker.openRefusal(now: now) {
-                // An open breaker refuses at once: no call, no task, no closure; a stale entry
-                // within `max_stale` still answers, and a call already under way is joined below.
-                switch cache.lookUpRefused(for: route.key, maxStale: secret.cache.maxStale, now: now) {
-                case .hit(let value):
-                    recordCacheHit(route, metrics: metrics)
-                    return AccessResult(value: value, cache: .hit, attempts: 0)
-                case .stale(let value):
-                    recordRejection(secret, metrics: metrics, span: span)
-                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
-                    SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheStaleServed, environment: secret.environment)
-                    return AccessResult(value: value, cache: .stale, attempts: 0)
-                case .refused:
-                    recordRejection(secret, metrics: metrics, span: span)
-                    if let metrics {
-                        metrics.cacheMisses.increment()
-                    } else {
-                        SecretsmithMetrics.recordCache(SecretsmithMetrics.cacheMisses, environment: secret.environment)
-                    }
-                    throw circuitOpenError(secret: secret, refusal: refusal, breaker: route.breaker, now: now)
-                case .callUnderWay:
-                    break
-                }
+            if let refusal = route.breaker.openRefusal(now: now),
+                let answer = try refusedAnswer(route, refusal: refusal, now: now, metrics: metrics, span: span)
+            {
+                return answer
             }
             let client = try route.client ?? client(for: secret, endpoint: route.endpoint)
             let attempts = AttemptCounter(span: span)

@@ -119,10 +119,14 @@ package enum SecretsmithMetrics {
 
         /// A factory's identity: the instance for a class, else its type (a struct such as
         /// swift-prometheus' factory cannot be told from a copy).
+        /// Read on every access: the instance is taken by reinterpreting the class reference
+        /// (`factory as AnyObject` asks the runtime's bridging casts each time).
         static func identity(of factory: any MetricsFactory) -> ObjectIdentifier {
-            let type = Swift.type(of: factory)
-            if type is AnyObject.Type { return ObjectIdentifier(factory as AnyObject) }
-            return ObjectIdentifier(type)
+            func identity<Factory: MetricsFactory>(_ factory: Factory) -> ObjectIdentifier {
+                guard Factory.self is AnyObject.Type else { return ObjectIdentifier(Factory.self) }
+                return ObjectIdentifier(unsafeBitCast(factory, to: AnyObject.self))
+            }
+            return identity(factory)
         }
 
         /// The handles for the factory in force: `nil` under ``factoryOverride`` (the

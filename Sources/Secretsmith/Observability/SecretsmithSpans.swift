@@ -35,9 +35,11 @@ package enum SecretsmithSpans {
     /// bootstrapped, or one bound by `withTracer`). Access spans are started only then: with
     /// the no-op tracer a span's set-up (the tracer's look-up, the attribute dictionary)
     /// would cost more than a cache hit itself.
+    /// The no-op instruments are told by their type (two metadata comparisons, where `is`
+    /// casts ask the runtime on every access).
     package static var tracingActive: Bool {
-        let instrument = InstrumentationSystem.instrument
-        return !(instrument is NoOpInstrument || instrument is NoOpTracer)
+        let type = Swift.type(of: InstrumentationSystem.instrument)
+        return !(type == NoOpInstrument.self || type == NoOpTracer.self)
     }
 
     /// A short, bounded name for an error: its ``SecretsmithError/shortDescription`` (the

@@ -128,6 +128,21 @@ struct TLSConfigurationTests {
         #expect(
             TLSTrust.problem(readingCertificates: directory + "/broken.pem", everyCertificate: true)
                 == "holds a PEM block that is not a valid certificate")
+        // The first-only check reads on until the first certificate ends, also when it starts
+        // or ends past the first piece read, and stops at the end of the file.
+        for preamble in [16_384 - 100, 65_536 - 100, 200_000] {
+            let comment = String(repeating: "# a comment line of the bundle's preamble\n", count: preamble / 42 + 1)
+            try (comment + first).write(toFile: directory + "/late.pem", atomically: true, encoding: .utf8)
+            #expect(TLSTrust.problem(readingCertificates: directory + "/late.pem", everyCertificate: false) == nil)
+            try (comment + fake).write(toFile: directory + "/late-fake.pem", atomically: true, encoding: .utf8)
+            #expect(
+                TLSTrust.problem(readingCertificates: directory + "/late-fake.pem", everyCertificate: false)
+                    == "holds no PEM certificate")
+            try comment.write(toFile: directory + "/comments.pem", atomically: true, encoding: .utf8)
+            #expect(
+                TLSTrust.problem(readingCertificates: directory + "/comments.pem", everyCertificate: false)
+                    == "holds no PEM certificate")
+        }
         try "version: 1\ndefaults:\n  tls: { ca_file: broken.pem }\nenvironments: {}\n"
             .write(toFile: directory + "/secretsmith.yaml", atomically: true, encoding: .utf8)
         let error = try #require(#expect(throws: ConfigurationError.self) { _ = try Self.load(directory) })
