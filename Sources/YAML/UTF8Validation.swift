@@ -42,8 +42,9 @@ package enum UTF8Validation {
     }
 
     /// The 1-based line and column of byte `offset`, counting lines the way libyaml does
-    /// (`\n`, `\r\n` and a lone `\r` each end a line) and columns in Unicode scalars
-    /// (continuation bytes do not count).
+    /// (`\n`, `\r\n`, a lone `\r`, NEL, LS and PS each end a line, as YAML 1.1 says), so that
+    /// the mark agrees with libyaml's marks for the rest of the file, and columns in Unicode
+    /// scalars (continuation bytes do not count).
     static func mark(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Mark {
         var line = 1
         var column = 1
@@ -61,6 +62,20 @@ package enum UTF8Validation {
                     line += 1
                     column = 1
                 }
+            } else if byte == 0xC2, index + 1 < end, bytes[index + 1] == 0x85 {
+                // NEL (U+0085)
+                line += 1
+                column = 1
+                index += 2
+                continue
+            } else if byte == 0xE2, index + 2 < end, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            {
+                // LS and PS (U+2028, U+2029)
+                line += 1
+                column = 1
+                index += 3
+                continue
             } else if byte & 0xC0 != 0x80 {
                 column += 1
             }

@@ -85,6 +85,10 @@ struct YAMLLimitsTests {
         #expect(parseError(Array("x: ".utf8) + [0xED, 0xA0, 0x80]) != nil)
         // a truncated sequence at the end
         #expect(parseError(Array("x: ".utf8) + [0xE2, 0x82]) != nil)
+        // NEL, LS and PS end lines for libyaml, so they do here too (a fuzzer's input put the
+        // mark on a line NEL had already ended).
+        #expect(parseError([0xC2, 0x85, 0xC2, 0x60])?.mark == Mark(line: 2, column: 1))
+        #expect(parseError(Array("a\u{2028}bc\u{2029}".utf8) + [0xFF])?.mark == Mark(line: 3, column: 1))
     }
 
     @Test("control characters are refused with libyaml's reader message")
