@@ -140,6 +140,7 @@ enum FileSystemCalls {
         var failed = false
         var content = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             initialized = 0
+            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             while initialized < buffer.count {
                 let count = read(descriptor, buffer.baseAddress! + initialized, buffer.count - initialized)
                 if count < 0 {
@@ -165,6 +166,21 @@ enum FileSystemCalls {
             content.append(contentsOf: chunk[..<count])
         }
         return content
+    }
+
+    /// Asks the kernel to back the 2 MiB-aligned middle of a large buffer (8 MiB or more)
+    /// with transparent huge pages before it is filled: reading a 50 MB template then takes
+    /// some 25 page faults instead of 12,500. Advice only (`madvise(MADV_HUGEPAGE)`): where
+    /// transparent huge pages are off, or not on Linux, nothing changes.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard buffer.count >= 8 << 20, let base = buffer.baseAddress else { return }
+        let huge = 2 << 20
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
+        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(aligned, end - start, MADV_HUGEPAGE)
+        #endif
     }
 
     /// Whether the rest of a descriptor's file holds exactly `bytes`: read and compared in
