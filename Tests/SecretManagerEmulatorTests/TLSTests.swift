@@ -28,6 +28,51 @@ import Testing
         return (Int(response.status.code), response.version.major, String(buffer: body))
     }
 
+    /// The subject hash OpenSSL names a certificate by in a hashed directory
+    /// (`openssl x509 -hash`), or nil without the `openssl` tool.
+    static func subjectHash(of certificatePEM: String, in directory: String) throws -> String? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else { return nil }
+        let file = directory + "/certificate.pem"
+        try Data(certificatePEM.utf8).write(to: URL(fileURLWithPath: file))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["x509", "-hash", "-noout", "-in", file]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aClientTrustingAHashedDirectoryFindsTheIssuerInIt() async throws {
+        // How secretsmith reads the system's roots where they are a hashed directory.
+        try await withTLSEmulator { emulator in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hashed-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            guard let hash = try Self.subjectHash(of: emulator.tls.certificatePEM, in: directory) else { return }
+            func client() -> HTTPClient {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .file(directory)
+                var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+                configuration.connectionPool.retryConnectionEstablishment = false
+                return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            }
+            let url = "https://127.0.0.1:\(emulator.port)/v1/projects/acme-billing-dev/secrets/api-key/versions/1:access"
+            // Not yet under its hash name: refused.
+            try await withCleanup(client(), cleanup: { try? await $0.shutdown() }) { client in
+                let refused = await #expect(throws: (any Error).self) { _ = try await Self.get(url, with: client) }
+                _ = refused
+            }
+            try FileManager.default.moveItem(atPath: directory + "/certificate.pem", toPath: directory + "/\(hash).0")
+            try await withCleanup(client(), cleanup: { try? await $0.shutdown() }) { client in
+                let answer = try await Self.get(url, with: client)
+                #expect(answer.status == 200)
+            }
+        }
+    }
+
     @Test func selfSignedCertificateNamesTheLoopbackAddressesAndTheHost() throws {
         let tls = try EmulatorTLS.selfSigned(hosts: ["emulator.test", "0.0.0.0", "10.1.2.3"])
         #expect(tls.subjectAlternativeNames == ["127.0.0.1", "::1", "localhost", "emulator.test", "10.1.2.3"])

@@ -223,7 +223,7 @@ package struct Checker: Sendable {
         let ready = plan.outputs.filter { output in
             !troubled.contains(output.output.name)
                 && (output.output.format != .template || output.template != nil)
-                && output.references.allSatisfy { values[$0.fetchKey] != nil }
+                && output.firstUses.allSatisfy { values[$0.fetchKey] != nil }
         }
         let renderer = Renderer(manager: manager, processEnvironment: processEnvironment)
         do {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import NIOSSL
 import YAML
@@ -76,9 +79,61 @@ public struct TLSTrust: Sendable, Hashable {
     public var configuration: TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
-        if let baseBundle { tls.trustRoots = .file(baseBundle) }
+        if let baseBundle {
+            tls.trustRoots = .file(baseBundle)
+        } else if let directory = Self.systemRootDirectory {
+            tls.trustRoots = .file(directory)
+        }
         tls.additionalTrustRoots = additionalCAFiles.map { .file($0) }
         return tls
+    }
+
+    /// The system's roots as a hashed directory (`/etc/ssl/certs` on Debian, Ubuntu and
+    /// Alpine: one `HASH.N` link per certificate, as `update-ca-certificates` and
+    /// `openssl rehash` make them), when it holds at least as many certificates as the
+    /// system bundle beside it; `nil` elsewhere (the system's default roots are used).
+    ///
+    /// From a directory the TLS library looks up only the issuer a server's chain needs,
+    /// when it needs it; the default reads and parses the whole bundle (some 150
+    /// certificates, about 200 KiB) before every process's first connection.
+    static let systemRootDirectory: String? = hashedRootDirectory(
+        "/etc/ssl/certs", bundle: "/etc/ssl/certs/ca-certificates.crt")
+
+    /// `directory` if it holds at least one `HASH.N` entry (8 hexadecimal digits, a dot, a
+    /// number) per certificate of `bundle`, else `nil` (also when either cannot be read,
+    /// or off Linux, where the platform's own trust store is used).
+    static func hashedRootDirectory(_ directory: String, bundle: String) -> String? {
+        #if os(Linux)
+        guard case .success(let bytes) = FileSystemCalls.readRegularFile(bundle, limit: maxBundleBytes),
+            let entries = FileSystemCalls.directoryEntries(directory)
+        else { return nil }
+        let marker = Array("-----BEGIN CERTIFICATE-----".utf8)
+        var certificates = 0
+        bytes.withUnsafeBytes { text in
+            guard let base = text.baseAddress else { return }
+            var index = 0
+            while index + marker.count <= text.count,
+                let found = memchr(base + index, Int32(marker[0]), text.count - index)
+            {
+                let offset = base.distance(to: UnsafeRawPointer(found))
+                if offset + marker.count <= text.count, memcmp(base + offset, marker, marker.count) == 0 {
+                    certificates += 1
+                    index = offset + marker.count
+                } else {
+                    index = offset + 1
+                }
+            }
+        }
+        let hashed = entries.count { name in
+            let parts = name.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            return parts.count == 2 && parts[0].count == 8 && !parts[1].isEmpty
+                && parts[0].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+                && parts[1].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        }
+        return certificates > 0 && hashed >= certificates ? directory : nil
+        #else
+        return nil
+        #endif
     }
 
     /// Why `path` cannot serve as trusted certificates ("cannot be read: …", "holds no

@@ -187,7 +187,7 @@ package struct Explanation: Sendable, Hashable, Encodable {
         for output in plan.outputs {
             // Computed once per output, and only for outputs that read the version.
             var mode: (value: String, layer: String)?
-            for reference in output.references where reference.fetchKey == wanted {
+            for reference in output.firstUses where reference.fetchKey == wanted {
                 if mode == nil {
                     mode = (
                         configuration.fileMode(for: output.output, activeEnvironment: output.environment).description,

@@ -53,40 +53,58 @@ enum FileSystemCalls {
     }
 
     /// Writes every piece of `content` to a descriptor, in order: a single buffer at once;
-    /// a rendered template's pieces gathered into writes of 256 KiB (one system call per
-    /// piece would cost more than the copy), with pieces as large as that written directly.
+    /// a rendered template's pieces gathered by `writev`, up to 1,024 pieces (`IOV_MAX`)
+    /// per call, straight from the template and the values (no copy into a buffer first).
     ///
-    /// - Returns: 0, or the `errno` of the failed `write`.
+    /// - Returns: 0, or the `errno` of the failed `write` or `writev`.
     static func writeAll(_ descriptor: Int32, _ content: OutputContent) -> Int32 {
-        let capacity = 256 * 1024
-        var pieces = content.pieces
-        guard content.count > capacity else {
-            // Small: one gathered write (or the single buffer as it is).
-            return writeAll(descriptor, content.joined)
-        }
+        let capacity = 1024
+        var vectors = [iovec](repeating: iovec(), count: capacity)
         var failure: Int32 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
-        var filled = 0
-        func flush() -> Int32 {
-            defer { filled = 0 }
-            return writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
+        vectors.withUnsafeMutableBufferPointer { vectors in
+            var filled = 0
+            var bytes = 0
+            func flush() -> Int32 {
+                defer { filled = 0; bytes = 0 }
+                return writeAll(descriptor, vectors: UnsafeMutableBufferPointer(rebasing: vectors[..<filled]), bytes: bytes)
+            }
+            content.forEachPieceAddress { start, count in
+                vectors[filled] = iovec(iov_base: UnsafeMutableRawPointer(mutating: start), iov_len: count)
+                filled += 1
+                bytes += count
+                if filled == capacity { failure = flush() }
+                return failure == 0
+            }
+            if failure == 0, filled > 0 { failure = flush() }
         }
-        while failure == 0, let piece = pieces.next() {
-            failure = piece.buffer.withUnsafeBytes { whole -> Int32 in
-                let bytes = UnsafeRawBufferPointer(rebasing: whole[piece.range])
-                if bytes.count >= capacity / 2 {
-                    if filled > 0, case let code = flush(), code != 0 { return code }
-                    return writeAll(descriptor, bytes)
-                }
-                if filled + bytes.count > capacity, case let code = flush(), code != 0 { return code }
-                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + bytes.count)]).copyMemory(from: bytes)
-                filled += bytes.count
-                return 0
+        return failure
+    }
+
+    /// Writes the `bytes` bytes `vectors` describe with `writev`, retrying short writes
+    /// and `EINTR` (the vectors are advanced past what was written).
+    ///
+    /// - Returns: 0, or the `errno` of the failed `writev`.
+    private static func writeAll(_ descriptor: Int32, vectors: UnsafeMutableBufferPointer<iovec>, bytes: Int) -> Int32 {
+        var first = 0
+        var remaining = bytes
+        while remaining > 0 {
+            let written = writev(descriptor, vectors.baseAddress! + first, Int32(vectors.count - first))
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            remaining -= written
+            var skipped = written
+            while first < vectors.count && skipped >= vectors[first].iov_len {
+                skipped -= vectors[first].iov_len
+                first += 1
+            }
+            if skipped > 0 {
+                vectors[first].iov_base = vectors[first].iov_base.map { $0 + skipped }
+                vectors[first].iov_len -= skipped
             }
         }
-        if failure == 0, filled > 0 { failure = flush() }
-        return failure
+        return 0
     }
 
     /// Writes all of `buffer` to a descriptor, retrying short writes and `EINTR`.
@@ -122,6 +140,7 @@ enum FileSystemCalls {
         var failed = false
         var content = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             initialized = 0
+            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             while initialized < buffer.count {
                 let count = read(descriptor, buffer.baseAddress! + initialized, buffer.count - initialized)
                 if count < 0 {
@@ -147,6 +166,21 @@ enum FileSystemCalls {
             content.append(contentsOf: chunk[..<count])
         }
         return content
+    }
+
+    /// Asks the kernel to back the 2 MiB-aligned middle of a large buffer (8 MiB or more)
+    /// with transparent huge pages before it is filled: reading a 50 MB template then takes
+    /// some 25 page faults instead of 12,500. Advice only (`madvise(MADV_HUGEPAGE)`): where
+    /// transparent huge pages are off, or not on Linux, nothing changes.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard buffer.count >= 8 << 20, let base = buffer.baseAddress else { return }
+        let huge = 2 << 20
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
+        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(aligned, end - start, MADV_HUGEPAGE)
+        #endif
     }
 
     /// Whether the rest of a descriptor's file holds exactly `bytes`: read and compared in

@@ -11,8 +11,9 @@ import Darwin
 package struct OutputContent: Sendable {
     fileprivate enum Storage: Sendable {
         case contiguous([UInt8])
-        /// A parsed template and the value of each of its actions, in order.
-        case template(Template, values: [[UInt8]])
+        /// A parsed template and the value of each of its distinct actions, one after the
+        /// other in `values` (`ranges[i]` is the value of `template.actions[i]`).
+        case template(Template, values: [UInt8], ranges: [Range<Int>])
     }
 
     /// The largest rendered template kept in one buffer (64 KiB); larger ones are kept
@@ -29,12 +30,20 @@ package struct OutputContent: Sendable {
         count = bytes.count
     }
 
-    /// A rendered template: its text and literal segments with `values[i]` after the text
-    /// before the `i`-th action.
+    /// A rendered template: its text segments, each followed by the value of its action
+    /// (`values[i]` for the template's `i`-th distinct action) or its literal.
     ///
-    /// - Parameter count: the total size, the template's fixed bytes plus every value's.
+    /// - Parameter count: the total size, the template's fixed bytes plus every use's value.
     init(template: Template, values: [[UInt8]], count: Int) {
-        storage = .template(template, values: values)
+        var joined: [UInt8] = []
+        joined.reserveCapacity(values.reduce(0) { $0 + $1.count })
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(values.count)
+        for value in values {
+            ranges.append(joined.count..<(joined.count + value.count))
+            joined += value
+        }
+        storage = .template(template, values: joined, ranges: ranges)
         self.count = count
     }
 
@@ -48,9 +57,8 @@ package struct OutputContent: Sendable {
     package struct Pieces: Sequence, IteratorProtocol {
         private let storage: Storage
         private var segment = 0
-        private var value = 0
-        /// The value due after an action's text, returned by the next call.
-        private var pendingValue = false
+        /// Whether the next piece is what follows the current segment's text.
+        private var pendingItem = false
         private var done = false
 
         fileprivate init(_ storage: Storage) {
@@ -63,33 +71,58 @@ package struct OutputContent: Sendable {
                 guard !done else { return nil }
                 done = true
                 return bytes.isEmpty ? nil : Piece(buffer: bytes, range: bytes.indices)
-            case .template(let template, let values):
-                while true {
-                    if pendingValue {
-                        pendingValue = false
-                        let bytes = values[value]
-                        value += 1
-                        if !bytes.isEmpty { return Piece(buffer: bytes, range: bytes.indices) }
-                    }
-                    guard segment < template.segments.count else { return nil }
+            case .template(let template, let values, let ranges):
+                while segment < template.segments.count {
                     let current = template.segments[segment]
-                    segment += 1
-                    switch current {
-                    case .text(let range):
-                        if !range.isEmpty { return Piece(buffer: template.bytes, range: range) }
-                    case .literal(let content):
-                        if !content.isEmpty { return Piece(buffer: content, range: content.indices) }
-                    case .action(_, let text):
-                        pendingValue = true
+                    if !pendingItem {
+                        pendingItem = true
+                        let text = current.text
                         if !text.isEmpty { return Piece(buffer: template.bytes, range: text) }
                     }
+                    pendingItem = false
+                    segment += 1
+                    if let action = current.action {
+                        if !ranges[action].isEmpty { return Piece(buffer: values, range: ranges[action]) }
+                    } else if let literal = current.literal {
+                        let range = template.literalRanges[literal]
+                        if !range.isEmpty { return Piece(buffer: template.literalBytes, range: range) }
+                    }
                 }
+                return nil
             }
         }
     }
 
     /// The non-empty pieces, in order.
     package var pieces: Pieces { Pieces(storage) }
+
+    /// Calls `body` with the start and size of every non-empty piece, in order, until it
+    /// returns false; every pointer stays valid until this call returns (for gathering
+    /// pieces into one `writev`).
+    package func forEachPieceAddress(_ body: (_ start: UnsafeRawPointer, _ count: Int) -> Bool) {
+        switch storage {
+        case .contiguous(let bytes):
+            bytes.withUnsafeBytes { if !$0.isEmpty { _ = body($0.baseAddress!, $0.count) } }
+        case .template(let template, let values, let ranges):
+            template.bytes.withUnsafeBytes { text in
+                values.withUnsafeBytes { values in
+                    template.literalBytes.withUnsafeBytes { literals in
+                        for segment in template.segments {
+                            let range = segment.text
+                            if !range.isEmpty, !body(text.baseAddress! + range.lowerBound, range.count) { return }
+                            if let action = segment.action {
+                                let range = ranges[action]
+                                if !range.isEmpty, !body(values.baseAddress! + range.lowerBound, range.count) { return }
+                            } else if let literal = segment.literal {
+                                let range = template.literalRanges[literal]
+                                if !range.isEmpty, !body(literals.baseAddress! + range.lowerBound, range.count) { return }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// Calls `body` with the bytes of every non-empty piece, in order.
     package func forEachPiece(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
@@ -103,10 +136,11 @@ package struct OutputContent: Sendable {
         if case .contiguous(let bytes) = storage { return bytes }
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             initialized = 0
-            forEachPiece { piece in
-                let target = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[initialized...])
-                target.copyMemory(from: piece)
-                initialized += piece.count
+            guard let base = buffer.baseAddress else { return }
+            forEachPieceAddress { start, count in
+                UnsafeMutableRawPointer(base + initialized).copyMemory(from: start, byteCount: count)
+                initialized += count
+                return true
             }
         }
     }

@@ -267,7 +267,7 @@ public struct RenderPipeline: Sendable {
         } catch {
             unreadableLock(error)
         }
-        var environments = Set(plan.outputs.flatMap { $0.references.map(\.secret.environment) })
+        var environments = Set(plan.outputs.flatMap { $0.firstUses.map(\.secret.environment) })
         if let active = options.environment { environments.insert(active) }
         let lock = existing.replacing(environments: environments, with: pins)
         let changed = try lock.write(to: path)

@@ -43,12 +43,10 @@ extension LockFile {
         var frozenResolutions: [ObjectIdentifier: RenderPlan.PlannedReference.Resolution] = [:]
         for var output in plan.outputs {
             var references: [RenderPlan.PlannedReference] = []
-            for var reference in output.references {
-                let secret = reference.secret
+            var unpinned = false
+            for var reference in output.firstUses {
                 guard let pin = index[reference.fetchKey] else {
-                    let error = NotPinnedError(
-                        lockPath: lockPath, environment: secret.environment, resource: secret.versionName)
-                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
+                    unpinned = true
                     continue
                 }
                 // The sites of one reference share one frozen resolution.
@@ -62,7 +60,16 @@ extension LockFile {
                 pinsByKey[reference.fetchKey] = pin
                 references.append(reference)
             }
-            output.references = references
+            if unpinned {
+                // A problem at every use of an unpinned version, in order.
+                for reference in output.references where index[reference.fetchKey] == nil {
+                    let secret = reference.secret
+                    let error = NotPinnedError(
+                        lockPath: lockPath, environment: secret.environment, resource: secret.versionName)
+                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
+                }
+            }
+            output.firstUses = references
             outputs.append(output)
         }
         return FrozenPlan(plan: RenderPlan(outputs: outputs), problems: problems, pins: pinsByKey)

@@ -65,7 +65,7 @@ public struct RenderManifest: Sendable, Hashable, Encodable {
             let planned = plan.outputs.first { $0.output.name == output.output.name }
             var references: [Reference] = []
             var seen = Set<String>()
-            for reference in planned?.references ?? [] where seen.insert(reference.text).inserted {
+            for reference in planned?.firstUses ?? [] where seen.insert(reference.text).inserted {
                 references.append(
                     Reference(
                         reference: reference.text, environment: reference.secret.environment,

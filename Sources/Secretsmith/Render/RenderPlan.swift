@@ -80,8 +80,44 @@ public struct RenderPlan: Sendable {
         public var environment: String?
         /// The parsed template, for `format: template`.
         public var template: Template?
-        /// Its references in order of appearance (for `values:` outputs, in key order).
-        public var references: [PlannedReference]
+        /// The references a run fetches and checks: for a template, the first use of each
+        /// distinct reference text, in order of first use (a large template repeats a few
+        /// references many times); for `values:` outputs every entry, in key order.
+        package var firstUses: [PlannedReference]
+        /// Whether ``firstUses`` holds every use (false for a template: its other uses are
+        /// found by a pass over it when something needs their positions).
+        package var holdsEveryUse: Bool
+
+        init(output: OutputConfiguration, environment: String?, template: Template?) {
+            self.output = output
+            self.environment = environment
+            self.template = template
+            self.firstUses = []
+            self.holdsEveryUse = true
+        }
+
+        /// Its references in order of appearance, one per use (for `values:` outputs, in
+        /// key order). For a template this is worked out from the template (one pass over
+        /// it); setting it replaces the output's references with exactly these.
+        public var references: [PlannedReference] {
+            get {
+                guard !holdsEveryUse, let template, !firstUses.isEmpty else { return firstUses }
+                var byText: [String: PlannedReference] = [:]
+                for use in firstUses where byText[use.text] == nil { byText[use.text] = use }
+                var result: [PlannedReference] = []
+                result.reserveCapacity(template.secretReferenceCount)
+                template.forEachSecretReference { text, mark in
+                    guard var use = byText[text] else { return }
+                    use.site.mark = mark
+                    result.append(use)
+                }
+                return result
+            }
+            set {
+                firstUses = newValue
+                holdsEveryUse = true
+            }
+        }
     }
 
     /// The selected outputs, in the configuration's order.
@@ -97,7 +133,7 @@ public struct RenderPlan: Sendable {
     public var distinctSecrets: [FetchKey: SecretConfig] {
         var result: [FetchKey: SecretConfig] = [:]
         for output in outputs {
-            for reference in output.references where result[reference.fetchKey] == nil {
+            for reference in output.firstUses where result[reference.fetchKey] == nil {
                 result[reference.fetchKey] = reference.secret
             }
         }
@@ -193,51 +229,58 @@ public struct RenderPlan: Sendable {
         var outputs: [PlannedOutput] = []
         for output in selected {
             let active = output.environment ?? environment
-            var planned = PlannedOutput(output: output, environment: active, template: nil, references: [])
-            // A large template repeats the same few references many times: parse and
-            // resolve each distinct text once per output, and share the result.
-            var resolved: [String: PlannedReference.Resolution] = [:]
-            // A text that failed fails the same way at each of its sites: decided once.
-            var failures: [String: any SecretsmithError] = [:]
-            var skipped = Set<String>()
-            func plan(_ text: String, at site: ReferenceSite) {
-                if let resolution = resolved[text] {
-                    planned.references.append(PlannedReference(resolution: resolution, site: site))
-                    return
-                }
-                if let error = failures[text] {
-                    problems.append(RenderProblem(site: site, reference: nil, error: error))
-                    return
-                }
-                if skipped.contains(text) { return }
+            var planned = PlannedOutput(output: output, environment: active, template: nil)
+            // A large template repeats the same few references many times: each distinct
+            // text is parsed and resolved once per output, and its result shared.
+            var outcomes: [String: PlanOutcome] = [:]
+            var reportedUnset = Set<String>()
+            func outcome(of text: String) -> PlanOutcome {
+                if let known = outcomes[text] { return known }
+                let result: PlanOutcome
                 do {
                     let reference = try SecretReference.parse(text)
                     if reference.environment == nil, active == nil {
                         if missingEnvironment.last != output.name { missingEnvironment.append(output.name) }
-                        skipped.insert(text)
-                        return
+                        result = .skipped
+                    } else {
+                        let secret = try configuration.resolve(reference, activeEnvironment: active)
+                        result = .resolved(PlannedReference.Resolution(text: text, reference: reference, secret: secret))
                     }
-                    let secret = try configuration.resolve(reference, activeEnvironment: active)
-                    let resolution = PlannedReference.Resolution(text: text, reference: reference, secret: secret)
-                    resolved[text] = resolution
-                    planned.references.append(PlannedReference(resolution: resolution, site: site))
                 } catch var error as ConfigurationError {
                     if error.unsetVariable != nil {
-                        // Positioned at the variable, and the same for every reference.
-                        skipped.insert(text)
-                        if !problems.contains(where: { ($0.error as? ConfigurationError) == error }) {
-                            problems.append(RenderProblem(site: nil, reference: nil, error: error))
-                        }
-                        return
+                        result = .unsetVariable(error)
+                    } else {
+                        // The site already names the file, and the message names the reference.
+                        error.file = nil
+                        result = .failed(error)
                     }
-                    // The site already names the file, and the message names the reference.
-                    error.file = nil
-                    failures[text] = error
-                    problems.append(RenderProblem(site: site, reference: nil, error: error))
                 } catch {
-                    let wrapped = UnexpectedError.wrap(error)
-                    failures[text] = wrapped
-                    problems.append(RenderProblem(site: site, reference: nil, error: wrapped))
+                    result = .failed(UnexpectedError.wrap(error))
+                }
+                outcomes[text] = result
+                return result
+            }
+            /// The problem a use of `text` at `site` has, if any: a failed text at each
+            /// site; an unset variable once (positioned at the variable, the same for every
+            /// reference).
+            func reportProblem(of text: String, at site: ReferenceSite) {
+                switch outcome(of: text) {
+                case .failed(let error):
+                    problems.append(RenderProblem(site: site, reference: nil, error: error))
+                case .unsetVariable(let error):
+                    guard reportedUnset.insert(text).inserted else { return }
+                    if !problems.contains(where: { ($0.error as? ConfigurationError) == error }) {
+                        problems.append(RenderProblem(site: nil, reference: nil, error: error))
+                    }
+                case .resolved, .skipped:
+                    break
+                }
+            }
+            func plan(_ text: String, at site: ReferenceSite) {
+                if case .resolved(let resolution) = outcome(of: text) {
+                    planned.firstUses.append(PlannedReference(resolution: resolution, site: site))
+                } else {
+                    reportProblem(of: text, at: site)
                 }
             }
             if output.format == .template, let templatePath = output.template {
@@ -255,10 +298,25 @@ public struct RenderPlan: Sendable {
                         template = try Template.parse(bytes, path: templatePath)
                     }
                     planned.template = template
-                    // One site per placeholder: no growth slack for a million of them.
-                    planned.references.reserveCapacity(template.secretReferenceCount)
-                    template.forEachSecretReference { text, mark in
-                        plan(text, at: ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil))
+                    planned.holdsEveryUse = false
+                    // The first use of each distinct reference; the other uses' positions are
+                    // worked out (one pass over the template) only for problems.
+                    var failed = false
+                    for (text, mark) in template.distinctSecretReferences {
+                        switch outcome(of: text) {
+                        case .resolved(let resolution):
+                            let site = ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil)
+                            planned.firstUses.append(PlannedReference(resolution: resolution, site: site))
+                        case .failed, .unsetVariable:
+                            failed = true
+                        case .skipped:
+                            break
+                        }
+                    }
+                    if failed {
+                        template.forEachSecretReference { text, mark in
+                            reportProblem(of: text, at: ReferenceSite(file: templatePath, mark: mark, output: output.name, key: nil))
+                        }
                     }
                 } catch let error as TemplateReadError {
                     problems.append(
@@ -294,6 +352,17 @@ public struct RenderPlan: Sendable {
         }
         return (RenderPlan(outputs: outputs), problems)
     }
+}
+
+/// What planning made of one reference text of an output.
+private enum PlanOutcome {
+    case resolved(RenderPlan.PlannedReference.Resolution)
+    /// An invalid or disallowed reference: a problem at each of its sites.
+    case failed(any SecretsmithError)
+    /// A reference whose settings use an unset `${NAME}`: one problem, at the variable.
+    case unsetVariable(ConfigurationError)
+    /// A relative reference without an active environment (reported once for the run).
+    case skipped
 }
 
 /// A planning problem that is not about one reference (an unknown `--only` name).

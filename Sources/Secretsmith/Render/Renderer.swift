@@ -59,7 +59,7 @@ package struct Renderer: Sendable {
         _ plan: RenderPlan, values: [RenderPlan.FetchKey: SecretValue], fetchProblems: [RenderProblem]
     ) throws -> [RenderedOutput] {
         guard !fetchProblems.isEmpty else { return try render(plan, values: values) }
-        let ready = plan.filter { output in output.references.allSatisfy { values[$0.fetchKey] != nil } }
+        let ready = plan.filter { output in output.firstUses.allSatisfy { values[$0.fetchKey] != nil } }
         var problems = fetchProblems
         do {
             _ = try render(ready, values: values)
@@ -88,14 +88,11 @@ package struct Renderer: Sendable {
             var versions: [String: Int] = [:]
             // References whose pointer selected JSON that is not a string.
             var jsonTexts = Set<String>()
-            var failed = false
-            for reference in output.references where resolved[reference.text] == nil {
+            // The reason each text that cannot be rendered fails: the same at each of its sites.
+            var failures: [String: any SecretsmithError] = [:]
+            for reference in output.firstUses where resolved[reference.text] == nil && failures[reference.text] == nil {
                 guard let value = values[reference.fetchKey] else {
-                    problems.append(
-                        RenderProblem(
-                            site: reference.site, reference: reference.text,
-                            error: UnexpectedError(underlying: "no value was fetched")))
-                    failed = true
+                    failures[reference.text] = UnexpectedError(underlying: "no value was fetched")
                     continue
                 }
                 do {
@@ -108,9 +105,15 @@ package struct Renderer: Sendable {
                     }
                     if let version = value.version { versions[reference.text] = version }
                 } catch {
-                    problems.append(
-                        RenderProblem(site: reference.site, reference: reference.text, error: UnexpectedError.wrap(error)))
-                    failed = true
+                    failures[reference.text] = UnexpectedError.wrap(error)
+                }
+            }
+            let failed = !failures.isEmpty
+            if failed {
+                // A problem at every use of a failed text, in order.
+                for reference in output.references {
+                    guard let error = failures[reference.text] else { continue }
+                    problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
                 }
             }
             if failed {

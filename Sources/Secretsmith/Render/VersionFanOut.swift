@@ -77,7 +77,7 @@ extension RenderPlan {
     package func problems(at failures: [FetchKey: any SecretsmithError]) -> [RenderProblem] {
         guard !failures.isEmpty else { return [] }
         var problems: [RenderProblem] = []
-        for output in outputs {
+        for output in outputs where output.firstUses.contains(where: { failures[$0.fetchKey] != nil }) {
             for reference in output.references {
                 if let error = failures[reference.fetchKey] {
                     problems.append(RenderProblem(site: reference.site, reference: reference.text, error: error))
@@ -92,7 +92,7 @@ extension RenderPlan {
     package var firstReferenceTexts: [FetchKey: String] {
         var result: [FetchKey: String] = [:]
         for output in outputs {
-            for reference in output.references where result[reference.fetchKey] == nil {
+            for reference in output.firstUses where result[reference.fetchKey] == nil {
                 result[reference.fetchKey] = reference.text
             }
         }

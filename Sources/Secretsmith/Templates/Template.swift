@@ -39,38 +39,47 @@ public struct Template: Sendable {
     public let path: String
     /// The template as parsed.
     let bytes: [UInt8]
-    /// Text ranges, literals and actions, in order.
+    /// Text ranges, each followed by an action, a literal or (at the end) nothing, in order.
     let segments: [TemplateSegment]
+    /// The distinct actions (source and filters) in order of first use, each with the
+    /// position of its first use: a value is worked out once per distinct action, however
+    /// many times the template repeats it.
+    let actions: [TemplateAction]
+    /// How many times each of ``actions`` is used.
+    let actionUses: [Int]
+    /// The decoded strings of the literals, one after the other.
+    let literalBytes: [UInt8]
+    /// Each literal's range of ``literalBytes``, in order of appearance.
+    let literalRanges: [Range<Int>]
     /// The number of bytes that text and literal segments contribute to every rendering.
     let fixedByteCount: Int
 
-    private init(path: String, bytes: [UInt8], segments: [TemplateSegment]) {
+    private init(path: String, bytes: [UInt8], parser: TemplateParser) {
         self.path = path
         self.bytes = bytes
-        self.segments = segments
-        var fixed = 0
-        for segment in segments {
-            switch segment {
-            case .text(let range): fixed += range.count
-            case .literal(let content): fixed += content.count
-            case .action(_, let text): fixed += text.count
-            }
-        }
+        self.segments = parser.segments
+        self.actions = parser.actions
+        self.actionUses = parser.actionUses
+        self.literalBytes = parser.literalBytes
+        self.literalRanges = parser.literalRanges
+        var fixed = literalBytes.count
+        for segment in segments { fixed += Int(segment.itemStart - segment.textStart) }
         self.fixedByteCount = fixed
     }
 
     /// Parses a template once; positions are kept for errors at render time.
     ///
     /// - Parameters:
-    ///   - bytes: The template's bytes (any encoding; actions are ASCII syntax).
+    ///   - bytes: The template's bytes (any encoding; actions are ASCII syntax), less than
+    ///     4 GiB.
     ///   - path: The template's path, used in error descriptions only.
     /// - Returns: The parsed template.
     /// - Throws: ``TemplateError`` for the first near miss, unterminated action, unknown
     ///   filter or bad argument.
     public static func parse(_ bytes: [UInt8], path: String) throws(TemplateError) -> Template {
-        let (segments, errors) = TemplateParser.parse(bytes, path: path, stopAtFirstError: true)
-        if let first = errors.first { throw first }
-        return Template(path: path, bytes: bytes, segments: segments)
+        let parser = TemplateParser.parse(bytes, path: path, stopAtFirstError: true)
+        if let first = parser.errors.first { throw first }
+        return Template(path: path, bytes: bytes, parser: parser)
     }
 
     /// Every problem of a template, not only the first, for `secretsmith check`.
@@ -95,69 +104,91 @@ public struct Template: Sendable {
     package static func parseCollectingProblems(_ bytes: [UInt8], path: String)
         -> (template: Template, problems: [TemplateError])
     {
-        let (segments, errors) = TemplateParser.parse(bytes, path: path, stopAtFirstError: false)
-        return (Template(path: path, bytes: bytes, segments: segments), errors)
+        let parser = TemplateParser.parse(bytes, path: path, stopAtFirstError: false)
+        return (Template(path: path, bytes: bytes, parser: parser), parser.errors)
     }
 
     /// The reference text of every `secret` action, in order of appearance, with the
     /// position of its `<<`. A reference used twice appears twice.
     public var secretReferences: [(reference: String, mark: Mark)] {
-        actions.compactMap { action in
-            guard case .secret(let reference) = action.source else { return nil }
-            return (reference, action.mark)
-        }
+        var result: [(reference: String, mark: Mark)] = []
+        forEachSecretReference { result.append(($0, $1)) }
+        return result
     }
 
     /// Calls `body` with the reference text and position of every `secret` action, in
-    /// order, without building an array (a large template has millions).
+    /// order, without building an array (a large template has millions). Positions are
+    /// worked out on the way, in one pass over the template.
     public func forEachSecretReference(_ body: (_ reference: String, _ mark: Mark) throws -> Void) rethrows {
-        for segment in segments {
-            guard case .action(let action, _) = segment, case .secret(let reference) = action.source else { continue }
-            try body(reference, action.mark)
+        try forEachActionUse { index, mark in
+            guard case .secret(let reference) = actions[index].source else { return }
+            try body(reference, mark)
         }
+    }
+
+    /// The text of every distinct `secret` reference, in order of first appearance, with
+    /// the position of its first use: what a plan fetches, without a pass over the
+    /// template.
+    package var distinctSecretReferences: [(reference: String, mark: Mark)] {
+        var seen = Set<String>()
+        var result: [(reference: String, mark: Mark)] = []
+        for action in actions {
+            guard case .secret(let reference) = action.source, seen.insert(reference).inserted else { continue }
+            result.append((reference, action.mark))
+        }
+        return result
     }
 
     /// How many `secret` actions the template has.
     public var secretReferenceCount: Int {
         var count = 0
-        forEachSecretReference { _, _ in count += 1 }
+        for (action, uses) in zip(actions, actionUses) {
+            if case .secret = action.source { count += uses }
+        }
         return count
     }
 
     /// The variable name of every `env` action, in order of appearance, with the position
     /// of its `<<`. A name used twice appears twice.
     public var environmentReferences: [(name: String, mark: Mark)] {
-        actions.compactMap { action in
-            guard case .environment(let name) = action.source else { return nil }
-            return (name, action.mark)
+        var result: [(name: String, mark: Mark)] = []
+        forEachActionUse { index, mark in
+            guard case .environment(let name) = actions[index].source else { return }
+            result.append((name, mark))
         }
+        return result
     }
 
-    /// The actions, in order.
-    var actions: [TemplateAction] {
-        segments.compactMap { segment in
-            guard case .action(let action, _) = segment else { return nil }
-            return action
+    /// Calls `body` with the index in ``actions`` and the position of every use of an
+    /// action, in order; positions are counted in one pass over the template.
+    func forEachActionUse(_ body: (_ action: Int, _ mark: Mark) throws -> Void) rethrows {
+        var marks = bytes.withUnsafeBufferPointer { TemplateMarkCounter(buffer: $0) }
+        for segment in segments {
+            guard let action = segment.action else { continue }
+            let mark = bytes.withUnsafeBufferPointer { marks.mark(at: Int(segment.itemStart), in: $0) }
+            try body(action, mark)
         }
     }
 
     /// Renders the template into bytes.
     ///
-    /// Every action's value is produced first, in order, then the output is assembled in
-    /// one buffer of exactly the right capacity. Payloads are copied unchanged apart from
-    /// the filters written: newlines, a trailing newline, a byte order mark and NUL bytes
-    /// are kept.
+    /// The value of each distinct action (source and filters) is produced once, in order
+    /// of first use, then the output is assembled in one buffer of exactly the right
+    /// capacity. Payloads are copied unchanged apart from the filters written: newlines, a
+    /// trailing newline, a byte order mark and NUL bytes are kept.
     ///
     /// - Parameters:
     ///   - secret: Returns the payload of a `secret` action, given its reference text as
-    ///     written and the position of its `<<`; the caller resolves the reference and
-    ///     applies any `#` JSON pointer. Called once per action, in order.
+    ///     written and the position of the `<<` of its first use; the caller resolves the
+    ///     reference and applies any `#` JSON pointer. Called once per distinct reference
+    ///     text, in order of first use (again for a reference whose call threw a
+    ///     ``TemplateError``).
     ///   - environment: Looks up an environment variable; nil when it is unset.
     /// - Returns: The rendered bytes.
     /// - Throws: Whatever `secret` throws, unchanged; ``TemplateError`` when an `env`
     ///   variable is unset or a filter cannot take its input (`json` of invalid UTF-8,
-    ///   `base64decode` of invalid base64, `shell` of a NUL byte). Errors never contain
-    ///   a value.
+    ///   `base64decode` of invalid base64, `shell` of a NUL byte), at the first use of
+    ///   such an action. Errors never contain a value.
     public func render(
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
         environment: (String) -> String?
@@ -171,8 +202,9 @@ public struct Template: Sendable {
     /// cannot be rendered, so every such action is reported, not only the first.
     ///
     /// - Returns: The rendered bytes when no action failed (else `nil`), and one
-    ///   ``TemplateError`` per failed action in order, with the reference text of a
-    ///   `secret` action (`nil` for an `env` action).
+    ///   ``TemplateError`` per use of a failed action in order, each at that use's
+    ///   position, with the reference text of a `secret` action (`nil` for an `env`
+    ///   action).
     /// - Throws: Whatever `secret` throws, unchanged.
     package func renderCollectingProblems(
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
@@ -183,9 +215,10 @@ public struct Template: Sendable {
     }
 
     /// Renders as ``renderCollectingProblems(secret:environment:)`` does, into an
-    /// ``OutputContent`` that keeps the template's text and each action's value as pieces
-    /// (written and compared in order, never joined into one more copy of the output);
-    /// an output of at most ``OutputContent/joinedUpTo`` bytes is joined into one buffer.
+    /// ``OutputContent`` that keeps the template's text and each distinct action's value
+    /// as pieces (written and compared in order, never joined into one more copy of the
+    /// output); an output of at most ``OutputContent/joinedUpTo`` bytes is joined into one
+    /// buffer.
     ///
     /// - Returns: The content when no action failed (else `nil`), and the problems.
     /// - Throws: Whatever `secret` throws, unchanged.
@@ -194,23 +227,32 @@ public struct Template: Sendable {
         environment: (String) -> String?
     ) throws -> (content: OutputContent?, problems: [(error: TemplateError, reference: String?)]) {
         var values: [[UInt8]] = []
-        var problems: [(error: TemplateError, reference: String?)] = []
+        values.reserveCapacity(actions.count)
+        var payloads: [String: [UInt8]] = [:]
+        var failures: [Int: TemplateError] = [:]
         var total = fixedByteCount
-        for segment in segments {
-            guard case .action(let action, _) = segment else { continue }
-            let value: [UInt8]
+        for (index, action) in actions.enumerated() {
             do {
-                value = try evaluate(action, secret: secret, environment: environment)
+                let value = try evaluate(action, secret: secret, payloads: &payloads, environment: environment)
+                total += value.count * actionUses[index]
+                values.append(value)
             } catch let error as TemplateError {
-                var reference: String?
-                if case .secret(let text) = action.source { reference = text }
-                problems.append((error, reference))
-                continue
+                failures[index] = error
+                values.append([])
             }
-            total += value.count
-            values.append(value)
         }
-        guard problems.isEmpty else { return (nil, problems) }
+        guard failures.isEmpty else {
+            // One problem per use of a failed action, each at its own position.
+            var problems: [(error: TemplateError, reference: String?)] = []
+            forEachActionUse { index, mark in
+                guard let error = failures[index] else { return }
+                var reference: String?
+                if case .secret(let text) = actions[index].source { reference = text }
+                let moved = TemplateError(path: error.path, mark: mark, message: error.message, hint: error.hint, code: error.code)
+                problems.append((moved, reference))
+            }
+            return (nil, problems)
+        }
         let pieces = OutputContent(template: self, values: values, count: total)
         // A small output is joined at once: one buffer is cheaper to hand out (serve's
         // renders) than pieces joined on every read, and costs little memory.
@@ -220,10 +262,17 @@ public struct Template: Sendable {
     /// An error for every `env` action whose variable `environment` does not set, in
     /// order, the same errors rendering would report; no secret is needed to find them.
     package func unsetEnvironmentErrors(environment: (String) -> String?) -> [TemplateError] {
-        actions.compactMap { action in
-            guard case .environment(let name) = action.source, environment(name) == nil else { return nil }
-            return unsetEnvironmentError(name, at: action.mark)
+        var unset = Set<Int>()
+        for (index, action) in actions.enumerated() {
+            if case .environment(let name) = action.source, environment(name) == nil { unset.insert(index) }
         }
+        guard !unset.isEmpty else { return [] }
+        var errors: [TemplateError] = []
+        forEachActionUse { index, mark in
+            guard unset.contains(index), case .environment(let name) = actions[index].source else { return }
+            errors.append(unsetEnvironmentError(name, at: mark))
+        }
+        return errors
     }
 
     private func unsetEnvironmentError(_ name: String, at mark: Mark) -> TemplateError {
@@ -233,16 +282,23 @@ public struct Template: Sendable {
             hint: "Set it for secretsmith, or remove the `env` action.")
     }
 
-    /// The value of one action with its filters applied.
+    /// The value of one distinct action with its filters applied; `payloads` keeps each
+    /// reference's payload, so a reference with several filter chains is asked for once.
     private func evaluate(
         _ action: TemplateAction,
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
+        payloads: inout [String: [UInt8]],
         environment: (String) -> String?
     ) throws -> [UInt8] {
         var value: [UInt8]
         switch action.source {
         case .secret(let reference):
-            value = try secret(reference, action.mark)
+            if let known = payloads[reference] {
+                value = known
+            } else {
+                value = try secret(reference, action.mark)
+                payloads[reference] = value
+            }
         case .environment(let name):
             guard let text = environment(name) else { throw unsetEnvironmentError(name, at: action.mark) }
             value = Array(text.utf8)

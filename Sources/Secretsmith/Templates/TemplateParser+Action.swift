@@ -77,8 +77,7 @@ extension TemplateParser {
                     hint: suggestion.map { "Did you mean `\($0)`?" } ?? Self.filterList))
             }
         }
-        return .action(TemplateAction(source: source, filters: filters, mark: marks.mark(at: start, in: buffer)),
-                       end: index + 2)
+        return .action(source, filters: filters, end: index + 2)
     }
 
     static var filterList: String {

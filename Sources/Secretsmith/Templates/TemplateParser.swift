@@ -27,6 +27,21 @@ struct TemplateParser {
     var marks: TemplateMarkCounter
     /// The parsed segments, in order; only meaningful when `errors` is empty.
     private(set) var segments: [TemplateSegment] = []
+    /// The distinct actions (source and filters), in order of first use, each with the
+    /// position of its first use.
+    private(set) var actions: [TemplateAction] = []
+    /// How many times each of `actions` is used.
+    private(set) var actionUses: [Int] = []
+    /// The decoded strings of every literal, one after the other.
+    private(set) var literalBytes: [UInt8] = []
+    /// Each literal's range of `literalBytes`, in order.
+    private(set) var literalRanges: [Range<Int>] = []
+    /// The index in `actions` of each distinct source and filters.
+    private var actionIndex: [ActionKey: Int32] = [:]
+    /// The index in `actions` of each action text (`<<` to `>>`) parsed so far, so an
+    /// action written again byte for byte is not parsed again (a large template repeats a
+    /// few placeholders many times).
+    private var parsedTexts: [RawText: Int32] = [:]
     /// Every problem found, in order.
     private(set) var errors: [TemplateError] = []
     /// One `String` per distinct action argument, shared by every action that repeats it,
@@ -45,11 +60,33 @@ struct TemplateParser {
         }
     }
 
+    /// An action's source and filters: what its value depends on.
+    struct ActionKey: Hashable {
+        var source: TemplateAction.Source
+        var filters: [TemplateFilter]
+    }
+
+    /// The bytes of an action as written, `<<` to `>>`, as a dictionary key: hashed and
+    /// compared as bytes of the template being parsed (only valid while it is).
+    struct RawText: Hashable {
+        let base: UnsafePointer<UInt8>
+        let start: Int
+        let count: Int
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(bytes: UnsafeRawBufferPointer(start: base + start, count: count))
+        }
+
+        static func == (lhs: RawText, rhs: RawText) -> Bool {
+            lhs.count == rhs.count && memcmp(lhs.base + lhs.start, rhs.base + rhs.start, lhs.count) == 0
+        }
+    }
+
     /// What a `<<` turned out to be.
     enum Outcome {
         case passThrough
         case literal([UInt8], end: Int)
-        case action(TemplateAction, end: Int)
+        case action(TemplateAction.Source, filters: [TemplateFilter], end: Int)
         case failure(TemplateError)
     }
 
@@ -77,14 +114,20 @@ struct TemplateParser {
     ///   - bytes: The template.
     ///   - path: The template's path, for errors.
     ///   - stopAtFirstError: Whether to stop at the first problem instead of collecting all.
-    /// - Returns: The segments (complete only without errors) and the problems found.
-    static func parse(_ bytes: [UInt8], path: String, stopAtFirstError: Bool)
-        -> (segments: [TemplateSegment], errors: [TemplateError])
-    {
+    /// - Returns: The parser after its run: its segments, actions and literals (complete
+    ///   only without errors) and the problems found. Its `buffer` is no longer valid.
+    static func parse(_ bytes: [UInt8], path: String, stopAtFirstError: Bool) -> TemplateParser {
         bytes.withUnsafeBufferPointer { buffer in
             var parser = TemplateParser(buffer: buffer, path: path, marks: TemplateMarkCounter(buffer: buffer))
+            if buffer.count > Int(UInt32.max) {
+                parser.errors.append(TemplateError(
+                    path: path, mark: Mark(line: 1, column: 1),
+                    message: "The template is \(buffer.count) bytes; templates must be smaller than 4 GiB."))
+                return parser
+            }
             parser.run(stopAtFirstError: stopAtFirstError)
-            return (parser.segments, parser.errors)
+            parser.parsedTexts = [:]
+            return parser
         }
     }
 
@@ -98,16 +141,42 @@ struct TemplateParser {
                 index = runEnd
                 continue
             }
+            // The same bytes from `<<` to `>>` parse the same way wherever they are.
+            let firstClose = firstCloseOnLine(after: start)
+            if let firstClose, let known = parsedTexts[RawText(base: buffer.baseAddress!, start: start, count: firstClose + 2 - start)] {
+                segments.append(TemplateSegment(text: textStart..<start, item: known))
+                actionUses[Int(known)] += 1
+                index = firstClose + 2
+                textStart = index
+                continue
+            }
             switch classify(at: start) {
             case .passThrough:
                 index = start + 2
             case .literal(let content, let end):
-                appendText(textStart..<start)
-                segments.append(.literal(content))
+                literalRanges.append(literalBytes.count..<(literalBytes.count + content.count))
+                literalBytes += content
+                segments.append(TemplateSegment(text: textStart..<start, item: Int32(-literalRanges.count)))
                 index = end
                 textStart = end
-            case .action(let action, let end):
-                segments.append(.action(action, textBefore: textStart..<start))
+            case .action(let source, let filters, let end):
+                let key = ActionKey(source: source, filters: filters)
+                let item: Int32
+                if let known = actionIndex[key] {
+                    item = known
+                    actionUses[Int(known)] += 1
+                } else {
+                    item = Int32(actions.count)
+                    actions.append(TemplateAction(source: source, filters: filters, mark: marks.mark(at: start, in: buffer)))
+                    actionUses.append(1)
+                    actionIndex[key] = item
+                }
+                // Remembered when the action ends at the first `>>` of its line (not one
+                // inside its quoted string), the bytes the next lookup hashes.
+                if end == (firstClose ?? -2) + 2, parsedTexts.count < 65_536 {
+                    parsedTexts[RawText(base: buffer.baseAddress!, start: start, count: end - start)] = item
+                }
+                segments.append(TemplateSegment(text: textStart..<start, item: item))
                 index = end
                 textStart = end
             case .failure(let error):
@@ -116,11 +185,20 @@ struct TemplateParser {
                 index = closeOnLine(from: start + 2).map { $0 + 2 } ?? start + 2
             }
         }
-        appendText(textStart..<buffer.count)
+        segments.append(TemplateSegment(text: textStart..<buffer.count, item: TemplateSegment.noItem))
     }
 
-    private mutating func appendText(_ range: Range<Int>) {
-        if !range.isEmpty { segments.append(.text(range)) }
+    /// The offset of the first `>>` after the `<<` at `start` on its line, if any (it may
+    /// be inside the action's quoted string: then it is not where the action ends).
+    private func firstCloseOnLine(after start: Int) -> Int? {
+        var scan = start + 2
+        while scan + 1 < buffer.count {
+            let byte = buffer[scan]
+            if byte == Self.lineFeed { return nil }
+            if byte == Self.greaterThan && buffer[scan + 1] == Self.greaterThan { return scan }
+            scan += 1
+        }
+        return nil
     }
 
     /// Decides what the `<<` at `start` is.

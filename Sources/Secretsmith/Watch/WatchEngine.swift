@@ -315,7 +315,7 @@ package actor WatchEngine {
             try Task.checkCancellation()
             problems += fetchProblems.map(\.description)
             // Outputs whose every version was read; the others keep their files.
-            var ready = selected.filter { output in output.references.allSatisfy { values[$0.fetchKey] != nil } }
+            var ready = selected.filter { output in output.firstUses.allSatisfy { values[$0.fetchKey] != nil } }
             // `latest` never goes back: a read older than the version in use is not believed (yet).
             var staleKeys: Set<RenderPlan.FetchKey> = []
             for (key, value) in values {
@@ -327,7 +327,7 @@ package actor WatchEngine {
             if !staleKeys.isEmpty {
                 staleReads += 1
                 if staleReads <= Self.staleReadRetries {
-                    ready = ready.filter { output in !output.references.contains { staleKeys.contains($0.fetchKey) } }
+                    ready = ready.filter { output in !output.firstUses.contains { staleKeys.contains($0.fetchKey) } }
                     retryKeys = staleKeys
                     problems.append(
                         "latest read an older version than the one in use (Secret Manager's latest is eventually consistent); trying again"
@@ -361,10 +361,10 @@ package actor WatchEngine {
                     for output in outputs { rendered[output.output.name] = output }
                     refreshed = outputs.map(\.output.name)
                     for output in ready.outputs where memoryOutputs.contains(output.output.name) {
-                        for reference in output.references { self.values[reference.fetchKey] = values[reference.fetchKey] }
+                        for reference in output.firstUses { self.values[reference.fetchKey] = values[reference.fetchKey] }
                     }
                     for output in ready.outputs {
-                        for reference in output.references {
+                        for reference in output.firstUses {
                             if let version = values[reference.fetchKey]?.version { inUse[reference.fetchKey] = version }
                         }
                     }
@@ -450,7 +450,7 @@ package actor WatchEngine {
     private func recordOutputs(_ names: [String]) {
         for name in names {
             guard let output = plan.outputs.first(where: { $0.output.name == name }) else { continue }
-            let version = output.references.compactMap { inUse[$0.fetchKey] }.max()
+            let version = output.firstUses.compactMap { inUse[$0.fetchKey] }.max()
             WatchMetrics.recordOutput(name, version: version, stale: stale.contains(name))
         }
     }
@@ -503,7 +503,7 @@ package actor WatchEngine {
         guard event.isRelevant else { return [] }
         var result: Set<String> = []
         for output in plan.outputs {
-            for reference in output.references
+            for reference in output.firstUses
             where event.affects(versionName: reference.secret.versionName)
                 && (stale.contains(output.output.name)
                     || Self.canChange(event, version: reference.secret.version, inUse: inUse[reference.fetchKey]))
@@ -638,7 +638,7 @@ package actor WatchEngine {
             }
             guard changed else { continue }
             work.keys.insert(key)
-            for output in plan.outputs where output.references.contains(where: { $0.fetchKey == key }) {
+            for output in plan.outputs where output.firstUses.contains(where: { $0.fetchKey == key }) {
                 work.outputs.insert(output.output.name)
             }
         }

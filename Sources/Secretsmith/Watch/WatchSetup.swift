@@ -23,7 +23,7 @@ extension WatchEngine {
     ) throws -> Sources {
         let configuration = manager.configuration
         var environments: [String] = []
-        for name in [activeEnvironment].compactMap({ $0 }) + plan.outputs.flatMap({ $0.references.map(\.secret.environment) })
+        for name in [activeEnvironment].compactMap({ $0 }) + plan.outputs.flatMap({ $0.firstUses.map(\.secret.environment) })
         where !environments.contains(name) {
             environments.append(name)
         }

@@ -269,7 +269,7 @@ extension SecretServer {
                 RenderPipeline.Options(environment: environment, only: [name], destination: .memory)
             ) { plan in
                 for planned in plan.outputs {
-                    for reference in planned.references {
+                    for reference in planned.firstUses {
                         let secret = reference.secret
                         try self.checkPolicy(
                             principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName,
@@ -313,7 +313,7 @@ extension SecretServer {
         }
         let (plan, _) = RenderPlan.collect(configuration: configuration, environment: environment, only: [output.name])
         for planned in plan.outputs {
-            for reference in planned.references {
+            for reference in planned.firstUses {
                 let secret = reference.secret
                 if !allows(principal, environment: secret.environment, project: secret.projectAlias, secret: secret.secretName) {
                     metrics.recordPolicyDenial(route: "render")

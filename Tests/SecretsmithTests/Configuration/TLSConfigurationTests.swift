@@ -55,7 +55,7 @@ struct TLSConfigurationTests {
         #expect(trust.baseBundle == nil)
         let tls = trust.configuration
         #expect(tls.certificateVerification == .fullVerification)
-        #expect(tls.trustRoots == nil || tls.trustRoots == .default)
+        #expect(tls.trustRoots == TLSTrust.systemRootDirectory.map { .file($0) } ?? .default)
         #expect(tls.additionalTrustRoots == [.file(directory + "/ca.pem"), .file(directory + "/other.pem")])
 
         let explanation = try Explanation.make(
@@ -101,6 +101,26 @@ struct TLSConfigurationTests {
         #expect(throws: ConfigurationError.self) {
             _ = try Self.load(directory, environment: ["SSL_CERT_FILE": directory + "/missing.pem"])
         }
+    }
+
+    @Test("the system's roots are read from their hashed directory only when it has a HASH.N entry per certificate of the bundle")
+    func hashedSystemRootDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roots-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificate = try EmulatorTLS.selfSigned().certificatePEM
+        try Data((certificate + certificate).utf8).write(to: URL(fileURLWithPath: directory + "/bundle.crt"))
+        try Data(certificate.utf8).write(to: URL(fileURLWithPath: directory + "/0a1b2c3d.0"))
+        try Data(certificate.utf8).write(to: URL(fileURLWithPath: directory + "/emulator.pem"))
+        try Data(certificate.utf8).write(to: URL(fileURLWithPath: directory + "/0A1B2C3D.1"))  // not a hash name
+        // One hash entry for a bundle of two certificates: the bundle is read whole.
+        #expect(TLSTrust.hashedRootDirectory(directory, bundle: directory + "/bundle.crt") == nil)
+        try Data(certificate.utf8).write(to: URL(fileURLWithPath: directory + "/0a1b2c3d.1"))
+        #expect(TLSTrust.hashedRootDirectory(directory, bundle: directory + "/bundle.crt") == directory)
+        #expect(TLSTrust.hashedRootDirectory(directory, bundle: directory + "/missing.crt") == nil)
+        #expect(TLSTrust.hashedRootDirectory(directory + "/missing", bundle: directory + "/bundle.crt") == nil)
+        // With SSL_CERT_FILE the bundle it names replaces the system's roots, directory or not.
+        #expect(TLSTrust(baseBundle: "/b.pem").configuration.trustRoots == .file("/b.pem"))
     }
 
     @Test("SSL_CERT_FILE is checked by its first certificate, a tls.ca_file by every one: a broken second certificate is refused at load")

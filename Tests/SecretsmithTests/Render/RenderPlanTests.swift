@@ -144,5 +144,27 @@ import Testing
         #expect(Set(references.map { ObjectIdentifier($0.resolution) }).count == 2)
         #expect(references[99_999].site.mark.line == 100_000)
         #expect(references[1].secret.versionName == "projects/acme-app-dev/secrets/b/versions/2")
+        // What a run fetches and resolves: the first use of each distinct text, in order.
+        #expect(plan.outputs[0].firstUses.map(\.text) == ["app/a", "app/b"])
+        #expect(plan.outputs[0].firstUses.map(\.site.mark) == [.init(line: 1, column: 1), .init(line: 2, column: 1)])
+        #expect(plan.distinctSecrets.count == 2)
+    }
+
+    @Test func aTemplatesFailedReferenceIsReportedAtEveryUseInOrder() throws {
+        // Planned once per distinct text; each use of a failed text is still a problem at
+        // its own line and column, in the template's order.
+        let template = "<< secret \"app/nope\" >>\n  << secret \"app/a\" >> << secret \"prod/app/a\" >>\n<< secret \"app/nope\" >>\n"
+        let (configuration, directory) = try configuration(
+            "  - { name: t, format: template, template: t.tmpl, path: out/t }\n", templates: ["t.tmpl": template])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let failure = #expect(throws: RenderFailure.self) {
+            _ = try RenderPlan.make(configuration: configuration, environment: "dev", only: [])
+        }
+        let marks = failure?.problems.map { $0.site.map { "\($0.mark.line):\($0.mark.column)" } ?? "-" }
+        #expect(marks == ["1:1", "2:24", "3:1"], "\(String(describing: failure))")
+        let (plan, problems) = RenderPlan.collect(configuration: configuration, environment: "dev", only: [])
+        #expect(problems.count == 3)
+        #expect(plan.outputs[0].firstUses.map(\.text) == ["app/a"])
+        #expect(plan.outputs[0].references.map(\.site.mark) == [.init(line: 2, column: 3)])
     }
 }

@@ -133,6 +133,33 @@ struct TemplateRenderTests {
         #expect(template.unsetEnvironmentErrors(environment: { _ in "set" }).isEmpty)
     }
 
+    @Test("a repeated action is parsed and evaluated once, and a failure is reported at each of its uses")
+    func repeatedActionsAreSharedButReportedPerUse() throws {
+        // The same action written byte for byte, with other spacing, with a `>>` inside its
+        // string, and the same reference under another filter.
+        let text = "<< secret \"a\" | json >>\n << secret \"a\" | json >><<secret \"a\"|json>>\n"
+            + "<< secret \"x>>y\" >>,<< secret \"x>>y\" >>,<< secret \"a\" >>,<< \"<<\" >><< \"<<\" >>\n"
+        let template = try Template.parse(b(text), path: "t")
+        var calls: [String] = []
+        let rendered = try template.render(secret: { reference, _ in
+            calls.append(reference)
+            return b(reference == "a" ? "v" : "w")
+        }, environment: { _ in nil })
+        #expect(rendered == b("\"v\"\n \"v\"\"v\"\nw,w,v,<<<<\n"))
+        #expect(calls == ["a", "x>>y"], "one call per distinct reference")
+        #expect(template.secretReferences.map(\.mark) == [
+            Mark(line: 1, column: 1), Mark(line: 2, column: 2), Mark(line: 2, column: 25), Mark(line: 3, column: 1),
+            Mark(line: 3, column: 21), Mark(line: 3, column: 41),
+        ])
+        #expect(template.secretReferenceCount == 6)
+        let (bytes, problems) = try template.renderCollectingProblems(
+            secret: { reference, _ in reference == "a" ? [0xFF] : b("w") }, environment: { _ in nil })
+        #expect(bytes == nil)
+        #expect(problems.map(\.error.mark) == [Mark(line: 1, column: 1), Mark(line: 2, column: 2), Mark(line: 2, column: 25)])
+        #expect(problems.map(\.reference) == ["a", "a", "a"])
+        #expect(Set(problems.map(\.error.message)).count == 1)
+    }
+
     @Test("a large template with many actions renders every byte")
     func largeTemplate() throws {
         let line = b("key: << secret \"a/b\" | trimnl >> << \"<<\" >> <<EOF\n")
