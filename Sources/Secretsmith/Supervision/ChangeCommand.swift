@@ -30,6 +30,9 @@ package enum ChangeCommandResult: Sendable, Hashable {
     /// `SIGKILL` after the grace period. How it ended; `nil` if it had not ended even a
     /// grace period after `SIGKILL` (it is still reaped whenever it ends).
     case timedOut(ProcessTermination?)
+    /// The calling task was cancelled (`watch` is stopping) while it ran, so it was stopped
+    /// the same way: `SIGTERM` to its process group, then `SIGKILL` after the grace period.
+    case stopped(ProcessTermination?)
     /// It could not be started; the reason, a sentence naming the command (never an
     /// argument or a value).
     case failedToStart(String)
@@ -49,8 +52,9 @@ extension ChangeCommand {
     /// decides.
     ///
     /// Waiting never blocks a Swift concurrency thread (``SpawnedProcess`` waits on a
-    /// thread of its own). Cancelling the calling task does not cut the run short: it is
-    /// bounded by `timeout` plus twice `killGracePeriod`.
+    /// thread of its own). Cancelling the calling task (`watch` stopping on `SIGTERM`) stops
+    /// the command as a timeout would, at once: the run is bounded by `timeout` plus twice
+    /// `killGracePeriod`, and by twice `killGracePeriod` after a cancellation.
     ///
     /// Logs at debug level only (start and end); the caller logs the result.
     ///
@@ -72,23 +76,26 @@ extension ChangeCommand {
             return .failedToStart(Self.reason(error, command: command))
         }
         logger.debug("on_change command started", metadata: ["command": "\(command)", "pid": "\(process.pid)"])
-        if let termination = await process.wait(timeout: timeout) {
+        if let termination = await process.waitUnlessCancelled(timeout: timeout) {
             logger.debug(
                 "on_change command ended",
                 metadata: ["command": "\(command)", "pid": "\(process.pid)", "status": "\(termination)"])
             return .finished(termination)
         }
+        let cancelled = Task.isCancelled
         logger.debug(
-            "on_change command timed out; sending SIGTERM",
+            cancelled ? "on_change command stopped: watch is stopping; sending SIGTERM" : "on_change command timed out; sending SIGTERM",
             metadata: ["command": "\(command)", "pid": "\(process.pid)", "timeout_ms": "\(timeout.roundedMilliseconds)"])
         process.send(SIGTERM, toProcessGroup: true)
-        if let termination = await process.wait(timeout: killGracePeriod) {
-            // Group members that ignore SIGTERM and outlive the leader are not pursued:
-            // once the leader is reaped its group id is no longer known to be ours.
-            return .timedOut(termination)
+        // These waits ignore cancellation: they are the stop path's own bound.
+        var termination = await process.wait(timeout: killGracePeriod)
+        if termination == nil {
+            process.send(SIGKILL, toProcessGroup: true)
+            termination = await process.wait(timeout: killGracePeriod)
         }
-        process.send(SIGKILL, toProcessGroup: true)
-        return .timedOut(await process.wait(timeout: killGracePeriod))
+        // Group members that ignore SIGTERM and outlive the leader are not pursued once the
+        // leader is reaped: its group id is no longer known to be ours.
+        return cancelled ? .stopped(termination) : .timedOut(termination)
     }
 
     /// The sentence for a command that cannot be started.

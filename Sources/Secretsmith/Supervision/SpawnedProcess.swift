@@ -115,6 +115,26 @@ package final class SpawnedProcess: Sendable {
         }.value
     }
 
+    /// Waits until the child ends, `timeout` (on the continuous clock) has passed, or the
+    /// calling task is cancelled, whichever comes first.
+    ///
+    /// - Returns: how it ended; `nil` when it still runs (check `Task.isCancelled` for why).
+    package func waitUnlessCancelled(timeout: Duration) async -> ProcessTermination? {
+        if let termination { return termination }
+        // The group's tasks inherit the caller's cancellation: `wait()` then answers nil and
+        // the sleep ends at once.
+        return await withTaskGroup(of: ProcessTermination?.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? self.termination
+        }
+    }
+
     /// Waits until the child ends, ignoring cancellation of the calling task.
     package func waitUntilEnded() async -> ProcessTermination {
         await Task {

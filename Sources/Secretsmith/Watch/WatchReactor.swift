@@ -70,9 +70,11 @@ package actor WatchReactor {
         guard !refresh.changedOutputs.isEmpty else { return }
         for name in refresh.changedOutputs {
             guard let command = outputs[name]?.onChange else { continue }
+            // Stopping (SIGTERM): no further command starts; a running one was stopped.
+            guard !Task.isCancelled else { return }
             await run(command, output: name)
         }
-        guard supervisor != nil, settings.childOnChange != .none else { return }
+        guard supervisor != nil, settings.childOnChange != .none, !Task.isCancelled else { return }
         var restart = settings.childOnChange == .restart
         for name in refresh.changedOutputs where await engine.isMemoryOutput(name) {
             restart = true
@@ -96,6 +98,9 @@ package actor WatchReactor {
             metadata["timeout_ms"] = "\(command.timeout.roundedMilliseconds)"
             metadata["status"] = "\(termination.map { "\($0)" } ?? "not reaped")"
             logger.warning("watch: on_change command timed out and was stopped", metadata: metadata)
+        case .stopped(let termination):
+            metadata["status"] = "\(termination.map { "\($0)" } ?? "not reaped")"
+            logger.notice("watch: on_change command stopped because watch is stopping", metadata: metadata)
         case .failedToStart(let reason):
             metadata["reason"] = "\(reason)"
             logger.warning("watch: on_change command could not start", metadata: metadata)

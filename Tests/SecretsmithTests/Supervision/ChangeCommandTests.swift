@@ -35,6 +35,27 @@ struct ChangeCommandTests {
         #expect(result == .timedOut(.signaled(SIGKILL)))
     }
 
+    /// `watch` stopping on SIGTERM cancels the reaction: a running command is stopped then,
+    /// not when its timeout ends (it used to keep watch alive for the whole timeout).
+    @Test("cancelling the caller stops the command at once, with its process group")
+    func cancellationStops() async throws {
+        try await withWorkspace { workspace in
+            let command = shell(#"sleep 60 & echo $! > "$OUT"; wait"#, timeout: .seconds(60))
+            let environment = childPath.merging(["OUT": workspace.path("pid")]) { $1 }
+            let started = ContinuousClock.now
+            let run = Task { await command.run(environment: environment, logger: logger, killGracePeriod: .seconds(2)) }
+            #expect(await eventually { workspace.text("pid")?.isEmpty == false })
+            run.cancel()
+            let result = await run.value
+            #expect(result == .stopped(.signaled(SIGTERM)))
+            // Well inside the 60 s timeout (the bound is the grace periods, with slack for load).
+            #expect(ContinuousClock.now - started < .seconds(30))
+            let text = try #require(workspace.text("pid"))
+            let grandchild = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await eventually { hasEnded(grandchild) })
+        }
+    }
+
     @Test("a timeout stops what the command started too (its process group)")
     func timeoutStopsProcessGroup() async throws {
         try await withWorkspace { workspace in
