@@ -199,7 +199,8 @@ extension ConfigurationDecoder {
     /// and nothing after it but an optional `/`.
     func endpoint(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         var text = try nonEmptyString(node, at: path)
-        while text.hasSuffix("/") { text.removeLast() }
+        // Trailing slashes, but not those of the scheme (`https://` stays itself in errors).
+        while text.hasSuffix("/"), ConfigurationRules.afterHTTPScheme(text)?.isEmpty == false { text.removeLast() }
         if let problem = ConfigurationRules.endpointProblem(text) {
             throw failure(problem.message, at: node, path: path, hint: problem.hint)
         }

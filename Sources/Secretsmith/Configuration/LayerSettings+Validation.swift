@@ -179,20 +179,29 @@ enum ConfigurationRules {
     /// `endpoint`: an `https://` (or, for local emulators, `http://`) base URL with a host
     /// and nothing after it (the decoder strips trailing `/` first); `nil` when valid.
     static func endpointProblem(_ text: String) -> (message: String, hint: String?)? {
+        let shown = ConfigurationRules.quoted(SecretManagerEndpoint.redacted(text))
         guard let rest = afterHTTPScheme(text) else {
             return (
-                "endpoint \(ConfigurationRules.quoted(text)) is not an http(s) URL",
+                "endpoint \(shown) is not an http(s) URL",
                 "Write a base URL such as https://secretmanager.googleapis.com."
             )
         }
         guard !rest.isEmpty, !rest.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == " " }) else {
-            return ("endpoint \(ConfigurationRules.quoted(text)) must be a scheme and host (with an optional port) and nothing else", nil)
+            return ("endpoint \(shown) must be a scheme and host (with an optional port) and nothing else", nil)
+        }
+        // The checks made before each request (host, port range, user information), so a
+        // bad endpoint is refused here, at its line, and not at the first access.
+        do {
+            try SecretManagerEndpoint.validate(text, what: "endpoint \(shown)", requirePort: false)
+        } catch {
+            return ((error as? ConfigurationError)?.message ?? "endpoint \(shown) is not a usable address", nil)
         }
         return nil
     }
 
     /// What follows `https://` or `http://` in `text`, or `nil` when it starts with neither
-    /// (the schemes are matched in lowercase, as the configuration's examples write them).
+    /// (RFC 3986 §3.1 makes schemes case-insensitive and their canonical form lowercase; the
+    /// configuration asks for the canonical form).
     static func afterHTTPScheme(_ text: String) -> Substring? {
         for scheme in ["https://", "http://"] where text.hasPrefix(scheme) {
             return text.dropFirst(scheme.count)

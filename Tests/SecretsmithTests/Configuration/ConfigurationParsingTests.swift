@@ -55,6 +55,23 @@ struct ConfigurationParsingTests {
         #expect(nginx.mode.description == "0640")
     }
 
+    /// A port, host or user information that the client refuses before its first request
+    /// is refused when the file is read, at the `endpoint:` line; a password in the URL is
+    /// never echoed.
+    @Test(arguments: [
+        ("https://x:0", "the port 0 is outside 1–65535"),
+        ("http://[::1]:99999", "the port 99999 is outside 1–65535"),
+        ("https://user:hunter2@x", "user information"),
+        ("https://", "\"https://\" must be a scheme and host"),
+    ])
+    func endpointsAreCheckedAtTheirLine(endpoint: String, expected: String) throws {
+        let error = try #require(ConfigurationTesting.error("version: 1\ndefaults:\n  endpoint: \"\(endpoint)\"\n"))
+        #expect(error.mark == Mark(line: 3, column: 13))
+        #expect(error.keyPath == "defaults.endpoint")
+        #expect(error.message.contains(expected), "\(error.message)")
+        #expect(!error.description.contains("hunter2"))
+    }
+
     @Test("an unreadable file is an error naming the path")
     func unreadable() {
         #expect {
