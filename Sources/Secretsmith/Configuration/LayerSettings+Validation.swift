@@ -149,7 +149,8 @@ enum ConfigurationRules {
                 + "or a project number (a positive integer without leading zeros)",
             valid: ConfigurationDecoder.isValidProjectID)
         static let version = Token(
-            what: "secret version", expected: "a positive version number, latest, or an alias such as prod",
+            what: "secret version",
+            expected: "a positive version number, latest, or an alias such as prod (a letter, then at most 62 letters, digits, '_' or '-'; not new)",
             valid: SecretReference.isValidVersion)
         static let secretID = Token(
             what: "secret id", expected: "1 to 255 letters, digits, '_' or '-'", valid: SecretReference.isValidSecretID)

@@ -72,6 +72,15 @@ struct ConfigurationParsingTests {
         #expect(!error.description.contains("hunter2"))
     }
 
+    @Test("a version setting that is no alias Secret Manager allows says the alias rule")
+    func versionSettingNamesTheAliasRule() throws {
+        for version in ["NEW", "a" + String(repeating: "b", count: 63)] {
+            let error = try #require(ConfigurationTesting.error("version: 1\ndefaults:\n  version: \(version)\n"))
+            #expect(error.keyPath == "defaults.version")
+            #expect(error.message.contains("at most 62 letters, digits, '_' or '-'; not new"), "\(error.message)")
+        }
+    }
+
     @Test("an unreadable file is an error naming the path")
     func unreadable() {
         #expect {
