@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import JWTKit
 import Logging
+import Secretsmith
 
 /// One trusted JWT issuer: `serve.authentication.jwt[]`.
 package struct JWTIssuerConfiguration: Sendable, Hashable {

@@ -35,7 +35,13 @@ package enum OAuthTokenResponse {
         guard (200..<300).contains(answer.status) else {
             throw refusal(answer, source: source, endpoint: endpoint)
         }
-        guard let success = try? JSONDecoder().decode(Success.self, from: Data(answer.body)),
+        let body = Data(answer.body)
+        if JSONMemberNames.containsDuplicate(body) {
+            throw AuthenticationError(
+                source: source, message: "the \(endpoint) answered with a member named twice in one object",
+                kind: .unavailable)
+        }
+        guard let success = try? JSONDecoder().decode(Success.self, from: body),
             let token = success.access_token, !token.isEmpty
         else {
             throw AuthenticationError(

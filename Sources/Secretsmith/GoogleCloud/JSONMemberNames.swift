@@ -2,15 +2,16 @@ import Foundation
 
 /// Whether a JSON text repeats a member name within one object.
 ///
-/// RFC 7519 §4 lets a JWT consumer either reject such claims or take the lexically last
-/// member; parsers differ in which one they take (Foundation's `JSONDecoder` keeps the first,
-/// `JSONSerialization` the last), so the authenticator refuses them outright rather than
-/// verify one reading of a token and act on another.
-enum JSONMemberNames {
+/// RFC 8259 §4 leaves such objects' meaning open and RFC 7519 §4 lets a JWT consumer either
+/// reject such claims or take the lexically last member; parsers differ in which one they
+/// take (Foundation's `JSONDecoder` keeps the first, `JSONSerialization` the last), so
+/// `serve`'s JWT authenticator and the OAuth token answers' reader refuse them outright
+/// rather than act on one reading of a text another reader sees differently.
+package enum JSONMemberNames {
     /// `true` when some object in `json` (at any depth) names a member twice; names are
     /// compared after their escapes are decoded (`"a"` and `"\u0061"` are the same name).
     /// Text that is not JSON returns `false`: the JSON decoder refuses it on its own.
-    static func containsDuplicate(_ json: Data) -> Bool {
+    package static func containsDuplicate(_ json: Data) -> Bool {
         let bytes = [UInt8](json)
         var index = 0
         // One set of names per open object; `nil` for an open array.

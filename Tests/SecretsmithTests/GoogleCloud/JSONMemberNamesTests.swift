@@ -1,7 +1,8 @@
 import Foundation
+import NIOHTTP1
 import Testing
 
-@testable import SecretsmithServer
+@testable import Secretsmith
 
 @Suite struct JSONMemberNamesTests {
     @Test(arguments: [
@@ -23,5 +24,19 @@ import Testing
     ])
     func distinctNamesPerObjectAreNotDuplicates(json: String) {
         #expect(!JSONMemberNames.containsDuplicate(Data(json.utf8)))
+    }
+}
+
+/// A token endpoint's answer naming `access_token` twice (a fuzzer's input) was read as its
+/// first member by JSONDecoder and its last by other readers; it is refused.
+@Suite struct OAuthDuplicateMemberTests {
+    @Test func anAnswerNamingAMemberTwiceIsRefused() {
+        let answer = AuthHTTPTransport.Answer(
+            status: 200, headers: HTTPHeaders(), body: Array(#"{"access_token":"t","access_token":"u"}"#.utf8))
+        #expect {
+            try OAuthTokenResponse.token(from: answer, source: "test", endpoint: "token endpoint")
+        } throws: { error in
+            (error as? AuthenticationError)?.message.contains("member named twice") == true
+        }
     }
 }
