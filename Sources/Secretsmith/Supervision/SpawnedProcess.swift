@@ -101,18 +101,7 @@ package final class SpawnedProcess: Sendable {
     package func wait(timeout: Duration) async -> ProcessTermination? {
         if let termination { return termination }
         // An unstructured task does not inherit the caller's cancellation.
-        return await Task {
-            await withTaskGroup(of: ProcessTermination?.self) { group in
-                group.addTask { await self.wait() }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first ?? self.termination
-            }
-        }.value
+        return await Task { await self.waitUnlessCancelled(timeout: timeout) }.value
     }
 
     /// Waits until the child ends, `timeout` (on the continuous clock) has passed, or the
