@@ -159,7 +159,7 @@ done
     echo
     echo "\`cov\` and \`ft\` are libFuzzer's last \`cov:\` and \`ft:\` figures (edges and features covered,"
     echo "the library's code included); \`leaked\` is what LeakSanitizer found unreachable after the"
-    echo "corpus ran once more, each input once; \`exit\` is the fuzzer's status (0: the time ran out"
+    echo "corpus ran once more, each input once; \`exit\` is the fuzzer's status (0: the time or the executions ran out"
     echo "without a finding or leak). A crash or property violation leaves its input under \`fuzz/findings/TARGET/\`;"
     echo "once fixed, it moves to \`fuzz/corpus/TARGET/\`, which \`make test\` replays."
     if [ -f fuzz/RESULTS.notes.md ]; then
