@@ -6,12 +6,15 @@ Pub/Sub emulator (google-cloud-cli-pubsub-emulator), and writes the "Watch" sect
 bench/RESULTS.md (between the WATCH markers) and bench/watch-results.json.
 
 1. Rotation latency: from `versions add` (the emulator's REST API) to the output file
-   replaced, over 50 rotations, with Pub/Sub (the Secret Manager event is published right
-   after the add, as Secret Manager does) and with polling only.
+   replaced, over 50 rotations with Pub/Sub (the Secret Manager event is published right
+   after the add, as Secret Manager does) and 25 with polling only (1 s interval: each
+   rotation waits up to a second).
 2. Secret Manager calls while nothing changes, 100 watched `latest` references: with
-   Pub/Sub (polling off) and with polling (metadata only), counted by the emulator.
+   Pub/Sub (polling off) and with polling (metadata only), counted by the emulator; the two
+   watchers idle at the same time, each against its own Secret Manager emulator.
 
-Usage: bench/watch_bench.py [--binary PATH] [--rotations 50] [--idle-seconds 60]
+Usage: bench/watch_bench.py [--binary PATH] [--rotations 50] [--polling-rotations 25]
+       [--idle-seconds 60]
 """
 
 from __future__ import annotations
@@ -54,13 +57,13 @@ def request(method: str, url: str, body: dict | None = None) -> dict:
 
 
 class SecretManager:
-    def __init__(self, binary: Path, workdir: Path, secrets: int):
-        seed = workdir / "seed.yaml"
+    def __init__(self, binary: Path, workdir: Path, secrets: int, name: str = "sm"):
+        seed = workdir / f"{name}-seed.yaml"
         lines = ["projects:", f"  {PROJECT}:", f"    number: {NUMBER}", "    secrets:"]
         for i in range(secrets):
             lines += [f"      s{i}:", "        versions:", f"          - data: value-{i}-1"]
         seed.write_text("\n".join(lines) + "\n")
-        port_file = workdir / "sm.port"
+        port_file = workdir / f"{name}.port"
         self.process = subprocess.Popen(
             [str(binary), "emulator", "--port", "0", "--port-file", str(port_file), "--seed", str(seed)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -185,6 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", type=Path)
     parser.add_argument("--rotations", type=int, default=50)
+    parser.add_argument("--polling-rotations", type=int, default=25)
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--poll-interval", default="5s")
     args = parser.parse_args()
@@ -216,31 +220,38 @@ def main() -> None:
         write_config(config, 1, {"poll_interval": "1s", "poll_jitter": "0s"}, out)
         watch = Watch(binary, config, base_env | {"SECRET_MANAGER_EMULATOR_HOST": sm.host}, workdir, out / "s0.env")
         try:
-            results["polling_rotation"] = rotations(sm, None, out / "s0.env", args.rotations)
+            results["polling_rotation"] = rotations(sm, None, out / "s0.env", args.polling_rotations)
             results["polling_rotation"]["interval"] = "1s"
         finally:
             watch.stop()
 
-        # 2. Calls at rest, 100 references.
-        for name, watch_settings, environment in [
-            ("pubsub_idle", {"subscription": SUBSCRIPTION, "poll_interval": '"off"'}, env),
-            ("polling_idle", {"poll_interval": args.poll_interval, "poll_jitter": "0s"},
-             base_env | {"SECRET_MANAGER_EMULATOR_HOST": sm.host}),
-        ]:
-            out = workdir / name
-            out.mkdir()
-            config = workdir / f"{name}.yaml"
-            write_config(config, 100, watch_settings, out)
-            watch = Watch(binary, config, environment, workdir, out / "s99.env")
-            try:
-                time.sleep(1)
-                before = sm.methods()
-                time.sleep(args.idle_seconds)
-                after = sm.methods()
-            finally:
+        # 2. Calls at rest, 100 references: the two watchers idle at the same time, each
+        # against its own Secret Manager emulator (whose counters are then its watcher's alone).
+        sm_polling = SecretManager(binary, workdir, 100, "sm-polling")
+        idle = []
+        try:
+            for name, watch_settings, environment, emulator in [
+                ("pubsub_idle", {"subscription": SUBSCRIPTION, "poll_interval": '"off"'}, env, sm),
+                ("polling_idle", {"poll_interval": args.poll_interval, "poll_jitter": "0s"},
+                 base_env | {"SECRET_MANAGER_EMULATOR_HOST": sm_polling.host}, sm_polling),
+            ]:
+                out = workdir / name
+                out.mkdir()
+                config = workdir / f"{name}.yaml"
+                write_config(config, 100, watch_settings, out)
+                idle.append((name, watch_settings, emulator,
+                             Watch(binary, config, environment, workdir, out / "s99.env")))
+            time.sleep(1)
+            before = [emulator.methods() for _, _, emulator, _ in idle]
+            time.sleep(args.idle_seconds)
+            after = [emulator.methods() for _, _, emulator, _ in idle]
+        finally:
+            for _, _, _, watch in idle:
                 watch.stop()
-            delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
-            per_hour = 3600 / args.idle_seconds
+            sm_polling.stop()
+        per_hour = 3600 / args.idle_seconds
+        for (name, watch_settings, _, _), start, end in zip(idle, before, after):
+            delta = {k: end.get(k, 0) - start.get(k, 0) for k in set(end) | set(start)}
             results[name] = {"seconds": args.idle_seconds, "references": 100,
                              "access": delta.get("access", 0), "get_version": delta.get("getVersion", 0),
                              "access_per_hour": delta.get("access", 0) * per_hour,
@@ -284,7 +295,8 @@ def report(r: dict) -> str:
         f"| polling every {q['interval']} | {q['count']} | {ms(q['p50'])} | {ms(q['p99'])} | {ms(q['min'])} | {ms(q['max'])} |",
         "",
         f"Secret Manager calls while nothing changes, {a['references']} watched `latest` references, "
-        f"counted by the emulator over {a['seconds']:.0f} s (per hour: × {3600 / a['seconds']:.0f}):",
+        f"counted by the emulator over {a['seconds']:.0f} s (per hour: × {3600 / a['seconds']:.0f}; the two "
+        "watchers at the same time, each against its own Secret Manager emulator):",
         "",
         "| change detection | access calls | get-version (metadata) calls | per hour |",
         "|---|---|---|---|",
