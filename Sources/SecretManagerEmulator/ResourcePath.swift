@@ -127,9 +127,13 @@ struct ResourcePath: Sendable, Equatable {
         return Int(text)
     }
 
-    /// An alias: a letter, then letters, digits, `_` or `-`; at most 63 characters.
+    /// An alias: a letter, then letters, digits, `_` or `-`; at most 63 characters; not `new`
+    /// in any case (Secret Manager's rule: "Assign an alias to a secret version", Google Cloud
+    /// documentation).
     static func isAlias(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, isLetter(first), text.unicodeScalars.count <= 63 else {
+        guard let first = text.unicodeScalars.first, isLetter(first), text.unicodeScalars.count <= 63,
+            text.lowercased() != "new"
+        else {
             return false
         }
         return text.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "_" || $0 == "-" }

@@ -114,7 +114,7 @@ struct SeedParser {
             } else {
                 for (name, nameNode, numberNode) in try mapping(value, what: "`aliases`") {
                     guard ResourcePath.isAlias(name), name != "latest" else {
-                        throw error(nameNode, "`\(name)` is not a valid alias (a letter first, then letters, digits, `_` or `-`; not `latest`)")
+                        throw error(nameNode, "`\(name)` is not a valid alias (a letter first, then at most 62 letters, digits, `_` or `-`; not `latest` or `new`)")
                     }
                     aliasNodes.append((name, numberNode))
                 }

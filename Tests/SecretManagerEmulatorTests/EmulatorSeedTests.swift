@@ -88,6 +88,9 @@ import Testing
         ("projects:\n  acme:\n    secrets:\n      db:\n        versions:\n          - data_base64: \"***\"\n", 6, 26, "base64"),
         ("projects:\n  acme:\n    secrets:\n      db:\n        versions: [x]\n        aliases: { current: 2 }\n", 6, 29, "existing version"),
         ("projects:\n  acme:\n    secrets:\n      db:\n        aliases: { latest: 1 }\n", 5, 20, "not a valid alias"),
+        // Secret Manager refuses `new` (any case) and aliases longer than 63 characters, as the client does.
+        ("projects:\n  acme:\n    secrets:\n      db:\n        versions: [x]\n        aliases: { New: 1 }\n", 6, 20, "not a valid alias"),
+        ("projects:\n  acme:\n    secrets:\n      db:\n        versions: [x]\n        aliases: { a\(String(repeating: "b", count: 63)): 1 }\n", 6, 20, "not a valid alias"),
         ("projects:\n  acme:\n    number: twelve\n", 3, 13, "`number` must be"),
         ("projects:\n  acme:\n    secrets:\n      \"bad id\": {}\n", 4, 7, "not a valid secret id"),
         ("projects:\n  Acme: {}\n", 2, 3, "not a valid project id"),

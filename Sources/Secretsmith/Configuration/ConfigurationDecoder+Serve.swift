@@ -1,3 +1,4 @@
+import Foundation
 import YAML
 
 extension ConfigurationDecoder {
@@ -271,15 +272,29 @@ extension ConfigurationDecoder {
         return elements
     }
 
-    /// An `http://` or `https://` URL with a host.
+    /// An `http://` or `https://` URL with a host, a port (if any) in 1–65535 and no user
+    /// information (a password in the URL would be repeated wherever the URL is named).
+    /// Messages quote the URL without user information.
     private func httpURL(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
         let text = try nonEmptyString(node, at: path)
+        let quoted = ConfigurationRules.quoted(SecretManagerEndpoint.redacted(text))
         guard let rest = ConfigurationRules.afterHTTPScheme(text) else {
-            throw failure("\(ConfigurationRules.quoted(text)) is not an http(s) URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
+            throw failure("\(quoted) is not an http(s) URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
         }
         let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard !host.isEmpty, !text.contains(where: { $0 == " " || $0.isNewline }) else {
-            throw failure("\(ConfigurationRules.quoted(text)) has no host", at: node, path: path)
+            throw failure("\(quoted) has no host", at: node, path: path)
+        }
+        guard let components = URLComponents(string: text), let parsedHost = components.host, !parsedHost.isEmpty else {
+            throw failure("\(quoted) is not a URL", at: node, path: path, hint: "Write a URL such as https://host/path.")
+        }
+        if components.user != nil || components.password != nil {
+            throw failure(
+                "\(quoted) carries user information", at: node, path: path,
+                hint: "Remove it: webhooks are signed with signing_key_file, and a JWKS is public.")
+        }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw failure("\(quoted) has the port \(port), outside 1–65535", at: node, path: path)
         }
         return text
     }

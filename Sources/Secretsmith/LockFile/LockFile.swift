@@ -148,6 +148,36 @@ public struct LockFile: Sendable, Hashable {
             case lockVersion = "lock_version"
             case pins
         }
+
+        init(lockVersion: Int, pins: [LockPin]) {
+            self.lockVersion = lockVersion
+            self.pins = pins
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            lockVersion = try LockFile.wholeNumber(in: container, forKey: .lockVersion)
+            pins = try container.decode([LockPin].self, forKey: .pins)
+        }
+    }
+
+    /// Decodes an `Int` member. Foundation's `JSONDecoder` on Linux reports a number that is not
+    /// a whole number in `Int`'s range (`1.5`, `1e30`) as "not valid JSON" without its coding
+    /// path; this names the member and what is wrong with it instead.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` at the member's coding path for such a number;
+    ///   the decoder's own error otherwise.
+    static func wholeNumber<Key: CodingKey>(in container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> Int {
+        do {
+            return try container.decode(Int.self, forKey: key)
+        } catch {
+            // Foundation's own error for such a number is internal; a number `Double` reads is one.
+            guard let number = try? container.decode(Double.self, forKey: key) else { throw error }
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: container.codingPath + [key],
+                debugDescription: number.isFinite && number == number.rounded()
+                    ? "a whole number out of range" : "not a whole number"))
+        }
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -157,7 +187,10 @@ public struct LockFile: Sendable, Hashable {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             return "wrong type at \(path(context.codingPath))"
         case DecodingError.dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at \(path(context.codingPath))"
+            guard !context.codingPath.isEmpty else { return "invalid JSON" }
+            let reason = ["not a whole number", "a whole number out of range"].contains(context.debugDescription)
+                ? ": \(context.debugDescription)" : ""
+            return "invalid value at \(path(context.codingPath))\(reason)"
         default:
             return "invalid JSON"
         }

@@ -23,6 +23,19 @@ public struct LockPin: Sendable, Hashable, Codable {
         self.etag = etag
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case environment, resource, version, name, etag
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        environment = try container.decode(String.self, forKey: .environment)
+        resource = try container.decode(String.self, forKey: .resource)
+        version = try LockFile.wholeNumber(in: container, forKey: .version)
+        name = try container.decode(String.self, forKey: .name)
+        etag = try container.decodeIfPresent(String.self, forKey: .etag)
+    }
+
     /// The version part of ``resource``: `latest`, an alias, or a number.
     public var requestedVersion: String {
         guard let range = resource.range(of: "/versions/", options: .backwards) else { return "" }

@@ -6,7 +6,7 @@ import Darwin
 
 /// The small POSIX helpers the writer needs: whole reads and writes that retry on `EINTR`
 /// and short counts, `fsync` of a directory, path splitting and user/group lookup.
-enum FileSystemCalls {
+package enum FileSystemCalls {
     /// Splits a path into its directory and last component: `"/a/b"` → `("/a", "b")`,
     /// `"b"` → `(".", "b")`, `"/b"` → `("/", "b")`. The name is empty for `"/a/"`.
     static func split(_ path: String) -> (directory: String, name: String) {
@@ -251,7 +251,7 @@ enum FileSystemCalls {
     }
 
     /// Why ``readRegularFile(_:limit:)`` refused or failed.
-    enum ReadFailure: Error, Hashable {
+    package enum ReadFailure: Error, Hashable {
         /// Nothing exists at the path.
         case missing
         /// The path is a directory.
@@ -264,7 +264,7 @@ enum FileSystemCalls {
         case system(Int32)
 
         /// The reason as a clause: "it is a directory, not a regular file".
-        func reason(limit: Int) -> String {
+        package func reason(limit: Int) -> String {
             switch self {
             case .missing: "it does not exist"
             case .directory: "it is a directory, not a regular file"
@@ -282,7 +282,7 @@ enum FileSystemCalls {
     /// refuses a file that grows past `limit` while being read.
     ///
     /// - Returns: The bytes, or why they could not be read.
-    static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
+    package static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
         guard !path.utf8.contains(0) else { return .failure(.system(EINVAL)) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { return .failure(errno == ENOENT ? .missing : .system(errno)) }

@@ -243,10 +243,11 @@ package actor JWKSKeyStore {
         switch source {
         case .file(let path):
             return {
-                do {
-                    return (Array(try Data(contentsOf: URL(fileURLWithPath: path))), nil)
-                } catch {
-                    throw JWKSProblem("the file cannot be read")
+                // The same limit as a JWKS fetched over HTTP; a FIFO or a device is refused
+                // before it is read.
+                switch FileSystemCalls.readRegularFile(path, limit: 1 << 20) {
+                case .success(let bytes): return (bytes, nil)
+                case .failure(let failure): throw JWKSProblem("the file cannot be used: \(failure.reason(limit: 1 << 20))")
                 }
             }
         case .url(let url):

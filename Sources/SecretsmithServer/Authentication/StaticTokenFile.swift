@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Secretsmith
 
 /// The static tokens file: which bearer tokens `serve` accepts, stored as SHA-256 hashes.
 ///
@@ -42,20 +43,24 @@ package struct StaticTokenFile: Sendable, Hashable {
     ///
     /// - Throws: ``AuthenticationSetupError`` when the file cannot be read or an entry is invalid.
     package static func load(path: String) throws(AuthenticationSetupError) -> StaticTokenFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
+        let bytes: [UInt8]
+        switch FileSystemCalls.readRegularFile(path, limit: maxBytes) {
+        case .success(let read): bytes = read
+        case .failure(let failure):
             throw AuthenticationSetupError(
                 path: path,
-                reason: "The static tokens file cannot be read (\(Self.readFailure(error))); "
+                reason: "The static tokens file cannot be used: \(failure.reason(limit: maxBytes)); "
                     + "check serve.authentication.static_tokens_file.")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw AuthenticationSetupError(path: path, reason: "The static tokens file is not UTF-8 text.")
         }
         return try parse(text, path: path)
     }
+
+    /// The largest tokens file read, in bytes (1 MiB: about 10,000 entries). A FIFO or a
+    /// device is refused before it is read, so neither can hang `serve` or fill its memory.
+    package static let maxBytes = 1 << 20
 
     /// Parses the file's text; `path` is only used in errors.
     ///
@@ -160,17 +165,5 @@ package struct StaticTokenFile: Sendable, Hashable {
             index += 2
         }
         return bytes
-    }
-
-    /// Why a read failed, without any content: the POSIX reason when Foundation gives one.
-    private static func readFailure(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
-            return "No such file or directory"
-        }
-        return "error \(nsError.code)"
     }
 }

@@ -85,7 +85,25 @@ import Testing
             Issue.record("a missing file was accepted")
         } catch {
             #expect(error.description.hasPrefix("/nonexistent/secretsmith-tokens: "))
-            #expect(error.description.contains("No such file"))
+            #expect(error.description.contains("it does not exist"))
+        }
+    }
+
+    @Test func aFIFOOrADeviceIsRefusedWithoutReadingIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("tokens").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // No writer opens the FIFO: a blocking read would hang here.
+        for path in [fifo, "/dev/zero", directory.path] {
+            do throws(AuthenticationSetupError) {
+                _ = try StaticTokenFile.load(path: path)
+                Issue.record("\(path) was accepted as a tokens file")
+            } catch {
+                #expect(error.description.hasPrefix("\(path): "))
+                #expect(error.description.contains("not a regular file"), "\(error.description)")
+            }
         }
     }
 

@@ -114,12 +114,26 @@ import Testing
          "serve.authentication.jwt[0].jwks_file"),
         ("pubsub_push: { audience: a }", "serve.pubsub_push.service_account_email"),
         ("webhooks: [{ url: ftp://x, signing_key_file: k }]", "serve.webhooks[0].url"),
+        ("webhooks: [{ url: \"https://h:0/x\", signing_key_file: k }]", "serve.webhooks[0].url"),
+        ("webhooks: [{ url: \"https://h:99999/x\", signing_key_file: k }]", "serve.webhooks[0].url"),
+        ("webhooks: [{ url: \"https://:8080/x\", signing_key_file: k }]", "serve.webhooks[0].url"),
+        ("authentication: { jwt: [{ kind: google, issuer: x, audiences: [a], jwks_url: \"https://u@h/j\" }] }",
+         "serve.authentication.jwt[0].jwks_url"),
     ])
     func wrongValuesNameTheirKey(_ line: String, _ key: String) {
         let error = ConfigurationTesting.error("version: 1\nserve:\n  \(line)\n")
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("secretsmith.yaml:"), "\(text)")
         #expect(text.contains("(at \(key))"), "\(text)")
+    }
+
+    @Test func aURLWithAPasswordIsRefusedWithoutRepeatingIt() {
+        let error = ConfigurationTesting.error(
+            "version: 1\nserve:\n  webhooks: [{ url: \"https://hook:hunter2-pass@example.com/x\", signing_key_file: k }]\n")
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("carries user information"), "\(text)")
+        #expect(text.contains("(at serve.webhooks[0].url)"), "\(text)")
+        #expect(!text.contains("hunter2-pass"), "\(text)")
     }
 
     @Test func listenAddressesParse() {

@@ -39,6 +39,11 @@ import Testing
         (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "x", "version": 1, "name": "x"}]}"#, "pins[0] is not a secret version resource"),
         (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": 0, "name": "x"}]}"#, "versions start at 1"),
         (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": 1, "name": "x"}, {"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": 1, "name": "x"}]}"#, "a second time"),
+        // Foundation's decoder calls these "not valid JSON" without saying where.
+        (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": 1.5, "name": "x"}]}"#, "invalid value at pins[0].version: not a whole number"),
+        (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": 1e30, "name": "x"}]}"#, "invalid value at pins[0].version: a whole number out of range"),
+        (#"{"lock_version": 2.5, "pins": []}"#, "invalid value at lock_version: not a whole number"),
+        (#"{"lock_version": 1, "pins": [{"environment": "dev", "resource": "projects/p/secrets/s/versions/1", "version": "1", "name": "x"}]}"#, "wrong type at pins[0].version"),
     ])
     func malformedLocksAreRefusedWithTheReason(text: String, expected: String) {
         let error = #expect(throws: LockFileError.self) { try LockFile.decode(Array(text.utf8), path: "x/secretsmith.lock") }
