@@ -25,7 +25,7 @@ TOKEN = "bench-token-0123456789abcdef"
 SECRETS = [f"secret-{i}" for i in range(10)]
 CONNECTIONS = 64
 THREADS = 2
-DURATION = int(os.environ.get("SERVE_BENCH_SECONDS", "15"))
+DURATION = int(os.environ.get("SERVE_BENCH_SECONDS", "10"))
 START_MARK = "<!-- serve-bench:start -->"
 END_MARK = "<!-- serve-bench:end -->"
 

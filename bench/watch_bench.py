@@ -14,7 +14,7 @@ bench/RESULTS.md (between the WATCH markers) and bench/watch-results.json.
    watchers idle at the same time, each against its own Secret Manager emulator.
 
 Usage: bench/watch_bench.py [--binary PATH] [--rotations 50] [--polling-rotations 25]
-       [--idle-seconds 60]
+       [--idle-seconds 30]
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--binary", type=Path)
     parser.add_argument("--rotations", type=int, default=50)
     parser.add_argument("--polling-rotations", type=int, default=25)
-    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--poll-interval", default="5s")
     args = parser.parse_args()
     binary = args.binary
