@@ -34,7 +34,20 @@ struct RenderCommand: AsyncParsableCommand {
         help: "At the end of the run, also on failure, print the manager's stats (counts, cache, retries, latency, breakers) to standard error: text (the default) or json.")
     var stats: StatsFormat? = nil
 
+    /// `render` takes no positional arguments. They are collected (not shown in help) only so
+    /// that `--stats yaml`, which ArgumentParser reads as `--stats` followed by a stray `yaml`
+    /// (the option's value is optional), is answered with the option's valid values.
+    @Argument(help: .private)
+    var unexpectedArguments: [String] = []
+
     func validate() throws {
+        if let first = unexpectedArguments.first {
+            if stats != nil, !first.hasPrefix("-") {
+                throw ValidationError(
+                    "'\(first)' is not a --stats format: use --stats, --stats text or --stats json.")
+            }
+            throw ValidationError("Unexpected argument '\(first)'.")
+        }
         if dryRun && stdout {
             throw ValidationError("--dry-run and --stdout cannot be used together.")
         }

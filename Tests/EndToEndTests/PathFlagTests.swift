@@ -23,4 +23,25 @@ import Testing
             _ = try RenderCommand.parse(["--manifest", "m.json"])
         }
     }
+
+    @Test func aStatsFormatThatIsNotOneNamesTheValidOnes() throws {
+        // ArgumentParser reads `--stats yaml` as `--stats` and a stray `yaml`.
+        do {
+            _ = try RenderCommand.parse(["--stats", "yaml"])
+            Issue.record("--stats yaml was accepted")
+        } catch {
+            let message = RenderCommand.message(for: error)
+            #expect(message.contains("'yaml' is not a --stats format"), "\(message)")
+            #expect(RenderCommand.exitCode(for: error) == .validationFailure)
+        }
+        do {
+            _ = try RenderCommand.parse(["extra"])
+            Issue.record("a positional argument was accepted")
+        } catch {
+            #expect(RenderCommand.message(for: error).contains("Unexpected argument 'extra'"))
+        }
+        #expect(try RenderCommand.parse(["--stats", "json"]).stats == .json)
+        #expect(try RenderCommand.parse(["--stats"]).stats == .text)
+        #expect(try RenderCommand.parse([]).stats == nil)
+    }
 }
