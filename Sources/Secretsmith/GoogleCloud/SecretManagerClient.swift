@@ -28,18 +28,24 @@ package struct SecretManagerClient: Sendable {
     /// Sent as `x-goog-user-project` when set: the project billed for quota.
     package let quotaProject: String?
     package let logger: Logger
+    /// The HTTP/2 connections calls to an HTTPS endpoint are spread over
+    /// (``HTTP2ConnectionSpread``), shared by every client of the same `httpClient` and
+    /// endpoint; `nil` over plain HTTP, where each call in flight has a connection anyway.
+    package let spread: HTTP2ConnectionSpread?
 
     package init(
         httpClient: HTTPClient,
         endpoint: SecretManagerEndpoint,
         tokenProvider: (any AccessTokenProvider)?,
         quotaProject: String? = nil,
+        spread: HTTP2ConnectionSpread? = nil,
         logger: Logger
     ) {
         self.httpClient = httpClient
         self.endpoint = endpoint
         self.tokenProvider = tokenProvider
         self.quotaProject = quotaProject
+        self.spread = spread
         self.logger = logger
     }
 
@@ -74,24 +80,36 @@ package struct SecretManagerClient: Sendable {
         }
     }
 
+    /// Sends one request through AsyncHTTPClient's `HTTPClient.Request` API, which can bind
+    /// a request to an event loop and with it to that loop's HTTP/2 connection
+    /// (``HTTP2ConnectionSpread``); the `HTTPClientRequest` API cannot, so every call of a
+    /// burst larger than one connection's streams would wait on one connection.
     private func call(method: HTTPMethod, path: String, resource: String, timeout: Duration) async throws
         -> [UInt8]
     {
-        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/v1/\(path)")
-        request.method = method
+        var headers = HTTPHeaders()
         let token = try await GoogleRESTRequest.addHeaders(
-            to: &request, requiresCredentials: endpoint.requiresCredentials, tokenProvider: tokenProvider,
+            to: &headers, requiresCredentials: endpoint.requiresCredentials, tokenProvider: tokenProvider,
             quotaProject: quotaProject)
         // AsyncHTTPClient logs response body bytes at trace level: an access response is a
         // base64 payload, so its logger never goes below debug.
         let requestLogger = GoogleRESTRequest.requestLogger(logger)
-        let response: HTTPClientResponse
-        let body: ByteBuffer
+        let lane = spread?.acquire()
+        defer { if let lane { spread?.release(lane.lane) } }
+        let response: HTTPClient.Response
         do {
-            response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: requestLogger)
-            body = try await response.body.collect(upTo: Self.maxResponseBytes)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+            let request = try HTTPClient.Request(url: "\(endpoint.baseURL)/v1/\(path)", method: method, headers: headers)
+            let task = httpClient.execute(
+                request: request,
+                delegate: ResponseAccumulator(request: request, maxBodySize: Self.maxResponseBytes),
+                eventLoop: lane.map { .delegateAndChannel(on: $0.eventLoop) } ?? .indifferent,
+                deadline: .now() + TimeAmount(timeout), logger: requestLogger)
+            response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch is ResponseAccumulator.ResponseTooBigError {
             throw SecretManagerError(
                 code: .invalidResponse, resource: resource,
                 message: "the response body is larger than \(Self.maxResponseBytes) bytes")
@@ -102,7 +120,7 @@ package struct SecretManagerClient: Sendable {
             if Task.isCancelled { throw CancellationError() }
             throw Self.transportError(error, resource: resource, endpoint: endpoint, timeout: timeout)
         }
-        let bytes = Array(body.readableBytesView)
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
         guard (200..<300).contains(Int(response.status.code)) else {
             var error = GoogleErrorResponse.error(
                 status: Int(response.status.code), headers: response.headers, body: bytes, resource: resource)

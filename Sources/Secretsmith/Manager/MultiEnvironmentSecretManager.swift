@@ -37,6 +37,9 @@ public final class MultiEnvironmentSecretManager: Sendable {
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
     private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
+    /// One ``HTTP2ConnectionSpread`` per HTTPS base URL (one pool key of `httpClient`):
+    /// the calls of every environment reading from it count together.
+    private let spreads = Mutex<[String: HTTP2ConnectionSpread]>([:])
     /// `SECRETSMITH_ENV` of ``processEnvironment``, read once.
     private let defaultEnvironment: String?
     /// Routes of the references accessed so far, by their text or parsed form and the active
@@ -704,7 +707,18 @@ public final class MultiEnvironmentSecretManager: Sendable {
         }
         return SecretManagerClient(
             httpClient: httpClient, endpoint: endpoint, tokenProvider: provider,
-            quotaProject: secret.quotaProject, logger: logger)
+            quotaProject: secret.quotaProject, spread: spread(for: endpoint), logger: logger)
+    }
+
+    /// The connection spread of an HTTPS endpoint; `nil` over plain HTTP.
+    private func spread(for endpoint: SecretManagerEndpoint) -> HTTP2ConnectionSpread? {
+        guard endpoint.baseURL.lowercased().hasPrefix("https://") else { return nil }
+        return spreads.withLock { spreads in
+            if let existing = spreads[endpoint.baseURL] { return existing }
+            let created = HTTP2ConnectionSpread(eventLoopGroup: httpClient.eventLoopGroup)
+            spreads[endpoint.baseURL] = created
+            return created
+        }
     }
 
     private func tokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {

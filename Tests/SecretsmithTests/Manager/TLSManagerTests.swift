@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOPosix
 import SecretManagerEmulator
 import SecretsmithTestSupport
 import Testing
@@ -25,14 +26,18 @@ struct TLSManagerTests {
     static let processEnvironment = ["TLS_TEST_TOKEN": "test-token"]
 
     /// Runs `body` with a manager over `text` and the client secretsmith's CLI makes for it.
+    ///
+    /// - Parameter eventLoopGroup: the client's event loops (the most HTTP/2 connections it
+    ///   opens to one host); the singleton group (one loop per core) when `nil`.
     static func withManager<Result>(
         _ text: String, processEnvironment: [String: String] = processEnvironment,
+        eventLoopGroup: MultiThreadedEventLoopGroup? = nil,
         _ body: (MultiEnvironmentSecretManager) async throws -> Result
     ) async throws -> Result {
         let configuration = try Configuration.parse(
             Array(text.utf8), file: "t.yaml", environment: processEnvironment, directory: "/tmp")
         let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
+            eventLoopGroup: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton,
             configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
                 for: configuration, processEnvironment: processEnvironment))
         let manager = MultiEnvironmentSecretManager(
@@ -41,7 +46,7 @@ struct TLSManagerTests {
     }
 
     /// Reads `s1` … `sN` at once; returns the values in order.
-    static func readAll(_ manager: MultiEnvironmentSecretManager) async throws -> [String] {
+    static func readAll(_ manager: MultiEnvironmentSecretManager, count: Int = count) async throws -> [String] {
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for index in 1...count {
                 group.addTask {
@@ -68,6 +73,44 @@ struct TLSManagerTests {
             #expect(stats.httpVersions == ["2": Self.count])
             #expect(stats.connections == 1)
         }
+    }
+
+    @Test("more calls in flight than one connection's streams go over a second HTTP/2 connection")
+    func secondConnection() async throws {
+        // A latency far above the time the calls take to start, so all of them are in
+        // flight at once (the emulator announces 100 streams per connection).
+        let latency = try FaultRule(parsing: "latency:1000")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [latency])) { emulator in
+            try await Self.withManager(
+                emulator.configuration(extra: "  concurrency: 200"), eventLoopGroup: group
+            ) { manager in
+                let values = try await Self.readAll(manager)
+                #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+            }
+            let stats = await emulator.emulator.stats()
+            #expect(stats.count(.access) == Self.count)
+            #expect(stats.httpVersions == ["2": Self.count])
+            #expect(stats.connections == 2)
+        }
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a few calls keep one HTTP/2 connection however many event loops and concurrency allow")
+    func fewCallsOneConnection() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            try await Self.withManager(
+                emulator.configuration(extra: "  concurrency: 200"), eventLoopGroup: group
+            ) { manager in
+                let values = try await Self.readAll(manager, count: 10)
+                #expect(values == (1...10).map { "v\($0)-\(StandardSeed.sentinel)" })
+            }
+            let stats = await emulator.emulator.stats()
+            #expect(stats.httpVersions == ["2": 10])
+            #expect(stats.connections == 1)
+        }
+        try await group.shutdownGracefully()
     }
 
     @Test("SSL_CERT_FILE serves as the trust roots when no ca_file is set")
