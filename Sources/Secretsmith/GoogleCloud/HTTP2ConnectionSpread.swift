@@ -22,7 +22,8 @@ import Synchronization
 /// at most the sum of the `concurrency:` settings of the environments reading from it;
 /// ceil(calls / ``streamsPerConnection``) connections, at most the client's event loops
 /// (one per core with `.singleton`). A render of 10 secrets, or any number at a
-/// `concurrency:` of 100 or less, keeps one connection and one TLS handshake.
+/// `concurrency:` of 100 or less, keeps one connection and one TLS handshake; at the
+/// built-in 200, a render of more than 100 secrets opens two.
 ///
 /// Over plain HTTP (`SECRET_MANAGER_EMULATOR_HOST`) no lane is chosen: HTTP/1.1 needs a
 /// connection per call in flight, which AsyncHTTPClient's pool opens on its own.

@@ -60,13 +60,14 @@ struct TLSManagerTests {
         }
     }
 
-    @Test("a cold burst of concurrent accesses goes over one HTTP/2 connection, with the CA of tls.ca_file")
+    @Test("a cold burst at concurrency 100 goes over one HTTP/2 connection, with the CA of tls.ca_file")
     func oneConnection() async throws {
         try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [try FaultRule(parsing: "latency:20")])) {
             emulator in
-            try await Self.withManager(emulator.configuration()) { manager in
+            try await Self.withManager(emulator.configuration(extra: "  concurrency: 100")) { manager in
                 let values = try await Self.readAll(manager)
                 #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 100)
             }
             let stats = await emulator.emulator.stats()
             #expect(stats.count(.access) == Self.count)
@@ -75,18 +76,18 @@ struct TLSManagerTests {
         }
     }
 
-    @Test("more calls in flight than one connection's streams go over a second HTTP/2 connection")
+    @Test("more calls in flight than one connection's streams (default concurrency) go over a second HTTP/2 connection")
     func secondConnection() async throws {
         // A latency far above the time the calls take to start, so all of them are in
         // flight at once (the emulator announces 100 streams per connection).
         let latency = try FaultRule(parsing: "latency:1000")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [latency])) { emulator in
-            try await Self.withManager(
-                emulator.configuration(extra: "  concurrency: 200"), eventLoopGroup: group
-            ) { manager in
+            // The built-in default over HTTPS: 200 calls in flight, two connections' streams.
+            try await Self.withManager(emulator.configuration(), eventLoopGroup: group) { manager in
                 let values = try await Self.readAll(manager)
                 #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 200)
             }
             let stats = await emulator.emulator.stats()
             #expect(stats.count(.access) == Self.count)
