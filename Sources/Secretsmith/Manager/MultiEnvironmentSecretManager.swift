@@ -712,9 +712,13 @@ public final class MultiEnvironmentSecretManager: Sendable {
             quotaProject: secret.quotaProject, spread: spread(for: endpoint), logger: logger)
     }
 
-    /// The connection spread of an HTTPS endpoint; `nil` over plain HTTP.
+    /// The connection spread of an HTTPS endpoint; `nil` over plain HTTP, and when the
+    /// HTTP client has a tracer: the requests of a spread cannot carry the trace context
+    /// (AsyncHTTPClient's `HTTPClient.Request` API starts their spans outside the caller's
+    /// task and sends no `traceparent`), so traced requests share one HTTP/2 connection.
     private func spread(for endpoint: SecretManagerEndpoint) -> HTTP2ConnectionSpread? {
         guard !endpoint.isPlainHTTP else { return nil }
+        if let tracer = httpClient.tracer, !(tracer is NoOpTracer) { return nil }
         return spreads.withLock { spreads in
             if let existing = spreads[endpoint.baseURL] { return existing }
             let created = HTTP2ConnectionSpread(eventLoopGroup: httpClient.eventLoopGroup)

@@ -4,6 +4,7 @@ import NIOPosix
 import SecretManagerEmulator
 import SecretsmithTestSupport
 import Testing
+import Tracing
 @testable import Secretsmith
 
 /// The manager over HTTPS: HTTP/2 by ALPN on one connection, the CA from `tls.ca_file`
@@ -112,6 +113,35 @@ struct TLSManagerTests {
             #expect(stats.connections == 1)
         }
         try await group.shutdownGracefully()
+    }
+
+    @Test("with a tracer, an HTTPS request's span is a child of the caller's and carries its traceparent")
+    func tracedRequestsCarryTheContext() async throws {
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            let configuration = try Configuration.parse(
+                Array(emulator.configuration().utf8), file: "t.yaml", environment: Self.processEnvironment,
+                directory: "/tmp")
+            let recorder = SpanRecorder()
+            let tracer = W3CTracer(recorder: recorder)
+            var clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+                for: configuration, processEnvironment: Self.processEnvironment)
+            clientConfiguration.tracing.tracer = tracer
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            let manager = MultiEnvironmentSecretManager(
+                configuration: configuration, httpClient: client, processEnvironment: Self.processEnvironment)
+            try await withCleanup(client, cleanup: { try? await $0.shutdown() }) { _ in
+                try await withTracer(tracer) {
+                    try await withSpan("caller") { _ in
+                        _ = try await manager.accessSecretVersion("dev/app/s1")
+                    }
+                }
+            }
+            let spans = recorder.finishedSpans
+            let caller = try #require(spans.first { $0.name == "caller" })
+            let request = try #require(spans.first { $0.name == "GET" })
+            #expect(request.traceID == caller.traceID)
+            #expect(await emulator.emulator.stats().traceparents == ["00-\(request.traceID)-\(request.spanID)-01"])
+        }
     }
 
     @Test("SSL_CERT_FILE serves as the trust roots when no ca_file is set")
