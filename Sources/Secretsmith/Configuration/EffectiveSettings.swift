@@ -51,7 +51,8 @@ public struct EffectiveSettings: Sendable, Hashable {
     /// client, so on one core they wait for a stream instead), so a cold render of up to
     /// 200 secrets takes one round trip and two TLS handshakes, and of N secrets
     /// ceil(N / 200) round trips. Measured with the bundled emulator at 20 ms a request, 2
-    /// cores: 200 secrets over TLS in 75 ms at 200, 102 ms at 100 (two round trips).
+    /// cores, release build: 200 secrets over TLS in 85 ms at 200, 106 ms at 100 (two
+    /// round trips).
     /// Secret Manager's quota of 90,000 access requests per minute per project (1,500/s) is
     /// a rate over a minute: a render of N secrets sends N requests once whatever the
     /// concurrency, far below it unless N is in the tens of thousands, and a process that
@@ -62,7 +63,7 @@ public struct EffectiveSettings: Sendable, Hashable {
     /// The built-in `concurrency:` over plain HTTP (the emulator through
     /// `SECRET_MANAGER_EMULATOR_HOST`, an `http://` endpoint), 100: there each call in
     /// flight holds a TCP connection of its own, and 200 connections instead of 100 cost
-    /// about 14 ms more CPU for a render of 200 secrets with no gain in time (measured with
+    /// about 15 ms more CPU for a render of 200 secrets with no gain in time (measured with
     /// the bundled emulator at 20 ms a request, 2 cores).
     public static let defaultPlainHTTPConcurrency = 100
 
