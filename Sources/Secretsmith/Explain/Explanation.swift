@@ -127,7 +127,7 @@ package struct Explanation: Sendable, Hashable, Encodable {
             add("deadline", secret.settings.deadline.map(duration) ?? "(none)", layer("deadline"))
         }
         // The manager bounds calls per environment; its one cache's size comes from `defaults:`.
-        add("concurrency", String(secret.concurrency), layer("concurrency"))
+        add("concurrency", String(secret.settings.concurrency(toward: endpoint)), layer("concurrency"))
         let defaults = configuration.defaults
         add("cache.ttl", duration(secret.cache.ttl), layer("cache.ttl"))
         add(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Logging
+import NIOHTTP1
 
 /// What every request to a Google REST API carries, whichever client sends it (Secret
 /// Manager, Pub/Sub): a JSON `Accept`, secretsmith's `User-Agent`, `Authorization: Bearer`
@@ -23,23 +24,41 @@ package enum GoogleRESTRequest {
         to request: inout HTTPClientRequest, requiresCredentials: Bool,
         tokenProvider: (any AccessTokenProvider)?, quotaProject: String?
     ) async throws -> String? {
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "secretsmith/\(SecretsmithVersion.current)")
+        try await addHeaders(
+            to: &request.headers, requiresCredentials: requiresCredentials, tokenProvider: tokenProvider,
+            quotaProject: quotaProject)
+    }
+
+    /// Adds the common headers to `headers` (of a request for AsyncHTTPClient's
+    /// `HTTPClient.Request` API).
+    ///
+    /// - Returns: the access token sent, or `nil` (no credentials needed or none
+    ///   configured), so a 401 can drop exactly that token.
+    /// - Throws: what `tokenProvider` throws when no token can be had.
+    package static func addHeaders(
+        to headers: inout HTTPHeaders, requiresCredentials: Bool,
+        tokenProvider: (any AccessTokenProvider)?, quotaProject: String?
+    ) async throws -> String? {
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: userAgent)
         var token: String?
         if requiresCredentials, let tokenProvider {
             let value = try await tokenProvider.accessToken()
             token = value
-            request.headers.add(name: "Authorization", value: "Bearer \(value)")
+            headers.add(name: "Authorization", value: "Bearer \(value)")
         }
         if let quotaProject = quotaProject ?? (requiresCredentials ? tokenProvider?.quotaProject : nil) {
-            request.headers.add(name: "x-goog-user-project", value: quotaProject)
+            headers.add(name: "x-goog-user-project", value: quotaProject)
         }
         if let reason = requestReason {
             let printable = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.value < 0x20 || $0.value >= 0x7F ? "?" : $0 }))
-            request.headers.add(name: "x-goog-request-reason", value: printable)
+            headers.add(name: "x-goog-request-reason", value: printable)
         }
         return token
     }
+
+    /// `secretsmith/VERSION`, made once.
+    static let userAgent = "secretsmith/\(SecretsmithVersion.current)"
 
     /// The logger for AsyncHTTPClient's own events of one request: never below `debug`,
     /// because at `trace` it logs body bytes (access payloads, message data).

@@ -28,18 +28,25 @@ package struct SecretManagerClient: Sendable {
     /// Sent as `x-goog-user-project` when set: the project billed for quota.
     package let quotaProject: String?
     package let logger: Logger
+    /// The HTTP/2 connections calls to an HTTPS endpoint are spread over
+    /// (``HTTP2ConnectionSpread``), shared by every client of the same `httpClient` and
+    /// endpoint; `nil` over plain HTTP, where each call in flight has a connection anyway,
+    /// and when `httpClient` has a tracer (see `call`).
+    package let spread: HTTP2ConnectionSpread?
 
     package init(
         httpClient: HTTPClient,
         endpoint: SecretManagerEndpoint,
         tokenProvider: (any AccessTokenProvider)?,
         quotaProject: String? = nil,
+        spread: HTTP2ConnectionSpread? = nil,
         logger: Logger
     ) {
         self.httpClient = httpClient
         self.endpoint = endpoint
         self.tokenProvider = tokenProvider
         self.quotaProject = quotaProject
+        self.spread = spread
         self.logger = logger
     }
 
@@ -74,24 +81,42 @@ package struct SecretManagerClient: Sendable {
         }
     }
 
+    /// Sends one request. With a ``spread`` (HTTPS, no tracer) through AsyncHTTPClient's
+    /// `HTTPClient.Request` API, which can bind a request to an event loop and with it to
+    /// that loop's HTTP/2 connection (``HTTP2ConnectionSpread``); otherwise through the
+    /// `HTTPClientRequest` API, which cannot, but which makes the request's span a child of
+    /// the caller's and sends its `traceparent` (the other API does neither).
     private func call(method: HTTPMethod, path: String, resource: String, timeout: Duration) async throws
         -> [UInt8]
     {
-        var request = HTTPClientRequest(url: "\(endpoint.baseURL)/v1/\(path)")
-        request.method = method
+        let url = "\(endpoint.baseURL)/v1/\(path)"
+        var headers = HTTPHeaders()
         let token = try await GoogleRESTRequest.addHeaders(
-            to: &request, requiresCredentials: endpoint.requiresCredentials, tokenProvider: tokenProvider,
+            to: &headers, requiresCredentials: endpoint.requiresCredentials, tokenProvider: tokenProvider,
             quotaProject: quotaProject)
         // AsyncHTTPClient logs response body bytes at trace level: an access response is a
         // base64 payload, so its logger never goes below debug.
         let requestLogger = GoogleRESTRequest.requestLogger(logger)
-        let response: HTTPClientResponse
-        let body: ByteBuffer
+        let status: HTTPResponseStatus
+        let responseHeaders: HTTPHeaders
+        let bytes: [UInt8]
         do {
-            response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: requestLogger)
-            body = try await response.body.collect(upTo: Self.maxResponseBytes)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+            if let spread {
+                (status, responseHeaders, bytes) = try await send(
+                    url: url, method: method, headers: headers, spread: spread, timeout: timeout, logger: requestLogger)
+            } else {
+                var request = HTTPClientRequest(url: url)
+                request.method = method
+                request.headers = headers
+                let response = try await httpClient.execute(request, timeout: TimeAmount(timeout), logger: requestLogger)
+                let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+                (status, responseHeaders, bytes) = (response.status, response.headers, Array(body.readableBytesView))
+            }
+        } catch is NIOTooManyBytesError {
+            throw SecretManagerError(
+                code: .invalidResponse, resource: resource,
+                message: "the response body is larger than \(Self.maxResponseBytes) bytes")
+        } catch is ResponseAccumulator.ResponseTooBigError {
             throw SecretManagerError(
                 code: .invalidResponse, resource: resource,
                 message: "the response body is larger than \(Self.maxResponseBytes) bytes")
@@ -102,11 +127,10 @@ package struct SecretManagerClient: Sendable {
             if Task.isCancelled { throw CancellationError() }
             throw Self.transportError(error, resource: resource, endpoint: endpoint, timeout: timeout)
         }
-        let bytes = Array(body.readableBytesView)
-        guard (200..<300).contains(Int(response.status.code)) else {
+        guard (200..<300).contains(Int(status.code)) else {
             var error = GoogleErrorResponse.error(
-                status: Int(response.status.code), headers: response.headers, body: bytes, resource: resource)
-            if response.status == .unauthorized, let token, let tokenProvider {
+                status: Int(status.code), headers: responseHeaders, body: bytes, resource: resource)
+            if status == .unauthorized, let token, let tokenProvider {
                 await tokenProvider.invalidate(token)
                 // Which credentials were refused (a self-signed JWT is refused here, not at a
                 // token endpoint that would name them).
@@ -115,6 +139,28 @@ package struct SecretManagerClient: Sendable {
             throw error
         }
         return bytes
+    }
+
+    /// One request on a lane of `spread`: bound to the lane's event loop, and so to its
+    /// HTTP/2 connection.
+    private func send(
+        url: String, method: HTTPMethod, headers: HTTPHeaders, spread: HTTP2ConnectionSpread, timeout: Duration,
+        logger: Logger
+    ) async throws -> (HTTPResponseStatus, HTTPHeaders, [UInt8]) {
+        let lane = spread.acquire()
+        defer { if let lane { spread.release(lane.lane) } }
+        let request = try HTTPClient.Request(url: url, method: method, headers: headers)
+        let task = httpClient.execute(
+            request: request,
+            delegate: ResponseAccumulator(request: request, maxBodySize: Self.maxResponseBytes),
+            eventLoop: lane.map { .delegateAndChannel(on: $0.eventLoop) } ?? .indifferent,
+            deadline: .now() + TimeAmount(timeout), logger: logger)
+        let response = try await withTaskCancellationHandler {
+            try await task.futureResult.get()
+        } onCancel: {
+            task.cancel()
+        }
+        return (response.status, response.headers, response.body.map { Array($0.readableBytesView) } ?? [])
     }
 
     static func transportError(

@@ -14,6 +14,10 @@ public struct SecretManagerEndpoint: Sendable, Hashable, CustomStringConvertible
     /// The global production endpoint.
     public static let globalDefault = "https://secretmanager.googleapis.com"
 
+    /// Whether requests go over plain HTTP (HTTP/1.1, one TCP connection per call in
+    /// flight) rather than HTTPS (HTTP/2 by ALPN): the emulator, or an `http://` endpoint.
+    public var isPlainHTTP: Bool { baseURL.utf8.prefix(7).map { $0 | 0x20 } == Array("http://".utf8) }
+
     public init(baseURL: String, requiresCredentials: Bool) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }

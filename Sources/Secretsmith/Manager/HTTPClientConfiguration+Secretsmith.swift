@@ -18,7 +18,9 @@ extension MultiEnvironmentSecretManager {
     ///   ends) of concurrent calls: AsyncHTTPClient treats an HTTPS origin as HTTP/2 until
     ///   told otherwise, so a cold burst waits for one connection instead of starting one
     ///   TLS handshake per call (if the server answers ALPN with `http/1.1`, the pool then
-    ///   opens a connection per call in flight, up to the same limit).
+    ///   opens a connection per call in flight, up to the same limit). The manager's
+    ///   Secret Manager calls beyond 100 in flight go over a further connection, one per
+    ///   event loop of the client at most (``HTTP2ConnectionSpread``).
     /// - TLS: certificates and host names are always verified, against `tls` (the system's
     ///   roots by default).
     ///

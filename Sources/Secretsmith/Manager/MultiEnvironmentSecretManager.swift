@@ -37,6 +37,9 @@ public final class MultiEnvironmentSecretManager: Sendable {
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
     private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
+    /// One ``HTTP2ConnectionSpread`` per HTTPS base URL (one pool key of `httpClient`):
+    /// the calls of every environment reading from it count together.
+    private let spreads = Mutex<[String: HTTP2ConnectionSpread]>([:])
     /// `SECRETSMITH_ENV` of ``processEnvironment``, read once.
     private let defaultEnvironment: String?
     /// Routes of the references accessed so far, by their text or parsed form and the active
@@ -501,7 +504,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             referenceText: referenceText, secret: secret, endpoint: endpoint,
             key: SecretCacheKey(environment: secret.environment, endpoint: endpoint.baseURL, versionName: secret.versionName),
             client: try? client(for: secret, endpoint: endpoint),
-            breaker: breaker(for: secret), limiter: limiter(for: secret), metricSlot: slot)
+            breaker: breaker(for: secret), limiter: limiter(for: secret, endpoint: endpoint), metricSlot: slot)
     }
 
     /// Gets one resolved version's metadata (no payload), with the breaker and retries
@@ -512,7 +515,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
             let client = try client(for: secret)
             let attempts = AttemptCounter(span: span)
             let breaker = breaker(for: secret)
-            return try await limiter(for: secret).run {
+            return try await limiter(for: secret, endpoint: client.endpoint).run {
                 try await self.callWithRetries(secret: secret, breaker: breaker, attempts: attempts, method: "get") { timeout in
                     try await client.getSecretVersion(name: secret.versionName, timeout: timeout)
                 }
@@ -658,11 +661,13 @@ public final class MultiEnvironmentSecretManager: Sendable {
     }
 
     /// The limiter of the secret's environment: `concurrency:` bounds the Secret Manager
-    /// calls in flight per environment (the environment's setting, else the defaults').
-    private func limiter(for secret: SecretConfig) -> ConcurrencyLimiter {
+    /// calls in flight per environment (the environment's setting, else the defaults',
+    /// else the built-in default of the transport to `endpoint`, made by the environment's
+    /// first call: ``EffectiveSettings/concurrency(toward:)``).
+    private func limiter(for secret: SecretConfig, endpoint: SecretManagerEndpoint) -> ConcurrencyLimiter {
         limiters.withLock { limiters in
             if let existing = limiters[secret.environment] { return existing }
-            let created = ConcurrencyLimiter(limit: secret.concurrency)
+            let created = ConcurrencyLimiter(limit: secret.settings.concurrency(toward: endpoint))
             limiters[secret.environment] = created
             return created
         }
@@ -704,7 +709,22 @@ public final class MultiEnvironmentSecretManager: Sendable {
         }
         return SecretManagerClient(
             httpClient: httpClient, endpoint: endpoint, tokenProvider: provider,
-            quotaProject: secret.quotaProject, logger: logger)
+            quotaProject: secret.quotaProject, spread: spread(for: endpoint), logger: logger)
+    }
+
+    /// The connection spread of an HTTPS endpoint; `nil` over plain HTTP, and when the
+    /// HTTP client has a tracer: the requests of a spread cannot carry the trace context
+    /// (AsyncHTTPClient's `HTTPClient.Request` API starts their spans outside the caller's
+    /// task and sends no `traceparent`), so traced requests share one HTTP/2 connection.
+    private func spread(for endpoint: SecretManagerEndpoint) -> HTTP2ConnectionSpread? {
+        guard !endpoint.isPlainHTTP else { return nil }
+        if let tracer = httpClient.tracer, !(tracer is NoOpTracer) { return nil }
+        return spreads.withLock { spreads in
+            if let existing = spreads[endpoint.baseURL] { return existing }
+            let created = HTTP2ConnectionSpread(eventLoopGroup: httpClient.eventLoopGroup)
+            spreads[endpoint.baseURL] = created
+            return created
+        }
     }
 
     private func tokenProvider(for credentials: CredentialsConfiguration) throws -> any AccessTokenProvider {

@@ -128,7 +128,12 @@ struct ConfigurationResolutionTests {
         let config = try configuration.resolve(SecretReference.parse("p/s"), activeEnvironment: "e")
         #expect(config == SecretConfig(environment: "e", projectAlias: "p", secretName: "s", projectID: "x-project", origins: config.origins))
         #expect(config.timeout == .seconds(10))
-        #expect(config.concurrency == 100)
+        #expect(config.concurrency == 200)
+        // The built-in default depends on the transport: 100 over plain HTTP (the emulator).
+        let plain = SecretManagerEndpoint(baseURL: "http://127.0.0.1:8085", requiresCredentials: false)
+        let secure = SecretManagerEndpoint(baseURL: SecretManagerEndpoint.globalDefault, requiresCredentials: true)
+        #expect(config.settings.concurrency(toward: plain) == 100)
+        #expect(config.settings.concurrency(toward: secure) == 200)
         #expect(config.cache == CachePolicy(ttl: .seconds(300), maxEntries: 1000, maxStale: .zero))
         #expect(config.retry == RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(250), maxBackoff: .seconds(10), multiplier: 2))
         #expect(
@@ -216,13 +221,15 @@ struct ConfigurationResolutionTests {
         let defaults = configuration.defaults
         #expect(defaults.timeout == .seconds(7))
         #expect(defaults.origins["timeout"] == .global)
-        #expect(defaults.concurrency == 100)
+        #expect(defaults.concurrency == 200)
         #expect(defaults.origins["concurrency"] == .builtIn)
         #expect(defaults.cache.maxEntries == 50)
         #expect(defaults.credentials == .applicationDefault)
         let dev = try #require(configuration.settings(forEnvironment: "dev"))
         #expect(dev.concurrency == 4)
         #expect(dev.origins["concurrency"] == .environment)
+        // A value set in a layer applies whatever the transport.
+        #expect(dev.concurrency(toward: SecretManagerEndpoint(baseURL: "HTTP://127.0.0.1:1", requiresCredentials: false)) == 4)
         #expect(dev.cache.ttl == .seconds(60))
         #expect(dev.cache.maxStale == .seconds(30))
         #expect(configuration.settings(forEnvironment: "nope") == nil)

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import NIOPosix
 import SecretManagerEmulator
 import SecretsmithTestSupport
 import Testing
+import Tracing
 @testable import Secretsmith
 
 /// The manager over HTTPS: HTTP/2 by ALPN on one connection, the CA from `tls.ca_file`
@@ -25,14 +27,18 @@ struct TLSManagerTests {
     static let processEnvironment = ["TLS_TEST_TOKEN": "test-token"]
 
     /// Runs `body` with a manager over `text` and the client secretsmith's CLI makes for it.
+    ///
+    /// - Parameter eventLoopGroup: the client's event loops (the most HTTP/2 connections it
+    ///   opens to one host); the singleton group (one loop per core) when `nil`.
     static func withManager<Result>(
         _ text: String, processEnvironment: [String: String] = processEnvironment,
+        eventLoopGroup: MultiThreadedEventLoopGroup? = nil,
         _ body: (MultiEnvironmentSecretManager) async throws -> Result
     ) async throws -> Result {
         let configuration = try Configuration.parse(
             Array(text.utf8), file: "t.yaml", environment: processEnvironment, directory: "/tmp")
         let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
+            eventLoopGroup: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton,
             configuration: MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
                 for: configuration, processEnvironment: processEnvironment))
         let manager = MultiEnvironmentSecretManager(
@@ -41,7 +47,7 @@ struct TLSManagerTests {
     }
 
     /// Reads `s1` … `sN` at once; returns the values in order.
-    static func readAll(_ manager: MultiEnvironmentSecretManager) async throws -> [String] {
+    static func readAll(_ manager: MultiEnvironmentSecretManager, count: Int = count) async throws -> [String] {
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for index in 1...count {
                 group.addTask {
@@ -55,18 +61,86 @@ struct TLSManagerTests {
         }
     }
 
-    @Test("a cold burst of concurrent accesses goes over one HTTP/2 connection, with the CA of tls.ca_file")
+    @Test("a cold burst at concurrency 100 goes over one HTTP/2 connection, with the CA of tls.ca_file")
     func oneConnection() async throws {
         try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [try FaultRule(parsing: "latency:20")])) {
             emulator in
-            try await Self.withManager(emulator.configuration()) { manager in
+            try await Self.withManager(emulator.configuration(extra: "  concurrency: 100")) { manager in
                 let values = try await Self.readAll(manager)
                 #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 100)
             }
             let stats = await emulator.emulator.stats()
             #expect(stats.count(.access) == Self.count)
             #expect(stats.httpVersions == ["2": Self.count])
             #expect(stats.connections == 1)
+        }
+    }
+
+    @Test("more calls in flight than one connection's streams (default concurrency) go over a second HTTP/2 connection")
+    func secondConnection() async throws {
+        // A latency far above the time the calls take to start, so all of them are in
+        // flight at once (the emulator announces 100 streams per connection).
+        let latency = try FaultRule(parsing: "latency:1000")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await withTLSEmulator(seed: Self.seed, faults: FaultConfiguration(rules: [latency])) { emulator in
+            // The built-in default over HTTPS: 200 calls in flight, two connections' streams.
+            try await Self.withManager(emulator.configuration(), eventLoopGroup: group) { manager in
+                let values = try await Self.readAll(manager)
+                #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
+                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 200)
+            }
+            let stats = await emulator.emulator.stats()
+            #expect(stats.count(.access) == Self.count)
+            #expect(stats.httpVersions == ["2": Self.count])
+            #expect(stats.connections == 2)
+        }
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a few calls keep one HTTP/2 connection however many event loops and concurrency allow")
+    func fewCallsOneConnection() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            try await Self.withManager(
+                emulator.configuration(extra: "  concurrency: 200"), eventLoopGroup: group
+            ) { manager in
+                let values = try await Self.readAll(manager, count: 10)
+                #expect(values == (1...10).map { "v\($0)-\(StandardSeed.sentinel)" })
+            }
+            let stats = await emulator.emulator.stats()
+            #expect(stats.httpVersions == ["2": 10])
+            #expect(stats.connections == 1)
+        }
+        try await group.shutdownGracefully()
+    }
+
+    @Test("with a tracer, an HTTPS request's span is a child of the caller's and carries its traceparent")
+    func tracedRequestsCarryTheContext() async throws {
+        try await withTLSEmulator(seed: Self.seed) { emulator in
+            let configuration = try Configuration.parse(
+                Array(emulator.configuration().utf8), file: "t.yaml", environment: Self.processEnvironment,
+                directory: "/tmp")
+            let recorder = SpanRecorder()
+            let tracer = W3CTracer(recorder: recorder)
+            var clientConfiguration = MultiEnvironmentSecretManager.recommendedHTTPClientConfiguration(
+                for: configuration, processEnvironment: Self.processEnvironment)
+            clientConfiguration.tracing.tracer = tracer
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+            let manager = MultiEnvironmentSecretManager(
+                configuration: configuration, httpClient: client, processEnvironment: Self.processEnvironment)
+            try await withCleanup(client, cleanup: { try? await $0.shutdown() }) { _ in
+                try await withTracer(tracer) {
+                    try await withSpan("caller") { _ in
+                        _ = try await manager.accessSecretVersion("dev/app/s1")
+                    }
+                }
+            }
+            let spans = recorder.finishedSpans
+            let caller = try #require(spans.first { $0.name == "caller" })
+            let request = try #require(spans.first { $0.name == "GET" })
+            #expect(request.traceID == caller.traceID)
+            #expect(await emulator.emulator.stats().traceparents == ["00-\(request.traceID)-\(request.spanID)-01"])
         }
     }
 
