@@ -112,7 +112,11 @@ public struct RenderPipeline: Sendable {
     ///   (all exit 65 unless a usage problem makes it 64).
     public func plan(_ options: Options) throws -> RenderPlan {
         let configuration = manager.configuration
-        let plan = try RenderPlan.make(configuration: configuration, environment: options.environment, only: options.only)
+        // A run that writes files keeps a large template in its file, not in memory: its
+        // output is written from the template's file, read again in chunks.
+        let plan = try RenderPlan.make(
+            configuration: configuration, environment: options.environment, only: options.only,
+            templatesInFileFrom: options.destination == .files ? TemplateFile.inFileFrom : nil)
         guard options.frozen else { return plan }
         let path = LockFile.path(for: configuration)
         guard let lock = try LockFile.load(path: path) else {
