@@ -72,13 +72,16 @@ enum FileSystemCalls {
         let capacity = 1024
         var vectors = [iovec](repeating: iovec(), count: capacity)
         var failure: Int32 = 0
+        var writeBehind = WriteBehind(descriptor: descriptor)
         let walk = vectors.withUnsafeMutableBufferPointer { vectors in
             var filled = 0
             var bytes = 0
             func flush() -> Int32 {
                 defer { filled = 0; bytes = 0 }
                 guard filled > 0 else { return 0 }
-                return writeAll(descriptor, vectors: UnsafeMutableBufferPointer(rebasing: vectors[..<filled]), bytes: bytes)
+                let code = writeAll(descriptor, vectors: UnsafeMutableBufferPointer(rebasing: vectors[..<filled]), bytes: bytes)
+                if code == 0 { writeBehind.wrote(bytes) }
+                return code
             }
             let walk = content.forEachPieceAddress({ start, count in
                 vectors[filled] = iovec(iov_base: UnsafeMutableRawPointer(mutating: start), iov_len: count)
@@ -97,6 +100,35 @@ enum FileSystemCalls {
         if failure != 0 { return .system(failure) }
         if walk == .templateChanged { return .templateChanged(content.templateFilePath ?? "") }
         return nil
+    }
+
+    /// Starts the write-back of a large file while it is still being written, so the
+    /// `fsync` after the last byte waits for little more than the last few megabytes
+    /// instead of all of them (the disk works while the rest is produced).
+    ///
+    /// Every 8 MiB written, `posix_fadvise(POSIX_FADV_DONTNEED)` over them: on Linux that
+    /// starts writing the range's dirty pages back without waiting (and drops only pages
+    /// already clean). Advice only; elsewhere, or when it fails, nothing changes but the
+    /// timing, and the `fsync` still makes the file durable.
+    struct WriteBehind {
+        static let step = 8 << 20
+        let descriptor: Int32
+        /// Bytes written so far, and up to where write-back was started.
+        private var written = 0
+        private var started = 0
+
+        init(descriptor: Int32) {
+            self.descriptor = descriptor
+        }
+
+        mutating func wrote(_ count: Int) {
+            written += count
+            guard written - started >= Self.step else { return }
+            #if os(Linux)
+            _ = posix_fadvise(descriptor, off_t(started), off_t(written - started), POSIX_FADV_DONTNEED)
+            #endif
+            started = written
+        }
     }
 
     /// Writes the `bytes` bytes `vectors` describe with `writev`, retrying short writes

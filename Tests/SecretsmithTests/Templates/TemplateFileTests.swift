@@ -116,6 +116,29 @@ import YAML
         }
     }
 
+    @Test("a template of many megabytes, kept in its file with the default chunk size, is written (write-back started every 8 MiB) exactly as rendered in memory")
+    func largeTemplateWrittenExactly() throws {
+        let directory = try OutputTestSupport.makeTemporaryDirectory()
+        defer { OutputTestSupport.removeTree(directory) }
+        let filler = String(repeating: "y", count: 997)
+        let bytes = Array((0..<20_000).map { "\($0) \(filler) << secret \"e/p/\($0 % 3 == 0 ? "all" : "a")\" >>\n" }.joined().utf8)
+        #expect(bytes.count > 2 * FileSystemCalls.WriteBehind.step)
+        let path = try Self.write(bytes, in: directory)
+        let expected = try Template.parse(bytes, path: path).render(
+            secret: { reference, _ in Self.secrets[reference] ?? [] }, environment: { _ in nil })
+        let (template, problems) = try TemplateFile.parse(path, collectingProblems: false, inFileFrom: TemplateFile.inFileFrom)
+        #expect(problems.isEmpty)
+        guard case .file = template.text else {
+            Issue.record("a template of \(bytes.count) bytes was not kept in its file")
+            return
+        }
+        let output = directory + "/big.out"
+        let writer = AtomicFileWriter(registry: StagedFileRegistry(), staleBefore: nil)
+        let written = try writer.writeCounting([(path: output, content: try Self.content(template), options: WriteOptions(mode: 0o600))])
+        #expect(written.results.map(\.status) == [.written])
+        #expect(try OutputTestSupport.readFile(output) == expected)
+    }
+
     @Test("an action split by a chunk boundary and errors after several boundaries are found at their exact line and column")
     func errorPositionsAfterBoundaries() throws {
         let directory = try OutputTestSupport.makeTemporaryDirectory()
