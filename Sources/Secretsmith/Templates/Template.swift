@@ -233,7 +233,8 @@ public struct Template: Sendable {
     ///   ``TemplateError`` per use of a failed action in order, each at that use's
     ///   position, with the reference text of a `secret` action (`nil` for an `env`
     ///   action).
-    /// - Throws: Whatever `secret` throws, unchanged.
+    /// - Throws: Whatever `secret` throws, unchanged; a ``TemplateError`` for a template
+    ///   kept in its file that no longer holds the bytes parsed.
     package func renderCollectingProblems(
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
         environment: (String) -> String?
