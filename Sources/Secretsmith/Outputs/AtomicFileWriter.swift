@@ -461,8 +461,14 @@ package struct AtomicFileWriter: Sendable {
         if fchmod(descriptor, mode_t(options.mode)) != 0 {
             throw fail("setting the mode of the temporary file (fchmod)", errno)
         }
-        let code = FileSystemCalls.writeAll(descriptor, content)
-        if code != 0 { throw fail("writing the temporary file", code) }
+        switch FileSystemCalls.writeAll(descriptor, content) {
+        case nil: break
+        case .system(let code): throw fail("writing the temporary file", code)
+        case .templateChanged(let template):
+            close(descriptor)
+            registry.remove(temporary)
+            throw OutputWriteError(path: destination.path, reason: .templateChanged(template))
+        }
         if fsync(descriptor) != 0 { throw fail("flushing the temporary file (fsync)", errno) }
         if close(descriptor) != 0 {
             let code = errno

@@ -217,18 +217,23 @@ struct DataDirectory {
             let descriptor = created.descriptor
             guard descriptor >= 0 else { throw fail(.system(member.path, "creating \"\(file)\"", errno: created.errno)) }
             var failure: (String, Int32)?
+            var changedTemplate: String?
             if member.owner != nil || member.group != nil,
                 fchown(descriptor, member.owner ?? uid_t.max, member.group ?? gid_t.max) != 0
             {
                 failure = ("setting the owner (fchown)", errno)
             } else if fchmod(descriptor, mode_t(member.options.mode)) != 0 {
                 failure = ("setting the mode (fchmod)", errno)
-            } else if case let code = FileSystemCalls.writeAll(descriptor, member.content), code != 0 {
-                failure = ("writing the file", code)
+            } else if let written = FileSystemCalls.writeAll(descriptor, member.content) {
+                switch written {
+                case .system(let code): failure = ("writing the file", code)
+                case .templateChanged(let template): changedTemplate = template
+                }
             } else if fsync(descriptor) != 0 {
                 failure = ("flushing the file (fsync)", errno)
             }
             close(descriptor)
+            if let changedTemplate { throw fail(OutputWriteError(path: member.path, reason: .templateChanged(changedTemplate))) }
             if let failure { throw fail(.system(member.path, failure.0, errno: failure.1)) }
         }
         // Files of the current directory not written now (outputs not selected) stay.

@@ -52,32 +52,83 @@ package enum FileSystemCalls {
         bytes.withUnsafeBytes { writeAll(descriptor, $0) }
     }
 
+    /// Why writing an ``OutputContent`` failed.
+    enum ContentWriteFailure: Error, Hashable {
+        /// A `write` or `writev` failed with this `errno`.
+        case system(Int32)
+        /// The content is a template kept in its file, and the file (at this path) no
+        /// longer holds the bytes parsed: what was written mixes versions.
+        case templateChanged(String)
+    }
+
     /// Writes every piece of `content` to a descriptor, in order: a single buffer at once;
     /// a rendered template's pieces gathered by `writev`, up to 1,024 pieces (`IOV_MAX`)
-    /// per call, straight from the template and the values (no copy into a buffer first).
+    /// per call, straight from the template (or the chunk of it just read from its file)
+    /// and the values, with no copy into a buffer first.
     ///
-    /// - Returns: 0, or the `errno` of the failed `write` or `writev`.
-    static func writeAll(_ descriptor: Int32, _ content: OutputContent) -> Int32 {
+    /// - Returns: nil, or why the write failed; after ``ContentWriteFailure/templateChanged(_:)``
+    ///   the descriptor's file holds bytes that must be discarded.
+    static func writeAll(_ descriptor: Int32, _ content: OutputContent) -> ContentWriteFailure? {
         let capacity = 1024
         var vectors = [iovec](repeating: iovec(), count: capacity)
         var failure: Int32 = 0
-        vectors.withUnsafeMutableBufferPointer { vectors in
+        var writeBehind = WriteBehind(descriptor: descriptor)
+        let walk = vectors.withUnsafeMutableBufferPointer { vectors in
             var filled = 0
             var bytes = 0
             func flush() -> Int32 {
                 defer { filled = 0; bytes = 0 }
-                return writeAll(descriptor, vectors: UnsafeMutableBufferPointer(rebasing: vectors[..<filled]), bytes: bytes)
+                guard filled > 0 else { return 0 }
+                let code = writeAll(descriptor, vectors: UnsafeMutableBufferPointer(rebasing: vectors[..<filled]), bytes: bytes)
+                if code == 0 { writeBehind.wrote(bytes) }
+                return code
             }
-            content.forEachPieceAddress { start, count in
+            let walk = content.forEachPieceAddress({ start, count in
                 vectors[filled] = iovec(iov_base: UnsafeMutableRawPointer(mutating: start), iov_len: count)
                 filled += 1
                 bytes += count
                 if filled == capacity { failure = flush() }
                 return failure == 0
-            }
-            if failure == 0, filled > 0 { failure = flush() }
+            }, beforeReuse: {
+                // The pieces point into a chunk of the template about to be read over.
+                failure = flush()
+                return failure == 0
+            })
+            if failure == 0 { failure = flush() }
+            return walk
         }
-        return failure
+        if failure != 0 { return .system(failure) }
+        if walk == .templateChanged { return .templateChanged(content.templateFilePath ?? "") }
+        return nil
+    }
+
+    /// Starts the write-back of a large file while it is still being written, so the
+    /// `fsync` after the last byte waits for little more than the last few megabytes
+    /// instead of all of them (the disk works while the rest is produced).
+    ///
+    /// Every 8 MiB written, `posix_fadvise(POSIX_FADV_DONTNEED)` over them: on Linux that
+    /// starts writing the range's dirty pages back without waiting (and drops only pages
+    /// already clean). Advice only; elsewhere, or when it fails, nothing changes but the
+    /// timing, and the `fsync` still makes the file durable.
+    struct WriteBehind {
+        static let step = 8 << 20
+        let descriptor: Int32
+        /// Bytes written so far, and up to where write-back was started.
+        private var written = 0
+        private var started = 0
+
+        init(descriptor: Int32) {
+            self.descriptor = descriptor
+        }
+
+        mutating func wrote(_ count: Int) {
+            written += count
+            guard written - started >= Self.step else { return }
+            #if os(Linux)
+            _ = posix_fadvise(descriptor, off_t(started), off_t(written - started), POSIX_FADV_DONTNEED)
+            #endif
+            started = written
+        }
     }
 
     /// Writes the `bytes` bytes `vectors` describe with `writev`, retrying short writes
@@ -213,7 +264,8 @@ package enum FileSystemCalls {
     /// Whether the rest of a descriptor's file holds exactly `content`, compared piece by
     /// piece with 64 KiB reads of the file: neither the file nor the content is joined.
     ///
-    /// - Returns: false when the content differs, is shorter or longer, or a read fails.
+    /// - Returns: false when the content differs, is shorter or longer, or a read fails
+    ///   (of the descriptor, or of a template kept in its file that changed).
     static func contentEquals(_ descriptor: Int32, _ content: OutputContent) -> Bool {
         let capacity = 64 * 1024
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
@@ -232,22 +284,19 @@ package enum FileSystemCalls {
                 return count
             }
         }
-        for piece in content.pieces {
-            let same = piece.buffer.withUnsafeBytes { whole -> Bool in
-                var position = piece.range.lowerBound
-                while position < piece.range.upperBound {
-                    if start == end, refill() <= 0 { return false }
-                    let length = min(piece.range.upperBound - position, end - start)
-                    guard memcmp(chunk.baseAddress! + start, whole.baseAddress! + position, length) == 0 else { return false }
-                    position += length
-                    start += length
-                }
-                return true
+        let walk = content.forEachPieceAddress { piece, count in
+            var position = 0
+            while position < count {
+                if start == end, refill() <= 0 { return false }
+                let length = min(count - position, end - start)
+                guard memcmp(chunk.baseAddress! + start, piece + position, length) == 0 else { return false }
+                position += length
+                start += length
             }
-            guard same else { return false }
+            return true
         }
         // Every byte matched: nothing may follow in the file.
-        return start == end && refill() == 0
+        return walk == .complete && start == end && refill() == 0
     }
 
     /// Why ``readRegularFile(_:limit:)`` refused or failed.
@@ -283,21 +332,44 @@ package enum FileSystemCalls {
     ///
     /// - Returns: The bytes, or why they could not be read.
     package static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
-        guard !path.utf8.contains(0) else { return .failure(.system(EINVAL)) }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { return .failure(errno == ENOENT ? .missing : .system(errno)) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return .failure(.system(errno)) }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: return .failure(.directory)
-        default: return .failure(.notRegularFile)
+        let descriptor: Int32
+        let info: stat
+        switch openRegularFile(path, limit: limit) {
+        case .success(let opened): (descriptor, info) = opened
+        case .failure(let failure): return .failure(failure)
         }
-        guard Int(info.st_size) <= limit else { return .failure(.tooLarge(Int(info.st_size))) }
+        defer { close(descriptor) }
         guard let bytes = readAll(descriptor, limit: limit, sizeHint: Int(info.st_size)) else { return .failure(.system(errno)) }
         guard bytes.count <= limit else { return .failure(.tooLarge(nil)) }
         return .success(bytes)
+    }
+
+    /// Opens a regular file of at most `limit` bytes for reading, as
+    /// ``readRegularFile(_:limit:)`` does before it reads: `O_NONBLOCK` (a FIFO or a device
+    /// cannot hang the caller), then the type and size checked on the opened descriptor.
+    ///
+    /// - Returns: The descriptor (`O_CLOEXEC`, the caller closes it) and its status, or why
+    ///   the file cannot be read.
+    static func openRegularFile(_ path: String, limit: Int) -> Result<(descriptor: Int32, info: stat), ReadFailure> {
+        guard !path.utf8.contains(0) else { return .failure(.system(EINVAL)) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { return .failure(errno == ENOENT ? .missing : .system(errno)) }
+        var info = stat()
+        let failure: ReadFailure?
+        if fstat(descriptor, &info) != 0 {
+            failure = .system(errno)
+        } else {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: failure = Int(info.st_size) <= limit ? nil : .tooLarge(Int(info.st_size))
+            case S_IFDIR: failure = .directory
+            default: failure = .notRegularFile
+            }
+        }
+        if let failure {
+            close(descriptor)
+            return .failure(failure)
+        }
+        return .success((descriptor, info))
     }
 
     /// The names in a directory (without `.` and `..`), or nil if it cannot be read.

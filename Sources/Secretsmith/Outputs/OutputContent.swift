@@ -47,76 +47,94 @@ package struct OutputContent: Sendable {
         self.count = count
     }
 
-    /// One piece: a range of a buffer (sharing it, not copying it).
-    package struct Piece {
-        package var buffer: [UInt8]
-        package var range: Range<Int>
+    /// How a walk over the pieces ended.
+    package enum Walk: Sendable, Hashable {
+        /// Every piece was given.
+        case complete
+        /// The body (or `beforeReuse`) asked to stop.
+        case stopped
+        /// The content is a template kept in its file and the file no longer holds the
+        /// bytes parsed: what was given must not be used.
+        case templateChanged
     }
 
-    /// The pieces in order; empty ones are skipped.
-    package struct Pieces: Sequence, IteratorProtocol {
-        private let storage: Storage
-        private var segment = 0
-        /// Whether the next piece is what follows the current segment's text.
-        private var pendingItem = false
-        private var done = false
-
-        fileprivate init(_ storage: Storage) {
-            self.storage = storage
-        }
-
-        package mutating func next() -> Piece? {
-            switch storage {
-            case .contiguous(let bytes):
-                guard !done else { return nil }
-                done = true
-                return bytes.isEmpty ? nil : Piece(buffer: bytes, range: bytes.indices)
-            case .template(let template, let values, let ranges):
-                while segment < template.segments.count {
-                    let current = template.segments[segment]
-                    if !pendingItem {
-                        pendingItem = true
-                        let text = current.text
-                        if !text.isEmpty { return Piece(buffer: template.bytes, range: text) }
-                    }
-                    pendingItem = false
-                    segment += 1
-                    if let action = current.action {
-                        if !ranges[action].isEmpty { return Piece(buffer: values, range: ranges[action]) }
-                    } else if let literal = current.literal {
-                        let range = template.literalRanges[literal]
-                        if !range.isEmpty { return Piece(buffer: template.literalBytes, range: range) }
-                    }
-                }
-                return nil
-            }
-        }
+    /// The path of the template file that a walk reads, when the content is a rendered
+    /// template kept in its file (nil otherwise: nothing can change under a walk).
+    package var templateFilePath: String? {
+        guard case .template(let template, _, _) = storage, case .file(let file) = template.text else { return nil }
+        return file.path
     }
-
-    /// The non-empty pieces, in order.
-    package var pieces: Pieces { Pieces(storage) }
 
     /// Calls `body` with the start and size of every non-empty piece, in order, until it
-    /// returns false; every pointer stays valid until this call returns (for gathering
-    /// pieces into one `writev`).
-    package func forEachPieceAddress(_ body: (_ start: UnsafeRawPointer, _ count: Int) -> Bool) {
+    /// returns false.
+    ///
+    /// Pointers stay valid until this call returns, except for a template kept in its file:
+    /// its text is read in chunks into one buffer, and `beforeReuse` is called before the
+    /// buffer is refilled (pointers given before it stop being valid then) and at the end;
+    /// it returns false to stop. A writer gathering pieces into one `writev` flushes there.
+    ///
+    /// - Returns: How the walk ended; ``Walk/templateChanged`` when the template's file no
+    ///   longer holds the bytes parsed (found only after reading it all).
+    @discardableResult
+    package func forEachPieceAddress(
+        _ body: (_ start: UnsafeRawPointer, _ count: Int) -> Bool, beforeReuse: () -> Bool = { true }
+    ) -> Walk {
         switch storage {
         case .contiguous(let bytes):
-            bytes.withUnsafeBytes { if !$0.isEmpty { _ = body($0.baseAddress!, $0.count) } }
+            let finished = bytes.withUnsafeBytes { $0.isEmpty || body($0.baseAddress!, $0.count) }
+            return finished ? .complete : .stopped
         case .template(let template, let values, let ranges):
-            template.bytes.withUnsafeBytes { text in
-                values.withUnsafeBytes { values in
-                    template.literalBytes.withUnsafeBytes { literals in
-                        for segment in template.segments {
-                            let range = segment.text
-                            if !range.isEmpty, !body(text.baseAddress! + range.lowerBound, range.count) { return }
-                            if let action = segment.action {
-                                let range = ranges[action]
-                                if !range.isEmpty, !body(values.baseAddress! + range.lowerBound, range.count) { return }
-                            } else if let literal = segment.literal {
-                                let range = template.literalRanges[literal]
-                                if !range.isEmpty, !body(literals.baseAddress! + range.lowerBound, range.count) { return }
+            return values.withUnsafeBytes { values in
+                template.literalBytes.withUnsafeBytes { literals in
+                    /// The value or literal after `segment`'s text; false when the body stopped.
+                    func item(_ segment: TemplateSegment) -> Bool {
+                        if let action = segment.action {
+                            let range = ranges[action]
+                            return range.isEmpty || body(values.baseAddress! + range.lowerBound, range.count)
+                        } else if let literal = segment.literal {
+                            let range = template.literalRanges[literal]
+                            return range.isEmpty || body(literals.baseAddress! + range.lowerBound, range.count)
+                        }
+                        return true
+                    }
+                    switch template.text {
+                    case .memory(let bytes):
+                        return bytes.withUnsafeBytes { text in
+                            for segment in template.segments {
+                                let range = segment.text
+                                if !range.isEmpty, !body(text.baseAddress! + range.lowerBound, range.count) { return .stopped }
+                                if !item(segment) { return .stopped }
                             }
+                            return .complete
+                        }
+                    case .file(let file):
+                        let segments = template.segments
+                        var next = 0
+                        let pass = file.read { chunk, offset in
+                            let end = offset + chunk.count
+                            while next < segments.count {
+                                let segment = segments[next]
+                                // The part of the text in this chunk.
+                                let lower = max(Int(segment.textStart), offset)
+                                let upper = min(Int(segment.itemStart), end)
+                                if upper > lower, !body(chunk.baseAddress! + (lower - offset), upper - lower) { return false }
+                                // The text goes on in the next chunk.
+                                if Int(segment.itemStart) > end { break }
+                                if !item(segment) { return false }
+                                next += 1
+                            }
+                            return beforeReuse()
+                        }
+                        switch pass {
+                        case .complete:
+                            // An empty file has no chunk: its one segment has no text.
+                            while next < segments.count, segments[next].text.isEmpty {
+                                if !item(segments[next]) { return .stopped }
+                                next += 1
+                            }
+                            return next == segments.count ? .complete : .templateChanged
+                        case .stopped: return .stopped
+                        case .changed: return .templateChanged
                         }
                     }
                 }
@@ -125,52 +143,58 @@ package struct OutputContent: Sendable {
     }
 
     /// Calls `body` with the bytes of every non-empty piece, in order.
-    package func forEachPiece(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        for piece in pieces {
-            try piece.buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[piece.range])) }
+    ///
+    /// - Returns: How the walk ended (see ``forEachPieceAddress(_:beforeReuse:)``).
+    @discardableResult
+    package func forEachPiece(_ body: (UnsafeRawBufferPointer) -> Void) -> Walk {
+        forEachPieceAddress { start, count in
+            body(UnsafeRawBufferPointer(start: start, count: count))
+            return true
         }
     }
 
-    /// Every byte in one buffer (a copy for a rendered template; the buffer itself otherwise).
+    /// Every byte in one buffer (a copy for a rendered template; the buffer itself
+    /// otherwise); empty when the content is a template kept in its file that changed
+    /// since it was parsed (``joinedIfUnchanged()`` tells).
     package var joined: [UInt8] {
+        joinedIfUnchanged() ?? []
+    }
+
+    /// Every byte in one buffer, or nil when the content is a template kept in its file
+    /// that no longer holds the bytes parsed.
+    package func joinedIfUnchanged() -> [UInt8]? {
         if case .contiguous(let bytes) = storage { return bytes }
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        var walk = Walk.complete
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             initialized = 0
             guard let base = buffer.baseAddress else { return }
-            forEachPieceAddress { start, count in
+            walk = forEachPieceAddress { start, count in
+                guard initialized + count <= buffer.count else { return false }
                 UnsafeMutableRawPointer(base + initialized).copyMemory(from: start, byteCount: count)
                 initialized += count
                 return true
             }
         }
+        return walk == .complete && bytes.count == count ? bytes : nil
     }
 
-    /// Whether both hold the same bytes, compared piece by piece without joining either.
+    /// Whether both hold the same bytes. Two single buffers are compared directly; a
+    /// rendered template is compared piece by piece with the other joined (false when a
+    /// template kept in its file changed since it was parsed).
     package func elementsEqual(_ other: OutputContent) -> Bool {
         guard count == other.count else { return false }
         if case .contiguous(let left) = storage, case .contiguous(let right) = other.storage { return left == right }
-        var theirs = other.pieces
-        var current: Piece?
-        var offset = 0  // into `current`
-        for piece in pieces {
-            var position = piece.range.lowerBound
-            while position < piece.range.upperBound {
-                if current == nil || offset == current!.range.upperBound {
-                    guard let next = theirs.next() else { return false }
-                    current = next
-                    offset = next.range.lowerBound
-                }
-                let length = min(piece.range.upperBound - position, current!.range.upperBound - offset)
-                let same = piece.buffer.withUnsafeBytes { mine in
-                    current!.buffer.withUnsafeBytes { other in
-                        memcmp(mine.baseAddress! + position, other.baseAddress! + offset, length) == 0
-                    }
-                }
-                guard same else { return false }
-                position += length
-                offset += length
+        let (pieces, whole): (OutputContent, OutputContent)
+        if case .contiguous = other.storage { (pieces, whole) = (self, other) } else { (pieces, whole) = (other, self) }
+        guard let bytes = whole.joinedIfUnchanged() else { return false }
+        return bytes.withUnsafeBytes { expected in
+            var offset = 0
+            let walk = pieces.forEachPieceAddress { start, count in
+                guard offset + count <= expected.count, memcmp(expected.baseAddress! + offset, start, count) == 0 else { return false }
+                offset += count
+                return true
             }
+            return walk == .complete && offset == expected.count
         }
-        return true
     }
 }

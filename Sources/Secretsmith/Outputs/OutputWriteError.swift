@@ -8,7 +8,8 @@ import Darwin
 ///
 /// Kind `.cannotCreate` (exit 73) for every failure of the file system, naming the path and
 /// the operating system's reason, and for a destination that is a symbolic link without
-/// `follow_symlinks` (the path cannot be written as configured); kind `.configuration`
+/// `follow_symlinks` (the path cannot be written as configured), and for a large template
+/// whose file changed while its output was written from it; kind `.configuration`
 /// (exit 65) for a mode that grants access to others without `allow_world_readable` (or has
 /// bits beyond `0777`), which the configuration should not have allowed.
 public struct OutputWriteError: SecretsmithError, Equatable {
@@ -27,6 +28,7 @@ public struct OutputWriteError: SecretsmithError, Equatable {
             case unknownGroup = "UNKNOWN_GROUP"
             case shuttingDown = "SHUTTING_DOWN"
             case systemCallFailed = "SYSTEM_CALL_FAILED"
+            case templateChanged = "TEMPLATE_CHANGED"
         }
 
         fileprivate let base: Base
@@ -61,6 +63,10 @@ public struct OutputWriteError: SecretsmithError, Equatable {
 
         /// A system call failed; the description names it and the operating system's reason.
         public static let systemCallFailed = Code(.systemCallFailed)
+
+        /// The output's template file changed between its parse and the write that reads
+        /// it again (a large template is not kept in memory); the description names it.
+        public static let templateChanged = Code(.templateChanged)
     }
 
     /// Why the file could not be written.
@@ -83,6 +89,10 @@ public struct OutputWriteError: SecretsmithError, Equatable {
         case shuttingDown
         /// A system call failed: what was being done, and `errno`.
         case system(operation: String, errno: Int32)
+        /// The template file at this path (read again while writing, as a large template
+        /// is not kept in memory) no longer holds the bytes parsed: edited, truncated or
+        /// unreadable since.
+        case templateChanged(String)
     }
 
     /// The output path concerned (as requested, or the link target being written).
@@ -119,6 +129,7 @@ public struct OutputWriteError: SecretsmithError, Equatable {
         case .unknownGroup: .unknownGroup
         case .shuttingDown: .shuttingDown
         case .system: .systemCallFailed
+        case .templateChanged: .templateChanged
         }
     }
 
@@ -145,6 +156,9 @@ public struct OutputWriteError: SecretsmithError, Equatable {
             return "Cannot write \"\(path)\": secretsmith is stopping on a signal."
         case .system(let operation, let code):
             return "Cannot write \"\(path)\": \(operation) failed: \(String(cString: strerror(code)))."
+        case .templateChanged(let template):
+            return "Cannot write \"\(path)\": its template \"\(template)\" changed while it was being rendered "
+                + "(its size or bytes differ from when it was read); no output was replaced. Render again once it is saved."
         }
     }
 

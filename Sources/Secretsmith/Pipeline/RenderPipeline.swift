@@ -40,10 +40,17 @@ public struct RenderPipeline: Sendable {
         /// Where to write the ``RenderManifest`` of a run to ``Destination/files``
         /// (mode 0644; unchanged content is not rewritten); `nil` writes none.
         public var manifestPath: String?
+        /// Whether, in a run to ``Destination/files``, a template of 1 MiB or more stays in
+        /// its file (parsed in chunks, its output written from a second read, which fails
+        /// the run if the file changed in place meanwhile) rather than in memory. `true` for
+        /// a one-shot run; a caller that renders one plan many times (`watch`) sets `false`,
+        /// so its templates stay as parsed and an edit between two refreshes cannot fail
+        /// them.
+        public var keepsLargeTemplatesInFile: Bool
 
         public init(
             environment: String?, only: [String] = [], frozen: Bool = false, deadline: Duration? = nil,
-            destination: Destination = .files, manifestPath: String? = nil
+            destination: Destination = .files, manifestPath: String? = nil, keepsLargeTemplatesInFile: Bool = true
         ) {
             self.environment = environment
             self.only = only
@@ -51,6 +58,7 @@ public struct RenderPipeline: Sendable {
             self.deadline = deadline
             self.destination = destination
             self.manifestPath = manifestPath
+            self.keepsLargeTemplatesInFile = keepsLargeTemplatesInFile
         }
     }
 
@@ -112,7 +120,12 @@ public struct RenderPipeline: Sendable {
     ///   (all exit 65 unless a usage problem makes it 64).
     public func plan(_ options: Options) throws -> RenderPlan {
         let configuration = manager.configuration
-        let plan = try RenderPlan.make(configuration: configuration, environment: options.environment, only: options.only)
+        // A run that writes files keeps a large template in its file, not in memory: its
+        // output is written from the template's file, read again in chunks.
+        let plan = try RenderPlan.make(
+            configuration: configuration, environment: options.environment, only: options.only,
+            templatesInFileFrom: options.destination == .files && options.keepsLargeTemplatesInFile
+                ? TemplateFile.inFileFrom : nil)
         guard options.frozen else { return plan }
         let path = LockFile.path(for: configuration)
         guard let lock = try LockFile.load(path: path) else {

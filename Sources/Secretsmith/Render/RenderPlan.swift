@@ -151,10 +151,21 @@ public struct RenderPlan: Sendable {
     ///   unreadable or invalid template, an invalid reference, a reference the
     ///   configuration does not allow.
     public static func make(configuration: Configuration, environment: String?, only: [String]) throws -> RenderPlan {
+        try make(configuration: configuration, environment: environment, only: only, templatesInFileFrom: nil)
+    }
+
+    /// ``make(configuration:environment:only:)``, keeping each template of at least
+    /// `templatesInFileFrom` bytes in its file instead of in memory (for a run that writes
+    /// its outputs to files: the template is read again, in chunks, as its output is
+    /// written, and a template edited in between fails that write).
+    package static func make(
+        configuration: Configuration, environment: String?, only: [String], templatesInFileFrom: Int?
+    ) throws -> RenderPlan {
         // Every problem of every template, as `check` reports them: the plan is not used
         // when there is any.
         let (plan, problems) = collect(
-            configuration: configuration, environment: environment, only: only, allTemplateProblems: true)
+            configuration: configuration, environment: environment, only: only, allTemplateProblems: true,
+            templatesInFileFrom: templatesInFileFrom)
         if !problems.isEmpty { throw RenderFailure(problems: problems) }
         return plan
     }
@@ -167,8 +178,12 @@ public struct RenderPlan: Sendable {
     ///   template is kept in the plan but must not be rendered (its output has problems).
     /// - Returns: the plan (outputs with problems keep the references that resolved) and
     ///   every problem, in order.
+    ///   - templatesInFileFrom: keep each template of at least this many bytes in its file
+    ///     (see ``make(configuration:environment:only:templatesInFileFrom:)``); nil keeps
+    ///     every template in memory.
     package static func collect(
-        configuration: Configuration, environment: String?, only: [String], allTemplateProblems: Bool = false
+        configuration: Configuration, environment: String?, only: [String], allTemplateProblems: Bool = false,
+        templatesInFileFrom: Int? = nil
     ) -> (plan: RenderPlan, problems: [RenderProblem]) {
         var problems: [RenderProblem] = []
         if let environment, configuration.environment(named: environment) == nil {
@@ -285,17 +300,16 @@ public struct RenderPlan: Sendable {
             }
             if output.format == .template, let templatePath = output.template {
                 do {
-                    let bytes = try TemplateFile.read(templatePath)
-                    let template: Template
+                    let parsed = try TemplateFile.parse(
+                        templatePath, collectingProblems: allTemplateProblems, inFileFrom: templatesInFileFrom)
+                    let template = parsed.template
                     if allTemplateProblems {
-                        let parsed = Template.parseCollectingProblems(bytes, path: templatePath)
-                        template = parsed.template
                         for error in parsed.problems {
                             let site = ReferenceSite(file: templatePath, mark: error.mark, output: output.name, key: nil)
                             problems.append(RenderProblem(site: site, reference: nil, error: error))
                         }
-                    } else {
-                        template = try Template.parse(bytes, path: templatePath)
+                    } else if let first = parsed.problems.first {
+                        throw first
                     }
                     planned.template = template
                     planned.holdsEveryUse = false
@@ -395,6 +409,53 @@ enum TemplateFile {
         switch FileSystemCalls.readRegularFile(path, limit: maxBytes) {
         case .success(let bytes): return bytes
         case .failure(let failure): throw TemplateReadError(path: path, reason: failure.reason(limit: maxBytes))
+        }
+    }
+
+    /// The size from which a run that writes files keeps a template in its file rather
+    /// than in memory (1 MiB): smaller templates cost little memory and are parsed from
+    /// one buffer.
+    static let inFileFrom = 1 << 20
+
+    /// Reads and parses a template, as ``read(_:)`` reads it; one of at least `inFileFrom`
+    /// bytes is parsed in chunks and kept in its file (``Template/parseFile(descriptor:path:limit:chunkSize:collectingProblems:)``).
+    ///
+    /// - Parameters:
+    ///   - collectingProblems: Go on after the first problem (the template then holds the
+    ///     actions that parsed) rather than stop at it.
+    ///   - inFileFrom: The size from which the template is kept in its file; nil: never.
+    /// - Returns: The template and its problems in order (only the first unless
+    ///   `collectingProblems`); the template must not be rendered when there are any.
+    /// - Throws: ``TemplateReadError`` as ``read(_:)``.
+    static func parse(
+        _ path: String, collectingProblems: Bool, inFileFrom: Int?, chunkSize: Int = Template.fileChunkSize
+    ) throws -> (template: Template, problems: [TemplateError]) {
+        let descriptor: Int32
+        let info: stat
+        switch FileSystemCalls.openRegularFile(path, limit: maxBytes) {
+        case .success(let opened): (descriptor, info) = opened
+        case .failure(let failure): throw TemplateReadError(path: path, reason: failure.reason(limit: maxBytes))
+        }
+        if let inFileFrom, Int(info.st_size) >= inFileFrom {
+            switch Template.parseFile(
+                descriptor: descriptor, path: path, limit: maxBytes, chunkSize: chunkSize, collectingProblems: collectingProblems)
+            {
+            case .success(let parsed): return parsed
+            case .failure(let failure): throw TemplateReadError(path: path, reason: failure.reason(limit: maxBytes))
+            }
+        }
+        defer { close(descriptor) }
+        guard let bytes = FileSystemCalls.readAll(descriptor, limit: maxBytes, sizeHint: Int(info.st_size)) else {
+            throw TemplateReadError(path: path, reason: FileSystemCalls.ReadFailure.system(errno).reason(limit: maxBytes))
+        }
+        guard bytes.count <= maxBytes else {
+            throw TemplateReadError(path: path, reason: FileSystemCalls.ReadFailure.tooLarge(nil).reason(limit: maxBytes))
+        }
+        if collectingProblems { return Template.parseCollectingProblems(bytes, path: path) }
+        do {
+            return (try Template.parse(bytes, path: path), [])
+        } catch {
+            return (Template.parseCollectingProblems([], path: path).template, [error])
         }
     }
 }

@@ -23,7 +23,10 @@ public struct RenderedOutput: Sendable {
     ///
     /// A template's output is kept as pieces (slices of the template and the values of its
     /// actions) and written to its file from them; reading this property joins them into
-    /// a new buffer of ``byteCount`` bytes each time. Setting it replaces the content.
+    /// a new buffer of ``byteCount`` bytes each time. A large template rendered for files
+    /// is kept in its file, not in memory: reading this property reads the file again,
+    /// and gives an empty array if the file no longer holds the bytes parsed (edited in
+    /// place since). Setting it replaces the content.
     public var bytes: [UInt8] {
         get { content.joined }
         set { content = OutputContent(newValue) }

@@ -37,8 +37,9 @@ import YAML
 public struct Template: Sendable {
     /// The template's path as given to ``parse(_:path:)``; errors name it.
     public let path: String
-    /// The template as parsed.
-    let bytes: [UInt8]
+    /// The template's bytes: in memory, or (a large template rendered to a file) in its
+    /// file, read again in chunks when the output is written.
+    let text: TemplateText
     /// Text ranges, each followed by an action, a literal or (at the end) nothing, in order.
     let segments: [TemplateSegment]
     /// The distinct actions (source and filters) in order of first use, each with the
@@ -54,9 +55,9 @@ public struct Template: Sendable {
     /// The number of bytes that text and literal segments contribute to every rendering.
     let fixedByteCount: Int
 
-    private init(path: String, bytes: [UInt8], parser: TemplateParser) {
+    init(path: String, text: TemplateText, parser: TemplateParser) {
         self.path = path
-        self.bytes = bytes
+        self.text = text
         self.segments = parser.segments
         self.actions = parser.actions
         self.actionUses = parser.actionUses
@@ -79,7 +80,7 @@ public struct Template: Sendable {
     public static func parse(_ bytes: [UInt8], path: String) throws(TemplateError) -> Template {
         let parser = TemplateParser.parse(bytes, path: path, stopAtFirstError: true)
         if let first = parser.errors.first { throw first }
-        return Template(path: path, bytes: bytes, parser: parser)
+        return Template(path: path, text: .memory(bytes), parser: parser)
     }
 
     /// Every problem of a template, not only the first, for `secretsmith check`.
@@ -105,7 +106,7 @@ public struct Template: Sendable {
         -> (template: Template, problems: [TemplateError])
     {
         let parser = TemplateParser.parse(bytes, path: path, stopAtFirstError: false)
-        return (Template(path: path, bytes: bytes, parser: parser), parser.errors)
+        return (Template(path: path, text: .memory(bytes), parser: parser), parser.errors)
     }
 
     /// The reference text of every `secret` action, in order of appearance, with the
@@ -160,13 +161,40 @@ public struct Template: Sendable {
     }
 
     /// Calls `body` with the index in ``actions`` and the position of every use of an
-    /// action, in order; positions are counted in one pass over the template.
+    /// action, in order; positions are counted in one pass over the template (for a
+    /// template kept in its file, the file is read again, in chunks).
+    ///
+    /// When a template kept in its file can no longer be read as it was (it was edited
+    /// meanwhile), the uses not reached are given the position of their action's first use.
     func forEachActionUse(_ body: (_ action: Int, _ mark: Mark) throws -> Void) rethrows {
-        var marks = bytes.withUnsafeBufferPointer { TemplateMarkCounter(buffer: $0) }
-        for segment in segments {
-            guard let action = segment.action else { continue }
-            let mark = bytes.withUnsafeBufferPointer { marks.mark(at: Int(segment.itemStart), in: $0) }
-            try body(action, mark)
+        switch text {
+        case .memory(let bytes):
+            try bytes.withUnsafeBufferPointer { buffer in
+                var marks = TemplateMarkCounter(buffer: buffer)
+                for segment in segments {
+                    guard let action = segment.action else { continue }
+                    try body(action, marks.mark(at: Int(segment.itemStart), in: buffer))
+                }
+            }
+        case .file(let file):
+            var marks = TemplateMarkCounter(skipsByteOrderMark: file.startsWithByteOrderMark)
+            var next = 0
+            _ = try file.read { chunk, offset in
+                let window = UnsafeBufferPointer(start: chunk.baseAddress?.assumingMemoryBound(to: UInt8.self), count: chunk.count)
+                let end = offset + chunk.count
+                while next < segments.count, Int(segments[next].itemStart) < end {
+                    if let action = segments[next].action {
+                        try body(action, marks.mark(at: Int(segments[next].itemStart), in: window, base: offset))
+                    }
+                    next += 1
+                }
+                marks.advance(to: end, in: window, base: offset)
+                return true
+            }
+            while next < segments.count {
+                if let action = segments[next].action { try body(action, actions[action].mark) }
+                next += 1
+            }
         }
     }
 
@@ -205,13 +233,16 @@ public struct Template: Sendable {
     ///   ``TemplateError`` per use of a failed action in order, each at that use's
     ///   position, with the reference text of a `secret` action (`nil` for an `env`
     ///   action).
-    /// - Throws: Whatever `secret` throws, unchanged.
+    /// - Throws: Whatever `secret` throws, unchanged; a ``TemplateError`` for a template
+    ///   kept in its file that no longer holds the bytes parsed.
     package func renderCollectingProblems(
         secret: (_ reference: String, _ mark: Mark) throws -> [UInt8],
         environment: (String) -> String?
     ) throws -> (bytes: [UInt8]?, problems: [(error: TemplateError, reference: String?)]) {
         let (content, problems) = try renderContentCollectingProblems(secret: secret, environment: environment)
-        return (content?.joined, problems)
+        guard let content else { return (nil, problems) }
+        guard let bytes = content.joinedIfUnchanged() else { throw changedError() }
+        return (bytes, problems)
     }
 
     /// Renders as ``renderCollectingProblems(secret:environment:)`` does, into an
@@ -255,8 +286,10 @@ public struct Template: Sendable {
         }
         let pieces = OutputContent(template: self, values: values, count: total)
         // A small output is joined at once: one buffer is cheaper to hand out (serve's
-        // renders) than pieces joined on every read, and costs little memory.
-        return (total <= OutputContent.joinedUpTo ? OutputContent(pieces.joined) : pieces, [])
+        // renders) than pieces joined on every read, and costs little memory. A template
+        // kept in its file stays in pieces: its file is read (and checked) when written.
+        guard case .memory = text, total <= OutputContent.joinedUpTo else { return (pieces, []) }
+        return (OutputContent(pieces.joined), [])
     }
 
     /// An error for every `env` action whose variable `environment` does not set, in
@@ -273,6 +306,15 @@ public struct Template: Sendable {
             errors.append(unsetEnvironmentError(name, at: mark))
         }
         return errors
+    }
+
+    /// The error for a template kept in its file whose file no longer holds the bytes
+    /// parsed (edited, truncated or unreadable since).
+    func changedError() -> TemplateError {
+        TemplateError(
+            path: path, mark: Mark(line: 1, column: 1),
+            message: "The template changed while it was being rendered (its size or bytes differ from when it was read).",
+            hint: "Render again once the template is saved.")
     }
 
     private func unsetEnvironmentError(_ name: String, at mark: Mark) -> TemplateError {

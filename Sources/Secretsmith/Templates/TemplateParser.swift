@@ -21,10 +21,23 @@ import YAML
 ///
 /// Blanks are spaces and tabs. Nothing of an action spans lines: a `\n` before its `>>`
 /// makes it unterminated.
+///
+/// A template is parsed in one window (all of it in memory) or in several, one after the
+/// other, each ending at a line end (a chunk of a file read piece by piece): since nothing
+/// of an action spans lines, a window boundary after a `\n` changes nothing. Offsets inside
+/// the parser are relative to the current window; the segments and marks it records are
+/// offsets of the whole template.
 struct TemplateParser {
-    let buffer: UnsafeBufferPointer<UInt8>
+    /// The current window of the template: its bytes `base..<base + buffer.count`.
+    private(set) var buffer: UnsafeBufferPointer<UInt8>
+    /// The offset in the template of the window's first byte.
+    private(set) var base = 0
     let path: String
     var marks: TemplateMarkCounter
+    /// The offset in the template where the text of the next segment starts.
+    private var textStart = 0
+    /// Whether parsing stopped at the first error.
+    private(set) var stopped = false
     /// The parsed segments, in order; only meaningful when `errors` is empty.
     private(set) var segments: [TemplateSegment] = []
     /// The distinct actions (source and filters), in order of first use, each with the
@@ -118,22 +131,61 @@ struct TemplateParser {
     ///   only without errors) and the problems found. Its `buffer` is no longer valid.
     static func parse(_ bytes: [UInt8], path: String, stopAtFirstError: Bool) -> TemplateParser {
         bytes.withUnsafeBufferPointer { buffer in
-            var parser = TemplateParser(buffer: buffer, path: path, marks: TemplateMarkCounter(buffer: buffer))
-            if buffer.count > Int(UInt32.max) {
-                parser.errors.append(TemplateError(
-                    path: path, mark: Mark(line: 1, column: 1),
-                    message: "The template is \(buffer.count) bytes; templates must be smaller than 4 GiB."))
+            var parser = TemplateParser(path: path, skipsByteOrderMark: TemplateMarkCounter.startsWithByteOrderMark(buffer))
+            if let error = sizeError(buffer.count, path: path) {
+                parser.errors.append(error)
                 return parser
             }
-            parser.run(stopAtFirstError: stopAtFirstError)
-            parser.parsedTexts = [:]
+            parser.scan(window: buffer, base: 0, isLast: true, stopAtFirstError: stopAtFirstError)
+            parser.finish(size: buffer.count)
             return parser
         }
     }
 
+    /// A parser before its first window.
+    ///
+    /// - Parameter skipsByteOrderMark: whether the template starts with a UTF-8 byte
+    ///   order mark (which takes no column).
+    init(path: String, skipsByteOrderMark: Bool) {
+        self.buffer = UnsafeBufferPointer(start: nil, count: 0)
+        self.path = path
+        self.marks = TemplateMarkCounter(skipsByteOrderMark: skipsByteOrderMark)
+    }
+
+    /// The error for a template of `size` bytes when it is 4 GiB or more (offsets are 32-bit).
+    static func sizeError(_ size: Int, path: String) -> TemplateError? {
+        guard size > Int(UInt32.max) else { return nil }
+        return TemplateError(
+            path: path, mark: Mark(line: 1, column: 1),
+            message: "The template is \(size) bytes; templates must be smaller than 4 GiB.")
+    }
+
+    /// Parses the next window of the template: bytes `base..<base + window.count`, which
+    /// directly follow the previous window and end with a `\n` unless `isLast`. The window
+    /// is not used after this call returns.
+    mutating func scan(window: UnsafeBufferPointer<UInt8>, base: Int, isLast: Bool, stopAtFirstError: Bool) {
+        guard !stopped else { return }
+        buffer = window
+        self.base = base
+        run(stopAtFirstError: stopAtFirstError)
+        // Keys and cached answers point into this window.
+        parsedTexts.removeAll(keepingCapacity: true)
+        closeSearch = (-1, -1, nil)
+        if !isLast {
+            // Lines and columns counted to the window's end, for marks in later windows.
+            marks.advance(to: base + window.count, in: window, base: base)
+        }
+        buffer = UnsafeBufferPointer(start: nil, count: 0)
+    }
+
+    /// Ends the parse: the text after the last action, to the end of the template of
+    /// `size` bytes.
+    mutating func finish(size: Int) {
+        segments.append(TemplateSegment(text: textStart..<size, item: TemplateSegment.noItem))
+    }
+
     private mutating func run(stopAtFirstError: Bool) {
         var index = 0
-        var textStart = 0
         while let start = nextDoubleLessThan(from: index) {
             var runEnd = start + 2
             while runEnd < buffer.count && buffer[runEnd] == Self.lessThan { runEnd += 1 }
@@ -144,10 +196,10 @@ struct TemplateParser {
             // The same bytes from `<<` to `>>` parse the same way wherever they are.
             let firstClose = firstCloseOnLine(after: start)
             if let firstClose, let known = parsedTexts[RawText(base: buffer.baseAddress!, start: start, count: firstClose + 2 - start)] {
-                segments.append(TemplateSegment(text: textStart..<start, item: known))
+                segments.append(TemplateSegment(text: textStart..<(base + start), item: known))
                 actionUses[Int(known)] += 1
                 index = firstClose + 2
-                textStart = index
+                textStart = base + index
                 continue
             }
             switch classify(at: start) {
@@ -156,9 +208,9 @@ struct TemplateParser {
             case .literal(let content, let end):
                 literalRanges.append(literalBytes.count..<(literalBytes.count + content.count))
                 literalBytes += content
-                segments.append(TemplateSegment(text: textStart..<start, item: Int32(-literalRanges.count)))
+                segments.append(TemplateSegment(text: textStart..<(base + start), item: Int32(-literalRanges.count)))
                 index = end
-                textStart = end
+                textStart = base + end
             case .action(let source, let filters, let end):
                 let key = ActionKey(source: source, filters: filters)
                 let item: Int32
@@ -167,7 +219,7 @@ struct TemplateParser {
                     actionUses[Int(known)] += 1
                 } else {
                     item = Int32(actions.count)
-                    actions.append(TemplateAction(source: source, filters: filters, mark: marks.mark(at: start, in: buffer)))
+                    actions.append(TemplateAction(source: source, filters: filters, mark: marks.mark(at: base + start, in: buffer, base: base)))
                     actionUses.append(1)
                     actionIndex[key] = item
                 }
@@ -176,16 +228,18 @@ struct TemplateParser {
                 if end == (firstClose ?? -2) + 2, parsedTexts.count < 65_536 {
                     parsedTexts[RawText(base: buffer.baseAddress!, start: start, count: end - start)] = item
                 }
-                segments.append(TemplateSegment(text: textStart..<start, item: item))
+                segments.append(TemplateSegment(text: textStart..<(base + start), item: item))
                 index = end
-                textStart = end
+                textStart = base + end
             case .failure(let error):
                 errors.append(error)
-                if stopAtFirstError { return }
+                if stopAtFirstError {
+                    stopped = true
+                    return
+                }
                 index = closeOnLine(from: start + 2).map { $0 + 2 } ?? start + 2
             }
         }
-        segments.append(TemplateSegment(text: textStart..<buffer.count, item: TemplateSegment.noItem))
     }
 
     /// The offset of the first `>>` after the `<<` at `start` on its line, if any (it may
@@ -359,7 +413,7 @@ struct TemplateParser {
 
     /// An error at the action whose `<<` is at `start`.
     mutating func error(at start: Int, _ message: String, hint: String? = nil) -> TemplateError {
-        TemplateError(path: path, mark: marks.mark(at: start, in: buffer), message: message, hint: hint)
+        TemplateError(path: path, mark: marks.mark(at: base + start, in: buffer, base: base), message: message, hint: hint)
     }
 
     mutating func badEscapeError(at index: Int, actionStart: Int) -> TemplateError {

@@ -169,6 +169,9 @@ package actor WatchEngine {
     ) {
         var options = self.options
         options.destination = .files
+        // The plan is rendered on every change for the whole run: its templates stay in
+        // memory as parsed.
+        options.keepsLargeTemplatesInFile = false
         let plan = try pipeline.plan(options)
         let environmentOutputs = plan.filter { memoryOutputs.contains($0.output.name) }
         let conflicts = ExecEnvironment.conflicts(in: environmentOutputs)

@@ -51,6 +51,42 @@ import Testing
         await setup.shutdown()
     }
 
+    /// A large template: a one-shot run keeps it in its file (read again as the output is
+    /// written); a caller that renders one plan many times (`watch`) keeps it in memory as
+    /// parsed, so an edit in place between two runs of the plan cannot fail the second.
+    @Test func aPlanRenderedManyTimesKeepsALargeTemplateInMemory() async throws {
+        let filler = String(repeating: "x", count: 1023) + "\n"
+        let template = String(repeating: filler, count: TemplateFile.inFileFrom / filler.utf8.count + 1)
+            + "key=<< secret \"app/api-key\" >>\n"
+        let setup = try await ConfiguredEmulator.start(
+            outputs: "  - { name: big, format: template, template: big.tmpl, path: out/big.txt }\n",
+            templates: ["big.tmpl": template])
+        let pipeline = RenderPipeline(manager: setup.manager, processEnvironment: [:])
+        func isInFile(_ plan: RenderPlan) -> Bool {
+            if case .file = plan.outputs.first?.template?.text { return true }
+            return false
+        }
+        #expect(isInFile(try pipeline.plan(.init(environment: "dev"))))
+        #expect(!isInFile(try pipeline.plan(.init(environment: "dev", destination: .memory))))
+        #expect(!isInFile(try pipeline.plan(.init(environment: "dev", keepsLargeTemplatesInFile: false))))
+
+        let watched = try pipeline.plan(.init(environment: "dev", keepsLargeTemplatesInFile: false))
+        let oneShot = try pipeline.plan(.init(environment: "dev"))
+        let renderer = Renderer(manager: setup.manager, processEnvironment: [:])
+        let values = try await renderer.fetch(watched)
+        // The template is edited in place (same size, its first byte) after both plans were made.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: setup.path("big.tmpl")))
+        try handle.write(contentsOf: Data("y".utf8))
+        try handle.close()
+        let bytes = try renderer.render(watched, values: values).first?.bytes ?? []
+        #expect(bytes.starts(with: Array("xxx".utf8)), "rendered as parsed")
+        #expect(String(decoding: bytes.suffix(200), as: UTF8.self).contains("key=key-"))
+        #expect(String(decoding: bytes.suffix(200), as: UTF8.self).contains(Self.sentinel))
+        // The one-shot plan reads the file again and sees the edit: nothing is rendered from it.
+        #expect(try renderer.render(oneShot, values: values).first?.bytes.isEmpty == true)
+        await setup.shutdown()
+    }
+
     @Test func aFrozenRunReadsThePinnedVersionsAfterARotation() async throws {
         let setup = try await ConfiguredEmulator.start(outputs: Self.outputs)
         let pipeline = RenderPipeline(manager: setup.manager, processEnvironment: [:])
