@@ -33,7 +33,7 @@ public final class MultiEnvironmentSecretManager: Sendable {
     package let logger: Logger
     package let clock: SecretManagerClock
     package let cache: SecretCache
-    private let limiters = Mutex<[String: ConcurrencyLimiter]>([:])
+    private let limiters = Mutex<[LimiterKey: ConcurrencyLimiter]>([:])
     private let breakers = Mutex<[BreakerKey: CircuitBreaker]>([:])
     private let tokenProviders = Mutex<[CredentialsConfiguration: any AccessTokenProvider]>([:])
     private let endpoints = Mutex<[EndpointKey: SecretManagerEndpoint]>([:])
@@ -655,20 +655,34 @@ public final class MultiEnvironmentSecretManager: Sendable {
         return SecretManagerError(code: .circuitOpen, resource: secret.versionName, message: message)
     }
 
-    /// The bound on calls in flight of an environment that has made calls (for tests).
-    package func concurrencyLimit(ofEnvironment environment: String) -> Int? {
-        limiters.withLock { $0[environment]?.limit }
+    /// The bounds on calls in flight of an environment that has made calls, in increasing
+    /// order: one, or one per transport when the built-in default applies (for tests).
+    package func concurrencyLimits(ofEnvironment environment: String) -> [Int] {
+        limiters.withLock { $0.filter { $0.key.environment == environment }.map(\.value.limit).sorted() }
+    }
+
+    /// Which calls share one bound: an environment's, and with the built-in default also
+    /// the transport's (`plainHTTP`), whose defaults differ.
+    private struct LimiterKey: Hashable {
+        var environment: String
+        /// `nil` when `concurrency:` is set: one bound for all the environment's calls.
+        var plainHTTP: Bool?
     }
 
     /// The limiter of the secret's environment: `concurrency:` bounds the Secret Manager
-    /// calls in flight per environment (the environment's setting, else the defaults',
-    /// else the built-in default of the transport to `endpoint`, made by the environment's
-    /// first call: ``EffectiveSettings/concurrency(toward:)``).
+    /// calls in flight per environment (the environment's setting, else the defaults').
+    /// Without either, the built-in default of the transport applies
+    /// (``EffectiveSettings/concurrency(toward:)``: 200 over HTTPS, 100 over plain HTTP),
+    /// and an environment whose projects use both transports has one bound for each, so the
+    /// bound does not depend on which project is read first.
     private func limiter(for secret: SecretConfig, endpoint: SecretManagerEndpoint) -> ConcurrencyLimiter {
-        limiters.withLock { limiters in
-            if let existing = limiters[secret.environment] { return existing }
+        let key = LimiterKey(
+            environment: secret.environment,
+            plainHTTP: secret.settings.origins["concurrency"] == .builtIn ? endpoint.isPlainHTTP : nil)
+        return limiters.withLock { limiters in
+            if let existing = limiters[key] { return existing }
             let created = ConcurrencyLimiter(limit: secret.settings.concurrency(toward: endpoint))
-            limiters[secret.environment] = created
+            limiters[key] = created
             return created
         }
     }

@@ -64,9 +64,9 @@ import Testing
             let manager = try fixture.manager(configuration: text)
             _ = try await manager.accessSecretVersion("dev/eu/regional")
             _ = try await manager.accessSecretVersion("prod/app/db-password")
-            #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 1)
+            #expect(manager.concurrencyLimits(ofEnvironment: "dev") == [1])
             // The emulator is plain HTTP: the built-in default there is 100, not 200.
-            #expect(manager.concurrencyLimit(ofEnvironment: "prod") == EffectiveSettings.defaultPlainHTTPConcurrency)
+            #expect(manager.concurrencyLimits(ofEnvironment: "prod") == [EffectiveSettings.defaultPlainHTTPConcurrency])
             #expect(EffectiveSettings.defaultPlainHTTPConcurrency == 100)
             // Behaviour: with 1 slot, four slow dev accesses run one after another.
             await fixture.faults([FaultRule(.latency(milliseconds: 200), method: .access)])

@@ -68,12 +68,39 @@ struct TLSManagerTests {
             try await Self.withManager(emulator.configuration(extra: "  concurrency: 100")) { manager in
                 let values = try await Self.readAll(manager)
                 #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
-                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 100)
+                #expect(manager.concurrencyLimits(ofEnvironment: "dev") == [100])
             }
             let stats = await emulator.emulator.stats()
             #expect(stats.count(.access) == Self.count)
             #expect(stats.httpVersions == ["2": Self.count])
             #expect(stats.connections == 1)
+        }
+    }
+
+    @Test("with the built-in concurrency, an environment reading over HTTPS and plain HTTP has each transport's bound, whichever is read first")
+    func boundPerTransport() async throws {
+        try await withTLSEmulator(seed: Self.seed) { secure in
+            try await withEmulator(seed: Self.seed) { plain in
+                let text = secure.configuration()
+                    + "\n      plain:\n        project_id: acme-app-dev\n        endpoint: http://\(plain.host)\n"
+                    + "        allow_undeclared: true\n"
+                for order in [["dev/plain/s1", "dev/app/s2"], ["dev/app/s2", "dev/plain/s1"]] {
+                    try await Self.withManager(text) { manager in
+                        for reference in order {
+                            let value = try await manager.accessSecretVersion(reference)
+                            #expect(String(decoding: value.bytes, as: UTF8.self).hasSuffix(StandardSeed.sentinel))
+                        }
+                        #expect(manager.concurrencyLimits(ofEnvironment: "dev") == [100, 200], "\(order)")
+                    }
+                }
+                // A `concurrency:` that is set is one bound for both.
+                try await Self.withManager(text.replacingOccurrences(of: "defaults:\n", with: "defaults:\n  concurrency: 7\n")) {
+                    manager in
+                    _ = try await manager.accessSecretVersion("dev/plain/s1")
+                    _ = try await manager.accessSecretVersion("dev/app/s2")
+                    #expect(manager.concurrencyLimits(ofEnvironment: "dev") == [7])
+                }
+            }
         }
     }
 
@@ -88,7 +115,7 @@ struct TLSManagerTests {
             try await Self.withManager(emulator.configuration(), eventLoopGroup: group) { manager in
                 let values = try await Self.readAll(manager)
                 #expect(values == (1...Self.count).map { "v\($0)-\(StandardSeed.sentinel)" })
-                #expect(manager.concurrencyLimit(ofEnvironment: "dev") == 200)
+                #expect(manager.concurrencyLimits(ofEnvironment: "dev") == [200])
             }
             let stats = await emulator.emulator.stats()
             #expect(stats.count(.access) == Self.count)
