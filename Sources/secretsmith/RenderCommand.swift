@@ -29,24 +29,22 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write a JSON manifest of what was done here (outputs, paths, modes, written or unchanged, versions; no values).")
     var manifest: String?
 
+    /// `--stats [FORMAT]`, read as text and checked in ``validate()``: with a value type that
+    /// refuses `yaml`, ArgumentParser would take `--stats=yaml` for a bare `--stats` (and
+    /// `--stats yaml` for `--stats` and a stray argument) instead of refusing it.
     @Option(
-        name: .long, defaultAsFlag: StatsFormat.text, parsing: .next,
-        help: "At the end of the run, also on failure, print the manager's stats (counts, cache, retries, latency, breakers) to standard error: text (the default) or json.")
-    var stats: StatsFormat? = nil
+        name: .customLong("stats"), defaultAsFlag: StatsFormat.text.rawValue, parsing: .next,
+        help: ArgumentHelp(
+            "At the end of the run, also on failure, print the manager's stats (counts, cache, retries, latency, breakers) to standard error: text (the default) or json.",
+            valueName: "format"))
+    var statsFormat: String? = nil
 
-    /// `render` takes no positional arguments. They are collected (not shown in help) only so
-    /// that `--stats yaml`, which ArgumentParser reads as `--stats` followed by a stray `yaml`
-    /// (the option's value is optional), is answered with the option's valid values.
-    @Argument(help: .private)
-    var unexpectedArguments: [String] = []
+    /// The `--stats` format; `nil` without the flag.
+    var stats: StatsFormat? { statsFormat.flatMap(StatsFormat.init(rawValue:)) }
 
     func validate() throws {
-        if let first = unexpectedArguments.first {
-            if stats != nil, !first.hasPrefix("-") {
-                throw ValidationError(
-                    "'\(first)' is not a --stats format: use --stats, --stats text or --stats json.")
-            }
-            throw ValidationError("Unexpected argument '\(first)'.")
+        if let statsFormat, StatsFormat(rawValue: statsFormat) == nil {
+            throw ValidationError("'\(statsFormat)' is not a --stats format: use --stats, --stats text or --stats json.")
         }
         if dryRun && stdout {
             throw ValidationError("--dry-run and --stdout cannot be used together.")

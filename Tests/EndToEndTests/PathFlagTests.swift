@@ -25,14 +25,15 @@ import Testing
     }
 
     @Test func aStatsFormatThatIsNotOneNamesTheValidOnes() throws {
-        // ArgumentParser reads `--stats yaml` as `--stats` and a stray `yaml`.
-        do {
-            _ = try RenderCommand.parse(["--stats", "yaml"])
-            Issue.record("--stats yaml was accepted")
-        } catch {
-            let message = RenderCommand.message(for: error)
-            #expect(message.contains("'yaml' is not a --stats format"), "\(message)")
-            #expect(RenderCommand.exitCode(for: error) == .validationFailure)
+        for arguments in [["--stats", "yaml"], ["--stats=yaml"], ["--stats=JSON"]] {
+            do {
+                _ = try RenderCommand.parse(arguments)
+                Issue.record("\(arguments) was accepted")
+            } catch {
+                let message = RenderCommand.message(for: error)
+                #expect(message.contains("is not a --stats format: use --stats, --stats text or --stats json"), "\(message)")
+                #expect(RenderCommand.exitCode(for: error) == .validationFailure)
+            }
         }
         do {
             _ = try RenderCommand.parse(["extra"])
@@ -41,6 +42,10 @@ import Testing
             #expect(RenderCommand.message(for: error).contains("Unexpected argument 'extra'"))
         }
         #expect(try RenderCommand.parse(["--stats", "json"]).stats == .json)
+        #expect(try RenderCommand.parse(["--stats=json"]).stats == .json)
+        #expect(try RenderCommand.parse(["--stats", "--dry-run"]).stats == .text)
+        // ArgumentParser reads an empty attached value as none: the flag alone.
+        #expect(try RenderCommand.parse(["--stats="]).stats == .text)
         #expect(try RenderCommand.parse(["--stats"]).stats == .text)
         #expect(try RenderCommand.parse([]).stats == nil)
     }
