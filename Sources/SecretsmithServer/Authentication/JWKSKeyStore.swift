@@ -109,7 +109,6 @@ package actor JWKSKeyStore {
     private var keys: [String: Key]?
     private var expiresAt: Date = .distantPast
     private var lastAttempt: Date?
-    private var lastError: String?
     private var inFlight: Task<Void, Never>?
     /// How many fetches were made (tests check that refreshes are bounded and shared).
     package private(set) var fetchCount = 0
@@ -139,7 +138,9 @@ package actor JWKSKeyStore {
             await refreshIfAllowed()
         }
         guard let current = keys else {
-            return .unavailable(lastError ?? "the issuer's keys could not be obtained")
+            // The answer goes to a caller not yet authenticated: the source (a file path, a
+            // URL) and the reason are the service's log's, not the caller's.
+            return .unavailable("the issuer's keys could not be obtained; the service's log says why")
         }
         if let found = Self.pick(kid, in: current) { return .found(found) }
         guard kid != nil else { return .unknownKey }
@@ -177,7 +178,6 @@ package actor JWKSKeyStore {
                 throw JWKSProblem("the key set has no RSA or EC key with a `kid` that secretsmith can use")
             }
             keys = parsed
-            lastError = nil
             let age = maxAge.map { min(max($0, timing.maxAgeBounds.lowerBound), timing.maxAgeBounds.upperBound) }
                 ?? timing.defaultMaxAge
             expiresAt = now().addingTimeInterval(age.seconds)
@@ -185,7 +185,6 @@ package actor JWKSKeyStore {
             let reason =
                 (error as? JWKSProblem)?.reason
                 ?? (error as? HTTPClientError).map { "\($0)" } ?? "error \(shortDescription(of: error))"
-            lastError = "the issuer's keys could not be obtained from \(source): \(reason)"
             logger.warning(
                 "The JWKS could not be refreshed; \(keys == nil ? "no key is known yet" : "the previous keys stay in use").",
                 metadata: ["jwks": "\(source)", "error": "\(reason)"])

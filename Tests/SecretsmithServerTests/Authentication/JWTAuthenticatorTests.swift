@@ -242,6 +242,9 @@ import Testing
         let refusal = try #require(await empty.refusal(try await TestIssuer.token(empty.claims())))
         #expect(refusal.isUnavailable)
         #expect(refusal.reason.contains("could not be obtained"))
+        // The caller is not told where the keys come from (a file path, a URL) or why they failed.
+        #expect(!refusal.reason.contains("obtained from") && !refusal.reason.contains("500"), "\(refusal.reason)")
+        #expect(empty.logText.contains("The JWKS could not be refreshed"))
     }
 
     @Test func googleTokensNeedAVerifiedEmailAndAcceptBothIssuerForms() async throws {
