@@ -91,10 +91,13 @@ extension SecretStore {
                     case .integer(let integer): Int(integer)
                     default: nil
                     }
-                    guard let parsed, parsed >= 1, parsed <= secret.versions.count,
-                        ResourcePath.isAlias(alias), alias != "latest"
-                    else {
-                        throw .invalidArgument("Invalid value at 'secret.version_aliases': [\(alias)] must be an alias naming an existing version.")
+                    guard ResourcePath.isAlias(alias), alias != "latest" else {
+                        throw .invalidArgument(
+                            "Invalid value at 'secret.version_aliases': [\(alias)] is not a valid alias (a letter first, "
+                                + "then at most 62 letters, digits, '_' or '-'; not 'latest' or 'new').")
+                    }
+                    guard let parsed, parsed >= 1, parsed <= secret.versions.count else {
+                        throw .invalidArgument("Invalid value at 'secret.version_aliases': [\(alias)] must name an existing version.")
                     }
                     aliases[alias] = parsed
                 }

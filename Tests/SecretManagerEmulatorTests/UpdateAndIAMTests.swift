@@ -39,6 +39,13 @@ import Testing
             let stale = try await harness.send("PATCH", "\(secret)?updateMask=labels", body: #"{"etag":"\"0\"","labels":{}}"#)
             #expect(stale.status == 409)
             #expect(stale.errorStatus == "ABORTED")
+            // Secret Manager's alias rule: `new` in any case and names over 63 characters are refused.
+            for alias in ["new", "NEW", "a" + String(repeating: "b", count: 63)] {
+                let refused = try await harness.send(
+                    "PATCH", "\(secret)?updateMask=versionAliases", body: #"{"versionAliases":{"\#(alias)":"1"}}"#)
+                #expect(refused.errorStatus == "INVALID_ARGUMENT", "\(alias)")
+                #expect(String(decoding: refused.body, as: UTF8.self).contains("is not a valid alias"), "\(alias)")
+            }
             let missing = try await harness.send("PATCH", "/v1/projects/acme-billing-dev/secrets/nope?updateMask=labels", body: "{}")
             #expect(missing.status == 404)
         }

@@ -181,7 +181,7 @@ extension ConfigurationDecoder {
     private func keySource(_ fields: Fields, at path: ConfigPath, required: Bool) throws(ConfigurationError) -> ServeConfiguration.KeySource? {
         switch (fields["jwks_url"], fields["jwks_file"]) {
         case (let url?, nil):
-            return .url(try httpURL(url, at: path.key("jwks_url")))
+            return .url(try httpURL(url, at: path.key("jwks_url"), credentialsHint: "Remove it: a JWKS is public, read without credentials."))
         case (nil, let file?):
             return .file(try self.path(file, at: path.key("jwks_file")))
         case (_?, let file?):
@@ -199,7 +199,9 @@ extension ConfigurationDecoder {
     private func webhook(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> ServeConfiguration.Webhook {
         let fields = try fields(node, at: path, allowed: ["url", "signing_key_file"])
         return ServeConfiguration.Webhook(
-            url: try httpURL(try required("url", in: fields), at: path.key("url")),
+            url: try httpURL(
+                try required("url", in: fields), at: path.key("url"),
+                credentialsHint: "Remove it: the receiver authenticates a notification by its signature (signing_key_file)."),
             signingKeyFile: try self.path(try required("signing_key_file", in: fields), at: path.key("signing_key_file")))
     }
 
@@ -275,7 +277,9 @@ extension ConfigurationDecoder {
     /// An `http://` or `https://` URL with a host, a port (if any) in 1–65535 and no user
     /// information (a password in the URL would be repeated wherever the URL is named).
     /// Messages quote the URL without user information.
-    private func httpURL(_ node: YAMLNode, at path: ConfigPath) throws(ConfigurationError) -> String {
+    ///
+    /// - Parameter credentialsHint: what to say instead of credentials in the URL.
+    private func httpURL(_ node: YAMLNode, at path: ConfigPath, credentialsHint: String) throws(ConfigurationError) -> String {
         let text = try nonEmptyString(node, at: path)
         let quoted = ConfigurationRules.quoted(SecretManagerEndpoint.redacted(text))
         guard let rest = ConfigurationRules.afterHTTPScheme(text) else {
@@ -291,7 +295,7 @@ extension ConfigurationDecoder {
         if components.user != nil || components.password != nil {
             throw failure(
                 "\(quoted) carries user information", at: node, path: path,
-                hint: "Remove it: webhooks are signed with signing_key_file, and a JWKS is public.")
+                hint: credentialsHint)
         }
         if let port = components.port, !(1...65535).contains(port) {
             throw failure("\(quoted) has the port \(port), outside 1–65535", at: node, path: path)
