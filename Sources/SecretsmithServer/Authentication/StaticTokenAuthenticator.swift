@@ -69,7 +69,15 @@ package final class StaticTokenAuthenticator: BearerTokenAuthenticator {
         }
         let known = Known.from(file.entries)
         entries.withLock { $0 = known }
-        logger.notice("Reloaded the static tokens file.", metadata: ["path": "\(path)", "tokens": "\(file.entries.count)"])
+        if file.entries.isEmpty {
+            // Valid, and perhaps meant (every token revoked), but more often a file caught
+            // while being written: it locks out every caller of a static token.
+            logger.warning(
+                "Reloaded the static tokens file: it lists no token, so no static token is accepted now.",
+                metadata: ["path": "\(path)", "tokens": "0"])
+        } else {
+            logger.notice("Reloaded the static tokens file.", metadata: ["path": "\(path)", "tokens": "\(file.entries.count)"])
+        }
         return file.entries.count
     }
 

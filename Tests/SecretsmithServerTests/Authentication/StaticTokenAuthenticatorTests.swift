@@ -152,6 +152,14 @@ import Testing
             #expect(text.contains("\(path):1"))
             #expect(!text.contains(Self.ciToken))
             #expect(!text.contains(Self.deployToken))
+
+            // An empty file is valid (every token revoked) but locks every static-token caller out: a warning.
+            try workspace.write("tokens", "# none\n")
+            #expect(try authenticator.reload() == 0)
+            #expect(try await authenticator.authenticate(bearerToken: Self.deployToken) == nil)
+            let warning = try #require(logs.entries.last)
+            #expect(warning.level == .warning)
+            #expect(warning.message.description.contains("lists no token"))
         }
     }
 
