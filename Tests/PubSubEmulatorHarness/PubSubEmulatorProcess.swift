@@ -62,9 +62,9 @@ package final class PubSubEmulatorProcess: Sendable {
                 await process.stop()
                 if error is CancellationError { throw error }
                 lastError = error
-                if let startError = error as? PubSubEmulatorStartError, startError.exited,
-                    startError.log.contains("Address already in use")
-                {
+                // The JVM reports the lost port and may keep running (its other threads are
+                // not daemons): the log decides, not whether it exited.
+                if let startError = error as? PubSubEmulatorStartError, startError.log.contains("Address already in use") {
                     continue
                 }
                 throw error
@@ -100,6 +100,12 @@ package final class PubSubEmulatorProcess: Sendable {
             if Self.hasExited(pid) {
                 throw PubSubEmulatorStartError(
                     message: "the Pub/Sub emulator exited during startup", log: log(), exited: true)
+            }
+            // Taken between the probe and the JVM's bind: the JVM does not always exit.
+            let output = log()
+            if output.contains("Address already in use") {
+                throw PubSubEmulatorStartError(
+                    message: "the Pub/Sub emulator could not bind \(host)", log: output, exited: false)
             }
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
                 response.status == .ok
